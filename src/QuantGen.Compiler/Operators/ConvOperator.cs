@@ -1,0 +1,68 @@
+// Conv (2-D, NCHW in ONNX terms) with groups, strides, pads, dilations and auto_pad.
+using QuantGen.Compiler.Ir;
+
+namespace QuantGen.Compiler.Operators
+{
+    public sealed class ConvOperator : OperatorDefinition
+    {
+        public ConvOperator() : base("Conv") { }
+
+        public override void InferShapes(Node node, OperatorContext context)
+        {
+            var x = In(node, 0);
+            var w = In(node, 1);
+            if (x.Type != DataType.Float32) throw Unsupported(node, $"{DataTypes.Name(x.Type)} input");
+            if (w.Rank != 4) throw Unsupported(node, $"weights of rank {w.Rank} (only 2-D convolution)");
+            var g = WindowGeometry.Resolve(node, x.Shape!, new[] { w.Shape![2], w.Shape[3] });
+            int group = (int)node.Attributes.GetInt("group", 1);
+            int ic = x.Shape![1], oc = w.Shape[0];
+            if (group < 1 || ic % group != 0 || oc % group != 0 || w.Shape[1] != ic / group)
+                throw Invalid(node, $"weights {Dims(w.Shape)} do not fit {ic} input channels in {group} groups");
+            if (node.Input(2) is { } b && (b.Rank != 1 || b.Shape![0] != oc)) throw Invalid(node, $"bias {Dims(b.Shape!)} does not match {oc} output channels");
+            if (w.IsBatched) RequireSampleWise(node, false, "takes batched weights");
+            SetOutput(node, 0, DataType.Float32, new[] { x.Shape[0], oc, g.OutH, g.OutW }, x.IsBatched);
+        }
+
+        public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
+        {
+            var x = inputs[0]!; var w = inputs[1]!; var bias = inputs[2];
+            var g = WindowGeometry.Resolve(node, x.Shape, new[] { w.Shape[2], w.Shape[3] });
+            int group = (int)node.Attributes.GetInt("group", 1);
+            int n = x.Shape[0], ic = x.Shape[1], oc = w.Shape[0], icg = ic / group, ocg = oc / group;
+            var y = Tensor.Create(DataType.Float32, new[] { n, oc, g.OutH, g.OutW });
+            var fx = x.Floats; var fw = w.Floats; var fy = y.Floats; var fb = bias?.ToFloatArray();
+            int ihw = g.InH * g.InW, ohw = g.OutH * g.OutW, kk = g.KernelH * g.KernelW;
+            for (int b = 0; b < n; b++)
+                for (int o = 0; o < oc; o++)
+                {
+                    int gi = o / ocg;
+                    int yBase = (b * oc + o) * ohw;
+                    for (int oy = 0; oy < g.OutH; oy++)
+                        for (int ox = 0; ox < g.OutW; ox++)
+                        {
+                            // Accumulate in double so the oracle is more precise than any kernel it checks.
+                            double acc = fb?[o] ?? 0;
+                            for (int c = 0; c < icg; c++)
+                            {
+                                int xBase = (b * ic + gi * icg + c) * ihw;
+                                int wBase = (o * icg + c) * kk;
+                                for (int ky = 0; ky < g.KernelH; ky++)
+                                {
+                                    int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                                    if ((uint)iy >= (uint)g.InH) continue;
+                                    for (int kx = 0; kx < g.KernelW; kx++)
+                                    {
+                                        int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
+                                        if ((uint)ix >= (uint)g.InW) continue;
+                                        acc += (double)fx[xBase + iy * g.InW + ix] * fw[wBase + ky * g.KernelW + kx];
+                                    }
+                                }
+                            }
+                            fy[yBase + oy * g.OutW + ox] = (float)acc;
+                        }
+                }
+            FusedActivation.ApplyInPlace(node, fy);
+            return new[] { y };
+        }
+    }
+}

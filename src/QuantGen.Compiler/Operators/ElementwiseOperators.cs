@@ -1,0 +1,100 @@
+// Binary elementwise operators with numpy broadcasting: Add, Sub, Mul, Div, Pow, Max, Min, PRelu.
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using QuantGen.Compiler.Ir;
+
+namespace QuantGen.Compiler.Operators
+{
+    public sealed class BinaryOperator : OperatorDefinition
+    {
+        private readonly Func<float, float, float> _float;
+        private readonly Func<long, long, long>? _integer;
+
+        public BinaryOperator(string opType, Func<float, float, float> f, Func<long, long, long>? integer)
+            : base(opType)
+        {
+            _float = f;
+            _integer = integer;
+        }
+
+        public override void InferShapes(Node node, OperatorContext context)
+        {
+            var a = In(node, 0);
+            var b = In(node, 1);
+            var shape = Broadcasting.Shape(a.Shape!, b.Shape!)
+                ?? throw Invalid(node, $"shapes {Dims(a.Shape!)} and {Dims(b.Shape!)} do not broadcast");
+            // A batched operand broadcast against a non-batched one of higher rank would spread one
+            // sample over the batch axis; only allow the batch axis to stay the leading axis.
+            bool batched = AnyBatched(node);
+            if (batched)
+            {
+                foreach (var v in new[] { a, b })
+                    RequireSampleWise(node, !v.IsBatched || v.Rank == shape.Length, "broadcasts a batched input to a higher rank");
+                RequireSampleWise(node, (a.IsBatched || a.Rank < shape.Length || a.Shape![0] == 1) && (b.IsBatched || b.Rank < shape.Length || b.Shape![0] == 1),
+                    "has a non-batched operand with its own leading axis");
+            }
+            SetOutput(node, 0, a.Type, shape, batched);
+        }
+
+        public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
+        {
+            var a = inputs[0]!;
+            var b = inputs[1]!;
+            var shape = Broadcasting.Shape(a.Shape, b.Shape)!;
+            var sa = Broadcasting.Strides(a.Shape, shape);
+            var sb = Broadcasting.Strides(b.Shape, shape);
+            var y = Tensor.Create(a.Type, shape);
+            if (a.Type == DataType.Float32)
+            {
+                var fa = a.Floats; var fb = b.ToFloatArray(); var fy = y.Floats;
+                Broadcasting.ForEach(shape, sa, sb, (o, ia, ib) => fy[o] = _float(fa[ia], fb[ib]));
+            }
+            else if (a.Type == DataType.Float64)
+            {
+                var da = a.Doubles; var fy = y.Doubles;
+                Broadcasting.ForEach(shape, sa, sb, (o, ia, ib) => fy[o] = _float((float)da[ia], (float)b.GetDouble(ib)));
+            }
+            else
+            {
+                if (_integer == null) throw Unsupported(node, $"{DataTypes.Name(a.Type)} inputs");
+                var result = new long[y.ElementCount];
+                Broadcasting.ForEach(shape, sa, sb, (o, ia, ib) => result[o] = _integer(a.GetInt64(ia), b.GetInt64(ib)));
+                for (int i = 0; i < result.Length; i++) SetInteger(y, i, result[i]);
+            }
+            return new[] { y };
+        }
+
+        private static void SetInteger(Tensor t, int i, long v)
+        {
+            switch (t.Data)
+            {
+                case long[] l: l[i] = v; break;
+                case int[] n: n[i] = (int)v; break;
+                case byte[] b: b[i] = (byte)v; break;
+                case sbyte[] s: s[i] = (sbyte)v; break;
+                case short[] s16: s16[i] = (short)v; break;
+                case ushort[] u16: u16[i] = (ushort)v; break;
+                case uint[] u32: u32[i] = (uint)v; break;
+                case ulong[] u64: u64[i] = (ulong)v; break;
+                default: throw new NotSupportedException();
+            }
+        }
+    }
+
+    public static class ElementwiseOperators
+    {
+        public static IEnumerable<OperatorDefinition> All() => new[]
+        {
+            new BinaryOperator("Add", (a, b) => a + b, (a, b) => a + b),
+            new BinaryOperator("Sub", (a, b) => a - b, (a, b) => a - b),
+            new BinaryOperator("Mul", (a, b) => a * b, (a, b) => a * b),
+            new BinaryOperator("Div", (a, b) => a / b, (a, b) => b == 0 ? 0 : a / b),
+            new BinaryOperator("Pow", (a, b) => (float)Math.Pow(a, b), (a, b) => (long)Math.Pow(a, b)),
+            new BinaryOperator("PRelu", (a, b) => a >= 0 ? a : a * b, null),
+            // Max and Min are variadic in ONNX; the compiler supports the common two-input form.
+            new BinaryOperator("Max", Math.Max, Math.Max),
+            new BinaryOperator("Min", Math.Min, Math.Min),
+        }.Cast<OperatorDefinition>();
+    }
+}

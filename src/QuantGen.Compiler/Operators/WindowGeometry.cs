@@ -1,0 +1,70 @@
+// Sliding-window geometry shared by Conv and pooling: kernel, strides, dilations, pads, output size.
+using System;
+using System.Linq;
+using QuantGen.Compiler.Ir;
+
+namespace QuantGen.Compiler.Operators
+{
+    /// <summary>Resolved 2-D window parameters (ONNX attributes after auto_pad and ceil_mode).</summary>
+    public sealed class WindowGeometry
+    {
+        public int KernelH, KernelW, StrideH, StrideW, DilationH, DilationW;
+        public int PadTop, PadLeft, PadBottom, PadRight;
+        public int InH, InW, OutH, OutW;
+
+        /// <summary>Reads kernel_shape (or <paramref name="kernel"/>), strides, dilations, pads, auto_pad, ceil_mode for an NCHW input.</summary>
+        public static WindowGeometry Resolve(Node node, int[] inputShape, int[]? kernel)
+        {
+            if (inputShape.Length != 4)
+                throw OperatorDefinition.Unsupported(node, $"a {inputShape.Length - 2}-D window (only 2-D, NCHW inputs)");
+            var a = node.Attributes;
+            var k = a.GetInts("kernel_shape")?.Select(v => (int)v).ToArray() ?? kernel
+                ?? throw OperatorDefinition.Invalid(node, "kernel_shape is missing");
+            if (k.Length != 2) throw OperatorDefinition.Unsupported(node, $"kernel_shape of rank {k.Length}");
+            var s = a.GetInts("strides") ?? new long[] { 1, 1 };
+            var d = a.GetInts("dilations") ?? new long[] { 1, 1 };
+            var p = a.GetInts("pads") ?? new long[] { 0, 0, 0, 0 };
+            if (s.Length != 2 || d.Length != 2 || p.Length != 4) throw OperatorDefinition.Invalid(node, "strides, dilations or pads do not match the 2-D kernel");
+            var g = new WindowGeometry
+            {
+                KernelH = k[0], KernelW = k[1], StrideH = (int)s[0], StrideW = (int)s[1], DilationH = (int)d[0], DilationW = (int)d[1],
+                PadTop = (int)p[0], PadLeft = (int)p[1], PadBottom = (int)p[2], PadRight = (int)p[3],
+                InH = inputShape[2], InW = inputShape[3],
+            };
+            if (g.StrideH < 1 || g.StrideW < 1 || g.DilationH < 1 || g.DilationW < 1 || g.KernelH < 1 || g.KernelW < 1)
+                throw OperatorDefinition.Invalid(node, "kernel, strides and dilations must be positive");
+            string autoPad = a.GetString("auto_pad", "NOTSET");
+            bool ceil = a.GetInt("ceil_mode", 0) != 0;
+            if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
+            {
+                g.OutH = (g.InH + g.StrideH - 1) / g.StrideH;
+                g.OutW = (g.InW + g.StrideW - 1) / g.StrideW;
+                int totalH = Math.Max(0, (g.OutH - 1) * g.StrideH + (g.KernelH - 1) * g.DilationH + 1 - g.InH);
+                int totalW = Math.Max(0, (g.OutW - 1) * g.StrideW + (g.KernelW - 1) * g.DilationW + 1 - g.InW);
+                bool upper = autoPad == "SAME_UPPER";
+                g.PadTop = upper ? totalH / 2 : totalH - totalH / 2;
+                g.PadBottom = totalH - g.PadTop;
+                g.PadLeft = upper ? totalW / 2 : totalW - totalW / 2;
+                g.PadRight = totalW - g.PadLeft;
+                return g;
+            }
+            if (autoPad == "VALID") g.PadTop = g.PadLeft = g.PadBottom = g.PadRight = 0;
+            else if (autoPad != "NOTSET") throw OperatorDefinition.Unsupported(node, $"auto_pad={autoPad}");
+            g.OutH = OutputSize(g.InH, g.KernelH, g.StrideH, g.DilationH, g.PadTop, g.PadBottom, ceil);
+            g.OutW = OutputSize(g.InW, g.KernelW, g.StrideW, g.DilationW, g.PadLeft, g.PadRight, ceil);
+            if (g.OutH < 1 || g.OutW < 1) throw OperatorDefinition.Invalid(node, $"the window does not fit the {g.InH}x{g.InW} input");
+            return g;
+        }
+
+        private static int OutputSize(int input, int kernel, int stride, int dilation, int padBegin, int padEnd, bool ceil)
+        {
+            int span = (kernel - 1) * dilation + 1;
+            int numerator = input + padBegin + padEnd - span;
+            if (numerator < 0) return 0;
+            int output = (ceil ? (numerator + stride - 1) / stride : numerator / stride) + 1;
+            // As PyTorch and ONNX Runtime: with ceil_mode the last window must start inside the input or its begin pad.
+            if (ceil && (output - 1) * stride >= input + padBegin) output--;
+            return output;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+// The compiler's front door: an ONNX graph in, a validated plan and its weight blob out.
+using System;
+using System.Collections.Generic;
+using QuantGen.Compiler.Diagnostics;
+using QuantGen.Compiler.Ir;
+using QuantGen.Plan;
+
+namespace QuantGen.Compiler.Pipeline
+{
+    public enum Precision
+    {
+        Int8,
+        Float32,
+    }
+
+    public sealed class CompileOptions
+    {
+        public Precision Precision { get; set; } = Precision.Int8;
+
+        /// <summary>Calibration data (file, folder or glob) for Int8; null when none was given.</summary>
+        public string? CalibrationData { get; set; }
+
+        /// <summary>Manifest resource name the weights get when they are too large to inline.</summary>
+        public string ResourceName { get; set; } = "QuantGen.Model.weights";
+
+        /// <summary>
+        /// Weight blobs up to this many bytes are inlined in the plan and emitted as RVA data; larger
+        /// ones become an embedded resource. See docs/how-it-works.md for the measurement behind it.
+        /// </summary>
+        public long InlineWeightLimit { get; set; } = DefaultInlineWeightLimit;
+
+        public const long DefaultInlineWeightLimit = 64 * 1024;
+    }
+
+    public sealed class CompileResult
+    {
+        public CompileResult(ModelPlan? plan, byte[] weights, IReadOnlyList<CompilerDiagnostic> diagnostics)
+        {
+            Plan = plan;
+            Weights = weights;
+            Diagnostics = diagnostics;
+        }
+
+        /// <summary>The plan, or null when an error was reported.</summary>
+        public ModelPlan? Plan { get; }
+
+        /// <summary>The weight blob the plan's w@ operands index (also inlined in the plan when small).</summary>
+        public byte[] Weights { get; }
+
+        public IReadOnlyList<CompilerDiagnostic> Diagnostics { get; }
+
+        public bool Succeeded => Plan != null;
+    }
+
+    public static class ModelCompiler
+    {
+        /// <summary>
+        /// Compiles <paramref name="graph"/> (as read by QuantGen.Onnx's OnnxModelReader). Never throws for
+        /// bad models: problems come back as diagnostics with QGxxxx ids.
+        /// </summary>
+        public static CompileResult Compile(Graph graph, CompileOptions options)
+        {
+            var diagnostics = new List<CompilerDiagnostic>();
+            try
+            {
+                return CompilationPipeline.Run(graph, options, diagnostics);
+            }
+            catch (CompilerException e)
+            {
+                diagnostics.Add(e.Diagnostic);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.InternalError, DiagnosticSeverity.Error,
+                    $"QuantGen failed to compile this model: {e.GetType().Name}: {e.Message}. Please report it with the model.", graph.Info.SourcePath));
+            }
+            return new CompileResult(null, Array.Empty<byte>(), diagnostics);
+        }
+    }
+}
