@@ -7,6 +7,8 @@ namespace QuantGen.Compiler.Operators
     {
         public ConvOperator() : base("Conv") { }
 
+        public override string Notes => "2-D; groups (incl. depthwise), strides, pads, dilations, auto_pad; constant weights; Relu/Clip/LeakyRelu fused";
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);

@@ -9,6 +9,8 @@ namespace QuantGen.Compiler.Operators
     {
         public GemmOperator() : base("Gemm") { }
 
+        public override string Notes => "constant B (transB, alpha, beta folded); transA=0";
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var a = In(node, 0);
@@ -52,6 +54,8 @@ namespace QuantGen.Compiler.Operators
     public sealed class MatMulOperator : OperatorDefinition
     {
         public MatMulOperator() : base("MatMul") { }
+
+        public override string Notes => "run-time A times a constant 2-D B";
 
         /// <summary>Output shape of numpy.matmul, or null when the operands do not multiply.</summary>
         public static int[]? OutputShape(int[] a, int[] b)

@@ -20,6 +20,9 @@ namespace QuantGen.Compiler.Operators
         /// <summary>The oldest opset whose semantics this definition implements.</summary>
         public int SinceOpset { get; }
 
+        /// <summary>Limits a user should know, for the generated support matrix (docs/operators.md).</summary>
+        public virtual string Notes => "";
+
         /// <summary>Sets each output's Type, Shape and IsBatched from the inputs (all inputs have shapes).</summary>
         public abstract void InferShapes(Node node, OperatorContext context);
 

@@ -11,6 +11,8 @@ namespace QuantGen.Compiler.Operators
 
         public WindowPoolOperator(bool max) : base(max ? "MaxPool" : "AveragePool") { _max = max; }
 
+        public override string Notes => "2-D; pads, strides, dilations, ceil_mode" + (_max ? "; no Indices output" : ", count_include_pad");
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);

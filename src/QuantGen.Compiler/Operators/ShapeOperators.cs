@@ -12,6 +12,8 @@ namespace QuantGen.Compiler.Operators
     {
         protected ViewOperator(string opType) : base(opType) { }
 
+        public override string Notes => "a view: no copy at run time";
+
         protected abstract int[] OutputShape(Node node, int[] input, bool batched);
 
         public override void InferShapes(Node node, OperatorContext context)
@@ -177,6 +179,8 @@ namespace QuantGen.Compiler.Operators
     {
         public ConstantOperator() : base("Constant") { }
 
+        public override string Notes => "folded at build time";
+
         public static Tensor ValueOf(Node node)
         {
             var a = node.Attributes;
@@ -201,6 +205,8 @@ namespace QuantGen.Compiler.Operators
     public sealed class ShapeOperator : OperatorDefinition
     {
         public ShapeOperator() : base("Shape") { }
+
+        public override string Notes => "always folded at build time (shapes are static)";
 
         public override void InferShapes(Node node, OperatorContext context)
         {
@@ -230,6 +236,8 @@ namespace QuantGen.Compiler.Operators
     public sealed class ConcatOperator : OperatorDefinition
     {
         public ConcatOperator() : base("Concat") { }
+
+        public override string Notes => "constant data only (folded at build time)";
 
         public override void InferShapes(Node node, OperatorContext context)
         {
@@ -271,6 +279,8 @@ namespace QuantGen.Compiler.Operators
     public sealed class GatherOperator : OperatorDefinition
     {
         public GatherOperator() : base("Gather") { }
+
+        public override string Notes => "constant data only (folded at build time)";
 
         public override void InferShapes(Node node, OperatorContext context)
         {

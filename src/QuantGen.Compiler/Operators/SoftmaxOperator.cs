@@ -67,6 +67,8 @@ namespace QuantGen.Compiler.Operators
     {
         public BatchNormalizationOperator() : base("BatchNormalization") { }
 
+        public override string Notes => "inference mode; folded into a preceding Conv, else a per-channel Mul and Add";
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);

@@ -29,7 +29,7 @@ namespace QuantGen.Compiler.Pipeline
         /// </summary>
         public long InlineWeightLimit { get; set; } = DefaultInlineWeightLimit;
 
-        public const long DefaultInlineWeightLimit = 64 * 1024;
+        public const long DefaultInlineWeightLimit = 32 * 1024;
     }
 
     public sealed class CompileResult
