@@ -233,6 +233,9 @@ namespace QuantGen.Generator
                     w.WriteLine("RunSample(" + string.Join(", ", args) + ");");
                 }
                 w.CloseBlock();
+                // The kernels only see raw pointers: without this the instance (and its pinned workspace)
+                // could be collected while they still run, and the workspace memory reused.
+                w.WriteLine("global::System.GC.KeepAlive(_workspace);");
                 w.CloseBlock();
                 w.WriteLine();
             }

@@ -126,14 +126,21 @@ namespace QuantGen.Generator.Tests
         /// <summary>Loads <paramref name="image"/> into a collectible context, runs <paramref name="use"/>, and unloads.</summary>
         public static void WithAssembly(byte[] image, Action<Assembly> use)
         {
+            // Loaded from a file, as an app's assembly is: the runtime maps the image, so a resource
+            // stream's pointer stays valid for the assembly's lifetime. (An image loaded from a byte
+            // stream may be re-laid-out by the runtime, which would invalidate PositionPointer.)
+            string path = Path.Combine(Path.GetTempPath(), "quantgen-test-" + Guid.NewGuid().ToString("N") + ".dll");
+            File.WriteAllBytes(path, image);
             var context = new AssemblyLoadContext("QuantGenTest", isCollectible: true);
             try
             {
-                use(context.LoadFromStream(new MemoryStream(image)));
+                use(context.LoadFromAssemblyPath(path));
             }
             finally
             {
                 context.Unload();
+                // Unix lets a mapped file be unlinked; elsewhere the temp file stays until the OS cleans it.
+                try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             }
         }
 

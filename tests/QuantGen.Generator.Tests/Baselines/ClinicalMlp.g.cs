@@ -94,6 +94,7 @@ namespace MyApp.Models
                     RunSample(ws, weights, in0 + sample * FeaturesLength, out0 + sample * ProbabilitiesLength);
                 }
             }
+            global::System.GC.KeepAlive(_workspace);
         }
 
         /// <summary>One sample: the plan's kernel calls in order, over the workspace, the weights and one sample of each input and output.</summary>

@@ -139,6 +139,7 @@ namespace MyApp.Models
                     RunSample(ws, weights, in0 + sample * Input1Length, in1 + sample * ClassLength, in2 + sample * In0Length, out0 + sample * Output0Length, out1 + sample * BatchLength, out2 + sample * Output0_2Length);
                 }
             }
+            global::System.GC.KeepAlive(_workspace);
         }
 
         /// <summary>One sample: the plan's kernel calls in order, over the workspace, the weights and one sample of each input and output.</summary>

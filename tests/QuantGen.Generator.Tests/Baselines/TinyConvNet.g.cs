@@ -89,6 +89,7 @@ namespace MyApp.Models
                 byte* ws = _ws;
                 RunSample(ws, weights, in0, out0);
             }
+            global::System.GC.KeepAlive(_workspace);
         }
 
         /// <summary>One sample: the plan's kernel calls in order, over the workspace, the weights and one sample of each input and output.</summary>
