@@ -1,0 +1,31 @@
+// The QG2xxx diagnostics the MSBuild tasks report about QuantGenModel items (the compiler owns QG0xxx).
+namespace QuantGen.Build
+{
+    /// <summary>Ids never change meaning. Each is tested in tests/QuantGen.EndToEnd.Tests (ResolveQuantGenModelsTests, PackagedBuildTests), all but the I/O failure QG2007.</summary>
+    internal static class BuildDiagnosticIds
+    {
+        /// <summary>Precision metadata is not one of the supported values.</summary>
+        public const string InvalidPrecision = "QG2001";
+
+        /// <summary>Two QuantGenModel items in one project resolve to the same ClassName.</summary>
+        public const string DuplicateClassName = "QG2002";
+
+        /// <summary>ClassName (given or derived from the file name) is not a valid C# identifier.</summary>
+        public const string InvalidClassName = "QG2003";
+
+        /// <summary>Namespace (given or RootNamespace) has a segment that is not a valid C# identifier.</summary>
+        public const string InvalidNamespace = "QG2004";
+
+        /// <summary>CalibrationData names a file, folder or glob that matches no file.</summary>
+        public const string CalibrationDataNotFound = "QG2005";
+
+        /// <summary>CalibrationSamples is not a positive whole number.</summary>
+        public const string InvalidCalibrationSamples = "QG2006";
+
+        /// <summary>The plan or weights file could not be written.</summary>
+        public const string OutputNotWritten = "QG2007";
+
+        /// <summary>The subcategory of every QuantGen error and warning ("file : QuantGen error QG0002: …"), so logs can be filtered.</summary>
+        public const string Subcategory = "QuantGen";
+    }
+}

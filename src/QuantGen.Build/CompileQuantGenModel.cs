@@ -1,0 +1,177 @@
+// Compiles one resolved QuantGenModel: ONNX file → plan text + weight blob, diagnostics into the build log.
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using QuantGen.Compiler.Diagnostics;
+using QuantGen.Compiler.Ir;
+using QuantGen.Compiler.Pipeline;
+using QuantGen.Onnx;
+using QuantGen.Plan;
+
+namespace QuantGen.Build
+{
+    /// <summary>
+    /// The expensive step, run by the targets only for models whose inputs changed. Never lets an
+    /// exception (and its stack trace) reach the build log: every failure is one QGxxxx error that
+    /// names the model file.
+    /// </summary>
+    public sealed class CompileQuantGenModel : Task
+    {
+        /// <summary>One item of ResolveQuantGenModels' output (ItemSpec = model's full path).</summary>
+        [Required]
+        public ITaskItem Model { get; set; } = null!;
+
+        // Plans are read by Roslyn as text; no BOM keeps the bytes (and the generator's hash) stable.
+        private static readonly Encoding Utf8NoBom = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+        public override bool Execute()
+        {
+            string modelPath = Model.ItemSpec;
+            string planFile = Model.GetMetadata("PlanFile");
+            string weightsFile = Model.GetMetadata("WeightsFile");
+            var stopwatch = Stopwatch.StartNew();
+            CompileResult result;
+            long parameters;
+            try
+            {
+                var graph = OnnxModelReader.Read(modelPath);
+                parameters = CountParameters(graph);
+                result = ModelCompiler.Compile(graph, new CompileOptions
+                {
+                    Precision = string.Equals(Model.GetMetadata("Precision"), "Float32", StringComparison.OrdinalIgnoreCase) ? Precision.Float32 : Precision.Int8,
+                    CalibrationData = NullIfEmpty(Model.GetMetadata("CalibrationData")),
+                    ResourceName = Model.GetMetadata("ResourceName"),
+                });
+            }
+            catch (CompilerException e)
+            {
+                Report(e.Diagnostic, modelPath);
+                DeleteOutputs(planFile, weightsFile);
+                return false;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Report(new CompilerDiagnostic(DiagnosticIds.InternalError, DiagnosticSeverity.Error,
+                    $"QuantGen failed to compile this model: {e.GetType().Name}: {e.Message}. Please report it with the model."), modelPath);
+                DeleteOutputs(planFile, weightsFile);
+                return false;
+            }
+
+            foreach (var d in result.Diagnostics) Report(d, modelPath);
+            if (result.Plan == null || Log.HasLoggedErrors)
+            {
+                // A stale plan would let the next build skip this model and generate code for the old one.
+                DeleteOutputs(planFile, weightsFile);
+                return false;
+            }
+
+            var plan = result.Plan;
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(planFile)!);
+                if (plan.Weights.Storage == WeightStorage.Resource)
+                {
+                    WriteIfChanged(weightsFile, result.Weights);
+                }
+                else if (File.Exists(weightsFile))
+                {
+                    // The weights moved inline: a leftover file would still be embedded as a resource.
+                    File.Delete(weightsFile);
+                }
+                WriteIfChanged(planFile, Utf8NoBom.GetBytes(PlanText.Write(plan)));
+                // The plan is the target's only Output: it must end up newer than every Input even when its
+                // content did not change, or the next build would compile this model again.
+                File.SetLastWriteTimeUtc(planFile, DateTime.UtcNow);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                Log.LogError(BuildDiagnosticIds.Subcategory, BuildDiagnosticIds.OutputNotWritten, BuildDiagnosticIds.OutputNotWritten,
+                    planFile, 0, 0, 0, 0, $"QuantGen could not write the compiled model: {e.Message}");
+                return false;
+            }
+
+            stopwatch.Stop();
+            // The compiler's count (trainable parameters) when it reports one; the graph's constants otherwise.
+            var fact = plan.Facts.FirstOrDefault(f => f.Key == "parameters");
+            if (fact.Key != null && long.TryParse(fact.Value, NumberStyles.None, CultureInfo.InvariantCulture, out long counted)) parameters = counted;
+            Log.LogMessage(MessageImportance.High, "QuantGen: {0} -> {1} ({2}, {3} parameters, {4} weights {5}, {6} s)",
+                Path.GetFileName(modelPath), Model.GetMetadata("ClassName"), plan.Info.Precision, FormatCount(parameters),
+                FormatBytes(plan.Weights.ByteCount), plan.Weights.Storage == WeightStorage.Inline ? "inline" : "as resource",
+                stopwatch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture));
+            return true;
+        }
+
+        private void Report(CompilerDiagnostic d, string modelPath)
+        {
+            string file = string.IsNullOrEmpty(d.File) ? modelPath : d.File!;
+            string message = (d.Node != null ? $"node '{d.Node}': " : "") + d.Message;
+            switch (d.Severity)
+            {
+                case DiagnosticSeverity.Error:
+                    Log.LogError(BuildDiagnosticIds.Subcategory, d.Id, d.Id, file, 0, 0, 0, 0, message);
+                    break;
+                case DiagnosticSeverity.Warning:
+                    Log.LogWarning(BuildDiagnosticIds.Subcategory, d.Id, d.Id, file, 0, 0, 0, 0, message);
+                    break;
+                default:
+                    Log.LogMessage(MessageImportance.Normal, "{0}: {1}: {2}", file, d.Id, message);
+                    break;
+            }
+        }
+
+        /// <summary>Writes only when the bytes differ, so unchanged outputs keep their timestamps (and downstream targets stay up to date).</summary>
+        private static void WriteIfChanged(string path, byte[] bytes)
+        {
+            if (File.Exists(path))
+            {
+                var info = new FileInfo(path);
+                if (info.Length == bytes.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) return;
+            }
+            string temp = path + ".tmp";
+            File.WriteAllBytes(temp, bytes);
+            // Replace in one step so a cancelled build never leaves a half-written plan behind.
+            if (File.Exists(path)) File.Delete(path);
+            File.Move(temp, path);
+        }
+
+        private void DeleteOutputs(params string[] files)
+        {
+            foreach (string f in files)
+            {
+                try
+                {
+                    if (f.Length > 0 && File.Exists(f)) File.Delete(f);
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    Log.LogMessage(MessageImportance.Low, "QuantGen: could not delete stale output '{0}': {1}", f, e.Message);
+                }
+            }
+        }
+
+        /// <summary>Elements of the model's weights (initializers), before the compiler folds or packs them.</summary>
+        private static long CountParameters(Graph graph)
+        {
+            long n = 0;
+            foreach (var v in graph.Constants) n += v.Constant!.ElementCount;
+            return n;
+        }
+
+        private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+
+        private static string FormatCount(long n) =>
+            n >= 1_000_000 ? (n / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " M"
+            : n >= 1_000 ? (n / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " K"
+            : n.ToString(CultureInfo.InvariantCulture);
+
+        private static string FormatBytes(long n) =>
+            n >= 1024 * 1024 ? (n / (1024.0 * 1024)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB"
+            : n >= 1024 ? (n / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB"
+            : n.ToString(CultureInfo.InvariantCulture) + " B";
+    }
+}

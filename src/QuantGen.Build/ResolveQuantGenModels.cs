@@ -1,0 +1,165 @@
+// Turns @(QuantGenModel) items into fully resolved ones: names, paths and inputs, checked before any model is read.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace QuantGen.Build
+{
+    /// <summary>
+    /// Cheap and always run (no file is read beyond existence checks), so the targets can batch the
+    /// expensive <see cref="CompileQuantGenModel"/> per model with honest Inputs/Outputs and still add
+    /// the generated items on a no-op build.
+    /// </summary>
+    public sealed class ResolveQuantGenModels : Task
+    {
+        /// <summary>The user's @(QuantGenModel) items.</summary>
+        [Required]
+        public ITaskItem[] Models { get; set; } = Array.Empty<ITaskItem>();
+
+        /// <summary>$(RootNamespace): the default Namespace.</summary>
+        public string? RootNamespace { get; set; }
+
+        /// <summary>Where plans and weight files go: $(IntermediateOutputPath)quantgen/.</summary>
+        [Required]
+        public string IntermediateDirectory { get; set; } = "";
+
+        /// <summary>$(MSBuildProjectDirectory): relative model and calibration paths are relative to it.</summary>
+        [Required]
+        public string ProjectDirectory { get; set; } = "";
+
+        /// <summary>One item per model; ItemSpec is the model's full path, metadata as documented in build/QuantGen.targets.</summary>
+        [Output]
+        public ITaskItem[] ResolvedModels { get; set; } = Array.Empty<ITaskItem>();
+
+        private static readonly string[] Precisions = { "Int8", "Float32" };
+
+        public override bool Execute()
+        {
+            var resolved = new List<ITaskItem>();
+            var byClassName = new Dictionary<string, ITaskItem>(StringComparer.Ordinal);
+            string intermediate = Path.GetFullPath(Path.Combine(ProjectDirectory, IntermediateDirectory));
+
+            foreach (var model in Models)
+            {
+                var item = Resolve(model, intermediate);
+                if (item == null) continue;
+                string className = item.GetMetadata("ClassName");
+                if (byClassName.TryGetValue(className, out var first))
+                {
+                    Error(BuildDiagnosticIds.DuplicateClassName, model.ItemSpec,
+                        $"QuantGenModel '{model.ItemSpec}' and '{first.GetMetadata("OriginalItemSpec")}' both generate the class '{className}'. Set a different ClassName metadata on one of them.");
+                    continue;
+                }
+                byClassName.Add(className, item);
+                resolved.Add(item);
+            }
+
+            ResolvedModels = resolved.ToArray();
+            return !Log.HasLoggedErrors;
+        }
+
+        private ITaskItem? Resolve(ITaskItem model, string intermediate)
+        {
+            string modelPath = Path.GetFullPath(Path.Combine(ProjectDirectory, model.ItemSpec));
+            bool ok = true;
+            if (!File.Exists(modelPath))
+            {
+                Error("QG0001", model.ItemSpec, $"The model file '{modelPath}' (QuantGenModel '{model.ItemSpec}') does not exist.");
+                ok = false;
+            }
+
+            string className = model.GetMetadata("ClassName").Trim();
+            if (className.Length == 0)
+            {
+                className = CSharpNames.ClassNameFromFileName(Path.GetFileNameWithoutExtension(modelPath));
+                if (!CSharpNames.IsValidIdentifier(className))
+                {
+                    Error(BuildDiagnosticIds.InvalidClassName, model.ItemSpec,
+                        $"QuantGenModel '{model.ItemSpec}': no valid C# class name can be derived from the file name. Set the ClassName metadata.");
+                    ok = false;
+                }
+            }
+            else if (!CSharpNames.IsValidIdentifier(className))
+            {
+                Error(BuildDiagnosticIds.InvalidClassName, model.ItemSpec,
+                    $"QuantGenModel '{model.ItemSpec}': ClassName '{className}' is not a valid C# identifier.");
+                ok = false;
+            }
+
+            string ns = model.GetMetadata("Namespace").Trim();
+            bool nsFromMetadata = ns.Length > 0;
+            if (!nsFromMetadata) ns = (RootNamespace ?? "").Trim();
+            // An empty namespace is legal: the class goes in the global namespace.
+            string? badSegment = ns.Length == 0 ? null : CSharpNames.FirstInvalidNamespaceSegment(ns);
+            if (badSegment != null)
+            {
+                Error(BuildDiagnosticIds.InvalidNamespace, model.ItemSpec, nsFromMetadata
+                    ? $"QuantGenModel '{model.ItemSpec}': Namespace '{ns}' is not a valid C# namespace ('{badSegment}' is not an identifier)."
+                    : $"QuantGenModel '{model.ItemSpec}': the RootNamespace '{ns}' is not a valid C# namespace ('{badSegment}' is not an identifier). Set the Namespace metadata.");
+                ok = false;
+            }
+
+            string precisionText = model.GetMetadata("Precision").Trim();
+            string? precision = precisionText.Length == 0
+                ? Precisions[0]
+                : Precisions.FirstOrDefault(p => string.Equals(p, precisionText, StringComparison.OrdinalIgnoreCase));
+            if (precision == null)
+            {
+                Error(BuildDiagnosticIds.InvalidPrecision, model.ItemSpec,
+                    $"QuantGenModel '{model.ItemSpec}': Precision '{precisionText}' is not supported. Use one of: {string.Join(", ", Precisions)}.");
+                ok = false;
+            }
+
+            string samplesText = model.GetMetadata("CalibrationSamples").Trim();
+            if (samplesText.Length > 0 && (!int.TryParse(samplesText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int samples) || samples <= 0))
+            {
+                Error(BuildDiagnosticIds.InvalidCalibrationSamples, model.ItemSpec,
+                    $"QuantGenModel '{model.ItemSpec}': CalibrationSamples '{samplesText}' is not a positive whole number.");
+                ok = false;
+            }
+
+            string calibration = model.GetMetadata("CalibrationData").Trim();
+            string calibrationFullPath = "";
+            var calibrationFiles = new List<string>();
+            if (calibration.Length > 0)
+            {
+                calibrationFullPath = Path.GetFullPath(Path.Combine(ProjectDirectory, calibration));
+                calibrationFiles = CalibrationFiles.Find(calibrationFullPath);
+                if (calibrationFiles.Count == 0)
+                {
+                    Error(BuildDiagnosticIds.CalibrationDataNotFound, model.ItemSpec,
+                        $"QuantGenModel '{model.ItemSpec}': CalibrationData '{calibration}' ({calibrationFullPath}) matches no file.");
+                    ok = false;
+                }
+            }
+
+            if (!ok) return null;
+
+            var item = new TaskItem(modelPath);
+            model.CopyMetadataTo(item);
+            string plan = Path.Combine(intermediate, className + ".plan");
+            string weights = Path.Combine(intermediate, className + ".weights.bin");
+            string resourceName = ns.Length == 0 ? $"QuantGen.{className}.weights" : $"QuantGen.{ns}.{className}.weights";
+            item.SetMetadata("OriginalItemSpec", model.ItemSpec);
+            item.SetMetadata("ClassName", className);
+            item.SetMetadata("Namespace", ns);
+            item.SetMetadata("Precision", precision!);
+            item.SetMetadata("OriginalCalibrationData", calibration);
+            item.SetMetadata("CalibrationData", calibrationFullPath);
+            item.SetMetadata("CalibrationFiles", string.Join(";", calibrationFiles));
+            item.SetMetadata("CalibrationSamples", samplesText);
+            item.SetMetadata("PlanFile", plan);
+            item.SetMetadata("WeightsFile", weights);
+            item.SetMetadata("ResourceName", resourceName);
+            item.SetMetadata("InputFiles", string.Join(";", new[] { modelPath }.Concat(calibrationFiles)));
+            return item;
+        }
+
+        private void Error(string code, string itemSpec, string message) =>
+            Log.LogError(BuildDiagnosticIds.Subcategory, code, code, ProjectDirectory.Length > 0 ? Path.Combine(ProjectDirectory, itemSpec) : itemSpec,
+                0, 0, 0, 0, message);
+    }
+}
