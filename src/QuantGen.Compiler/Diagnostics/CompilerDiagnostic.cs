@@ -85,6 +85,6 @@ namespace QuantGen.Compiler.Diagnostics
         public const string InternalError = "QG0999";
 
         /// <summary>Where users find the list of supported operators.</summary>
-        public const string SupportedOperatorsLink = "https://github.com/quantgen/quantgen/blob/main/docs/operators.md";
+        public const string SupportedOperatorsLink = "docs/operators.md in the QuantGen repository and package";
     }
 }

@@ -1,0 +1,220 @@
+// The integer arithmetic of INT8 models: activation/weight/bias quantization and fixed-point requantization.
+using System;
+using QuantGen.Compiler.Operators;
+
+namespace QuantGen.Compiler.Quantization
+{
+    /// <summary>Affine quantization of one tensor (or one channel): real = Scale · (q − ZeroPoint).</summary>
+    public readonly struct QuantParams
+    {
+        public QuantParams(float scale, int zeroPoint)
+        {
+            Scale = scale;
+            ZeroPoint = zeroPoint;
+        }
+
+        public float Scale { get; }
+        public int ZeroPoint { get; }
+
+        /// <summary>The representable range of uint8 with these parameters.</summary>
+        public double Low => Scale * (double)(QuantizationMath.ActivationMin - ZeroPoint);
+        public double High => Scale * (double)(QuantizationMath.ActivationMax - ZeroPoint);
+
+        public override string ToString() => FormattableString.Invariant($"scale {Scale:R}, zero point {ZeroPoint}");
+    }
+
+    /// <summary>
+    /// The one definition of QuantGen's integer arithmetic. Build-time code (weights, biases, the
+    /// multipliers) and every kernel path (scalar, SIMD, generated) must reproduce these bits:
+    /// <list type="bullet">
+    /// <item>float → integer rounding (weights, biases, the quantization of a float input) is round
+    /// half to even, the default of Math.Round and of the x86 cvtps2dq / Arm FCVTNS instructions, so
+    /// a SIMD input quantizer needs no extra fix-up;</item>
+    /// <item>requantization is one rounding of an exact 64-bit product, round half up
+    /// (<see cref="Requantize"/>), as gemmlowp's and TFLite's reference kernels with a single
+    /// rounding step;</item>
+    /// <item>activations are uint8 asymmetric per tensor, weights int8 symmetric per output channel in
+    /// [−127, 127] (−128 unused so that −w never overflows and the int16 pair sums of a VPMADDUBSW
+    /// kernel stay in range), biases int32 with scale input scale × weight scale.</item>
+    /// </list>
+    /// </summary>
+    public static class QuantizationMath
+    {
+        public const int ActivationMin = 0;
+        public const int ActivationMax = 255;
+        public const int WeightMax = 127;
+
+        /// <summary>
+        /// uint8 parameters for the float range [<paramref name="low"/>, <paramref name="high"/>],
+        /// widened to contain 0 and nudged so that 0 is exactly representable (zero padding and ReLU
+        /// zeros cost no error): scale = (high − low) / 255, zero point = round(−low / scale).
+        /// </summary>
+        public static QuantParams ActivationParams(double low, double high)
+        {
+            low = Math.Min(low, 0);
+            high = Math.Max(high, 0);
+            if (!(high - low > 1e-30) || double.IsInfinity(high - low)) return new QuantParams(1f, 0);
+            float scale = (float)((high - low) / (ActivationMax - ActivationMin));
+            double zero = ActivationMin - low / scale;
+            int zeroPoint = (int)RoundHalfEven(zero);
+            if (zeroPoint < ActivationMin) zeroPoint = ActivationMin;
+            if (zeroPoint > ActivationMax) zeroPoint = ActivationMax;
+            return new QuantParams(scale, zeroPoint);
+        }
+
+        /// <summary>Round half to even (the rounding of every float → integer conversion).</summary>
+        public static double RoundHalfEven(double x) => Math.Round(x, MidpointRounding.ToEven);
+
+        /// <summary>q = clamp(round(x / scale) + zero point, 0, 255).</summary>
+        public static int QuantizeActivation(float x, QuantParams p)
+        {
+            double q = RoundHalfEven(x / (double)p.Scale) + p.ZeroPoint;
+            if (double.IsNaN(q)) return p.ZeroPoint;
+            return q < ActivationMin ? ActivationMin : q > ActivationMax ? ActivationMax : (int)q;
+        }
+
+        public static float Dequantize(int q, QuantParams p) => (float)(p.Scale * (double)(q - p.ZeroPoint));
+
+        /// <summary>x → quantize → dequantize with uint8 parameters (what an INT8 pipeline stores for x).</summary>
+        public static float FakeQuantizeActivation(float x, QuantParams p) => Dequantize(QuantizeActivation(x, p), p);
+
+        /// <summary>
+        /// Per-output-channel symmetric int8: channel c of <paramref name="weights"/> (row-major,
+        /// <paramref name="shape"/>, channels on <paramref name="axis"/>) gets scale max|w_c| / 127
+        /// and q = clamp(round(w / scale), −127, 127). An all-zero channel gets scale 1.
+        /// </summary>
+        /// <param name="clipForMse">
+        /// Instead of max|w_c| / 127, search the scale in [0.5, 1] · max|w_c| / 127 that minimizes the
+        /// channel's squared rounding-plus-clipping error (weight-side MSE calibration).
+        /// </param>
+        public static (sbyte[] Values, float[] Scales) QuantizeWeightsPerChannel(float[] weights, int[] shape, int axis, bool clipForMse = false)
+        {
+            int channels = shape[axis];
+            int inner = 1;
+            for (int i = axis + 1; i < shape.Length; i++) inner *= shape[i];
+            var scales = new float[channels];
+            var maxAbs = new double[channels];
+            for (int i = 0; i < weights.Length; i++)
+            {
+                int c = i / inner % channels;
+                maxAbs[c] = Math.Max(maxAbs[c], Math.Abs((double)weights[i]));
+            }
+            for (int c = 0; c < channels; c++) scales[c] = maxAbs[c] > 0 ? (float)(maxAbs[c] / WeightMax) : 1f;
+            if (clipForMse) ClipScalesForMse(weights, channels, inner, maxAbs, scales);
+            var values = new sbyte[weights.Length];
+            for (int i = 0; i < weights.Length; i++)
+            {
+                double q = RoundHalfEven(weights[i] / (double)scales[i / inner % channels]);
+                values[i] = (sbyte)(q > WeightMax ? WeightMax : q < -WeightMax ? -WeightMax : q);
+            }
+            return (values, scales);
+        }
+
+        private static void ClipScalesForMse(float[] weights, int channels, int inner, double[] maxAbs, float[] scales)
+        {
+            const int Candidates = 50;
+            var error = new double[channels * (Candidates + 1)];
+            for (int i = 0; i < weights.Length; i++)
+            {
+                int c = i / inner % channels;
+                if (maxAbs[c] == 0) continue;
+                double w = weights[i];
+                for (int k = 0; k <= Candidates; k++)
+                {
+                    double scale = (float)(maxAbs[c] * (0.5 + 0.5 * k / Candidates) / WeightMax);
+                    double q = RoundHalfEven(w / scale);
+                    if (q > WeightMax) q = WeightMax; else if (q < -WeightMax) q = -WeightMax;
+                    double d = w - q * scale;
+                    error[c * (Candidates + 1) + k] += d * d;
+                }
+            }
+            for (int c = 0; c < channels; c++)
+            {
+                if (maxAbs[c] == 0) continue;
+                int best = Candidates;
+                for (int k = 0; k < Candidates; k++) if (error[c * (Candidates + 1) + k] < error[c * (Candidates + 1) + best]) best = k;
+                scales[c] = (float)(maxAbs[c] * (0.5 + 0.5 * best / Candidates) / WeightMax);
+            }
+        }
+
+        /// <summary>int32 bias of channel c: round(b_c / (input scale · weight scale_c)), saturated.</summary>
+        public static int[] QuantizeBias(float[] bias, float inputScale, float[] weightScales)
+        {
+            var result = new int[bias.Length];
+            for (int c = 0; c < bias.Length; c++)
+            {
+                double scale = (double)inputScale * weightScales[weightScales.Length == 1 ? 0 : c];
+                double q = RoundHalfEven(bias[c] / scale);
+                result[c] = q >= int.MaxValue ? int.MaxValue : q <= int.MinValue ? int.MinValue : (int)q;
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// Splits a positive real multiplier M (e.g. input scale · weight scale / output scale) into a
+        /// Q31 integer multiplier in [2^30, 2^31) and a right shift with M ≈ multiplier · 2^−(31 + shift),
+        /// as TFLite's QuantizeMultiplier (there the shift is a left shift, here −shift). Valid for
+        /// 2^−32 ≤ M &lt; 2^31 (shift in [−31, 31]); smaller multipliers give (0, 0), which maps every
+        /// accumulator below 2^31 to the zero point, exactly as M · acc rounds.
+        /// </summary>
+        public static (int Multiplier, int Shift) QuantizeMultiplier(double realMultiplier)
+        {
+            if (double.IsNaN(realMultiplier) || realMultiplier < 0) throw new ArgumentOutOfRangeException(nameof(realMultiplier), "the multiplier must be a non-negative number");
+            if (realMultiplier == 0) return (0, 0);
+            // frexp: realMultiplier = fraction · 2^exponent with fraction in [0.5, 1).
+            int exponent = (int)Math.Floor(Math.Log(realMultiplier, 2)) + 1;
+            double fraction = realMultiplier / Math.Pow(2, exponent);
+            while (fraction >= 1) { fraction /= 2; exponent++; }
+            while (fraction < 0.5) { fraction *= 2; exponent--; }
+            long fixedPoint = (long)Math.Round(fraction * (1L << 31), MidpointRounding.AwayFromZero);
+            if (fixedPoint == 1L << 31)
+            {
+                fixedPoint /= 2;
+                exponent++;
+            }
+            int shift = -exponent;
+            if (shift > 31) return (0, 0);
+            if (shift < -30) throw new ArgumentOutOfRangeException(nameof(realMultiplier), "the multiplier must be below 2^31");
+            return ((int)fixedPoint, shift);
+        }
+
+        /// <summary>The real multiplier a (multiplier, shift) pair stands for.</summary>
+        public static double MultiplierValue(int multiplier, int shift) => multiplier * Math.Pow(2, -(31 + shift));
+
+        /// <summary>
+        /// clamp(round_half_up(acc · multiplier / 2^(31+shift)) + zeroPoint, min, max), computed exactly as
+        /// <c>(int)(((long)acc * multiplier + (1L &lt;&lt; (30 + shift))) &gt;&gt; (31 + shift)) + zeroPoint</c>:
+        /// one rounding of the exact 64-bit product. Every kernel path must produce these bits.
+        /// Precondition (met whenever M &lt; 1, as for Conv/Gemm/pooling, and checked by the compiler
+        /// otherwise): |acc · M| &lt; 2^31 − 256, so the int cast never wraps.
+        /// </summary>
+        public static int Requantize(int acc, int multiplier, int shift, int zeroPoint, int min, int max)
+        {
+            int value = (int)(((long)acc * multiplier + (1L << (30 + shift))) >> (31 + shift)) + zeroPoint;
+            return value < min ? min : value > max ? max : value;
+        }
+
+        /// <summary>
+        /// The uint8 clamp a fused activation becomes on an output quantized with <paramref name="output"/>:
+        /// Relu → [zero point, 255], Clip(a, b) → [q(a), q(b)] within [0, 255], none → [0, 255].
+        /// LeakyRelu has no clamp form (it needs a second multiplier) and returns null.
+        /// </summary>
+        public static (int Min, int Max)? ActivationClamp(ActivationSpec activation, QuantParams output)
+        {
+            if (activation.IsNone) return (ActivationMin, ActivationMax);
+            switch (activation.Kind)
+            {
+                case "Relu":
+                    return (Math.Max(ActivationMin, output.ZeroPoint), ActivationMax);
+                case "Clip":
+                {
+                    int lo = float.IsNegativeInfinity(activation.Alpha) ? ActivationMin : QuantizeActivation(activation.Alpha, output);
+                    int hi = float.IsPositiveInfinity(activation.Beta) ? ActivationMax : QuantizeActivation(activation.Beta, output);
+                    return (lo, hi);
+                }
+                default:
+                    return null;
+            }
+        }
+    }
+}
