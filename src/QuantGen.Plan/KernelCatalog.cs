@@ -104,7 +104,7 @@ namespace QuantGen.Plan
     }
 
     /// <summary>Every kernel the plan format knows, by plan name.</summary>
-    public static class KernelCatalog
+    public static partial class KernelCatalog
     {
         /// <summary>Columns per packed GEMM panel (FP32): B is stored as ceil(n/16) panels of k rows × 16.</summary>
         public const int GemmF32PanelWidth = 16;
@@ -217,6 +217,8 @@ namespace QuantGen.Plan
                         a.AtLeast("x", a.Int("outer") * a.Int("axis") * a.Int("inner")),
                         a.AtLeast("y", a.Int("outer") * a.Int("axis") * a.Int("inner")))),
             };
+
+            list.AddRange(Int8Kernels());
 
             var byName = new Dictionary<string, KernelSignature>(StringComparer.Ordinal);
             foreach (var k in list) byName.Add(k.Name, k);
