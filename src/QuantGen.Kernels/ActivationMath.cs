@@ -1,0 +1,274 @@
+// The math of every Activation in one place: used by ElementwiseF32.Activate and by the Conv/Gemm epilogues.
+namespace QuantGen.Kernels
+{
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.Intrinsics;
+
+    internal static unsafe class ActivationMath
+    {
+        /// <summary>y[i] = act(x[i]) for i in [0, count); x == y is allowed.</summary>
+        public static void Apply(float* x, float* y, int count, Activation act, float alpha, float beta)
+        {
+            if (count <= 0) return;
+            switch (act)
+            {
+                case Activation.None:
+                    if (x != y) Buffer.MemoryCopy(x, y, (long)count * sizeof(float), (long)count * sizeof(float));
+                    return;
+                case Activation.Relu: Map(x, y, count, new ReluOperator()); return;
+                case Activation.Clip: Map(x, y, count, new ClipOperator(alpha, beta)); return;
+                case Activation.LeakyRelu: Map(x, y, count, new LeakyReluOperator(alpha)); return;
+                case Activation.HardSigmoid: Map(x, y, count, new HardSigmoidOperator(alpha, beta)); return;
+                case Activation.HardSwish: Map(x, y, count, new HardSwishOperator()); return;
+                case Activation.Neg: Map(x, y, count, new NegOperator()); return;
+                case Activation.Abs: Map(x, y, count, new AbsOperator()); return;
+                case Activation.Sqrt: Map(x, y, count, new SqrtOperator()); return;
+                case Activation.Sigmoid: Map(x, y, count, new SigmoidOperator()); return;
+                case Activation.Tanh: Map(x, y, count, new TanhOperator()); return;
+                case Activation.Elu: Map(x, y, count, new EluOperator(alpha, 1f)); return;
+                case Activation.Selu: Map(x, y, count, new EluOperator(alpha, beta)); return;
+                case Activation.Exp: Map(x, y, count, new ExpOperator()); return;
+                default:
+                    // Softplus and Log: no vector log here, so MathF per element.
+                    for (int i = 0; i < count; i++) y[i] = Apply(x[i], act, alpha, beta);
+                    return;
+            }
+        }
+
+        /// <summary>act(x) for one element, bit-identical to the vector paths of <see cref="Apply(float*, float*, int, Activation, float, float)"/>.</summary>
+        public static float Apply(float x, Activation act, float alpha, float beta)
+        {
+            switch (act)
+            {
+                case Activation.None: return x;
+                case Activation.Relu: return x > 0f ? x : 0f;
+                case Activation.Clip: return Math.Min(Math.Max(x, alpha), beta);
+                case Activation.LeakyRelu: return x >= 0f ? x : x * alpha;
+                case Activation.Sigmoid: return new SigmoidOperator().Invoke(x);
+                case Activation.Tanh: return new TanhOperator().Invoke(x);
+                case Activation.HardSigmoid: return Math.Max(0f, Math.Min(1f, alpha * x + beta));
+                case Activation.HardSwish: return x * Math.Max(0f, Math.Min(1f, x * (1f / 6f) + 0.5f));
+                case Activation.Elu: return new EluOperator(alpha, 1f).Invoke(x);
+                case Activation.Selu: return new EluOperator(alpha, beta).Invoke(x);
+                case Activation.Softplus:
+                    // log(1 + e^x) without overflow for large x.
+                    return x > 0f ? x + MathF.Log(1f + MathF.Exp(-x)) : MathF.Log(1f + MathF.Exp(x));
+                case Activation.Neg: return -x;
+                case Activation.Abs: return Math.Abs(x);
+                case Activation.Sqrt: return MathF.Sqrt(x);
+                case Activation.Exp: return SimdMath.Exp(x);
+                case Activation.Log: return MathF.Log(x);
+                default: return x;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Map<TOperator>(float* x, float* y, int count, TOperator op)
+            where TOperator : struct, IUnaryOperator
+        {
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i <= count - 32; i += 32)
+                {
+                    Vector256<float> v0 = op.Invoke(Vector256.Load(x + i));
+                    Vector256<float> v1 = op.Invoke(Vector256.Load(x + i + 8));
+                    Vector256<float> v2 = op.Invoke(Vector256.Load(x + i + 16));
+                    Vector256<float> v3 = op.Invoke(Vector256.Load(x + i + 24));
+                    v0.Store(y + i);
+                    v1.Store(y + i + 8);
+                    v2.Store(y + i + 16);
+                    v3.Store(y + i + 24);
+                }
+                for (; i <= count - 8; i += 8) op.Invoke(Vector256.Load(x + i)).Store(y + i);
+            }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                for (; i <= count - 4; i += 4) op.Invoke(Vector128.Load(x + i)).Store(y + i);
+            }
+            for (; i < count; i++) y[i] = op.Invoke(x[i]);
+        }
+
+        /// <summary>An elementwise function with scalar and vector forms that agree; kernels are specialized over it.</summary>
+        internal interface IUnaryOperator
+        {
+            float Invoke(float x);
+            Vector256<float> Invoke(Vector256<float> x);
+            Vector128<float> Invoke(Vector128<float> x);
+        }
+
+        internal readonly struct IdentityOperator : IUnaryOperator
+        {
+            public float Invoke(float x) => x;
+            public Vector256<float> Invoke(Vector256<float> x) => x;
+            public Vector128<float> Invoke(Vector128<float> x) => x;
+        }
+
+        internal readonly struct ReluOperator : IUnaryOperator
+        {
+            public float Invoke(float x) => x > 0f ? x : 0f;
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Max(x, Vector256<float>.Zero);
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector128<float> Invoke(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), x, Vector128<float>.Zero);
+        }
+
+        internal readonly struct ClipOperator : IUnaryOperator
+        {
+            private readonly float _min;
+            private readonly float _max;
+            public ClipOperator(float min, float max) { _min = min; _max = max; }
+            public float Invoke(float x) => Math.Min(Math.Max(x, _min), _max);
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Min(Vector256.Create(_max), SimdMath.Max(Vector256.Create(_min), x));
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Min(Vector128.Create(_max), SimdMath.Max(Vector128.Create(_min), x));
+        }
+
+        internal readonly struct LeakyReluOperator : IUnaryOperator
+        {
+            private readonly float _alpha;
+            public LeakyReluOperator(float alpha) { _alpha = alpha; }
+            public float Invoke(float x) => x >= 0f ? x : x * _alpha;
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), x, x * Vector256.Create(_alpha));
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector128<float> Invoke(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), x, x * Vector128.Create(_alpha));
+        }
+
+        internal readonly struct HardSigmoidOperator : IUnaryOperator
+        {
+            private readonly float _alpha;
+            private readonly float _beta;
+            public HardSigmoidOperator(float alpha, float beta) { _alpha = alpha; _beta = beta; }
+            public float Invoke(float x) => Math.Max(0f, Math.Min(1f, _alpha * x + _beta));
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector256<float> Invoke(Vector256<float> x) =>
+                SimdMath.Max(Vector256<float>.Zero, SimdMath.Min(Vector256<float>.One, Vector256.Create(_alpha) * x + Vector256.Create(_beta)));
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector128<float> Invoke(Vector128<float> x) =>
+                SimdMath.Max(Vector128<float>.Zero, SimdMath.Min(Vector128<float>.One, Vector128.Create(_alpha) * x + Vector128.Create(_beta)));
+        }
+
+        internal readonly struct HardSwishOperator : IUnaryOperator
+        {
+            public float Invoke(float x) => x * Math.Max(0f, Math.Min(1f, x * (1f / 6f) + 0.5f));
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector256<float> Invoke(Vector256<float> x) =>
+                x * SimdMath.Max(Vector256<float>.Zero, SimdMath.Min(Vector256<float>.One, x * Vector256.Create(1f / 6f) + Vector256.Create(0.5f)));
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector128<float> Invoke(Vector128<float> x) =>
+                x * SimdMath.Max(Vector128<float>.Zero, SimdMath.Min(Vector128<float>.One, x * Vector128.Create(1f / 6f) + Vector128.Create(0.5f)));
+        }
+
+        internal readonly struct ExpOperator : IUnaryOperator
+        {
+            public float Invoke(float x) => SimdMath.Exp(x);
+            public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Exp(x);
+            public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Exp(x);
+        }
+
+        internal readonly struct SigmoidOperator : IUnaryOperator
+        {
+            public float Invoke(float x) => 1f / (1f + SimdMath.Exp(-x));
+            public Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + SimdMath.Exp(-x));
+            public Vector128<float> Invoke(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + SimdMath.Exp(-x));
+        }
+
+        // tanh(x) = sign(x) · (1 - 2 / (e^{2|x|} + 1)); below |x| = 0.625 that form cancels, so an odd polynomial
+        // (Cephes tanhf) takes over.
+        internal readonly struct TanhOperator : IUnaryOperator
+        {
+            private const float Small = 0.625f;
+            private const float T0 = -5.70498872745e-3f;
+            private const float T1 = 2.06390887954e-2f;
+            private const float T2 = -5.37397155531e-2f;
+            private const float T3 = 1.33314422036e-1f;
+            private const float T4 = -3.33332819422e-1f;
+
+            public float Invoke(float x)
+            {
+                float ax = Math.Abs(x);
+                if (ax < Small)
+                {
+                    float z = x * x;
+                    float p = SimdMath.MultiplyAdd(T0, z, T1);
+                    p = SimdMath.MultiplyAdd(p, z, T2);
+                    p = SimdMath.MultiplyAdd(p, z, T3);
+                    p = SimdMath.MultiplyAdd(p, z, T4);
+                    return SimdMath.MultiplyAdd(p * z, x, x);
+                }
+                float t = 1f - 2f / (SimdMath.Exp(ax + ax) + 1f);
+                return x < 0f ? -t : t;
+            }
+
+            public Vector256<float> Invoke(Vector256<float> x)
+            {
+                Vector256<float> ax = Vector256.Abs(x);
+                Vector256<float> z = x * x;
+                Vector256<float> p = SimdMath.MultiplyAdd(Vector256.Create(T0), z, Vector256.Create(T1));
+                p = SimdMath.MultiplyAdd(p, z, Vector256.Create(T2));
+                p = SimdMath.MultiplyAdd(p, z, Vector256.Create(T3));
+                p = SimdMath.MultiplyAdd(p, z, Vector256.Create(T4));
+                Vector256<float> small = SimdMath.MultiplyAdd(p * z, x, x);
+                Vector256<float> t = Vector256<float>.One - Vector256.Create(2f) / (SimdMath.Exp(ax + ax) + Vector256<float>.One);
+                Vector256<float> large = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256<float>.Zero), -t, t);
+                return Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(Small)), small, large);
+            }
+
+            public Vector128<float> Invoke(Vector128<float> x)
+            {
+                Vector128<float> ax = Vector128.Abs(x);
+                Vector128<float> z = x * x;
+                Vector128<float> p = SimdMath.MultiplyAdd(Vector128.Create(T0), z, Vector128.Create(T1));
+                p = SimdMath.MultiplyAdd(p, z, Vector128.Create(T2));
+                p = SimdMath.MultiplyAdd(p, z, Vector128.Create(T3));
+                p = SimdMath.MultiplyAdd(p, z, Vector128.Create(T4));
+                Vector128<float> small = SimdMath.MultiplyAdd(p * z, x, x);
+                Vector128<float> t = Vector128<float>.One - Vector128.Create(2f) / (SimdMath.Exp(ax + ax) + Vector128<float>.One);
+                Vector128<float> large = Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), -t, t);
+                return Vector128.ConditionalSelect(Vector128.LessThan(ax, Vector128.Create(Small)), small, large);
+            }
+        }
+
+        /// <summary>scale · (x &gt; 0 ? x : alpha · (e^x - 1)): Elu with scale 1, Selu with scale gamma.</summary>
+        internal readonly struct EluOperator : IUnaryOperator
+        {
+            private readonly float _alpha;
+            private readonly float _scale;
+            public EluOperator(float alpha, float scale) { _alpha = alpha; _scale = scale; }
+
+            public float Invoke(float x) => _scale * (x > 0f ? x : _alpha * (SimdMath.Exp(x) - 1f));
+
+            public Vector256<float> Invoke(Vector256<float> x) =>
+                Vector256.Create(_scale) * Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x,
+                    Vector256.Create(_alpha) * (SimdMath.Exp(x) - Vector256<float>.One));
+
+            public Vector128<float> Invoke(Vector128<float> x) =>
+                Vector128.Create(_scale) * Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), x,
+                    Vector128.Create(_alpha) * (SimdMath.Exp(x) - Vector128<float>.One));
+        }
+
+        internal readonly struct NegOperator : IUnaryOperator
+        {
+            public float Invoke(float x) => -x;
+            public Vector256<float> Invoke(Vector256<float> x) => -x;
+            public Vector128<float> Invoke(Vector128<float> x) => -x;
+        }
+
+        internal readonly struct AbsOperator : IUnaryOperator
+        {
+            public float Invoke(float x) => Math.Abs(x);
+            public Vector256<float> Invoke(Vector256<float> x) => Vector256.Abs(x);
+            public Vector128<float> Invoke(Vector128<float> x) => Vector128.Abs(x);
+        }
+
+        internal readonly struct SqrtOperator : IUnaryOperator
+        {
+            public float Invoke(float x) => MathF.Sqrt(x);
+            public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x);
+            public Vector128<float> Invoke(Vector128<float> x) => Vector128.Sqrt(x);
+        }
+    }
+}
