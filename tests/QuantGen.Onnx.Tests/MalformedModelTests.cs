@@ -5,6 +5,7 @@ using System.Linq;
 using Google.Protobuf;
 using QuantGen.Compiler.Diagnostics;
 using QuantGen.Onnx.Proto;
+using QuantGen.Tests;
 using Xunit;
 using static QuantGen.Onnx.Tests.ModelProtos;
 
@@ -17,7 +18,7 @@ namespace QuantGen.Onnx.Tests
         [Fact]
         public void TruncatedModelIsQG0002()
         {
-            byte[] bytes = File.ReadAllBytes(TestAssets.ModelPath("digits-cnn"));
+            byte[] bytes = File.ReadAllBytes(RepoPaths.ModelFile("digits-cnn"));
             var e = Fails(bytes.Take(bytes.Length / 2).ToArray());
             Assert.Equal(DiagnosticIds.ModelMalformed, e.Diagnostic.Id);
             Assert.Contains("truncated", e.Message);
@@ -58,7 +59,7 @@ namespace QuantGen.Onnx.Tests
         [Fact]
         public void MissingFileIsQG0001()
         {
-            string path = Path.Combine(TestAssets.Root, "no-such-model.onnx");
+            string path = Path.Combine(RepoPaths.Assets, "no-such-model.onnx");
             var e = Assert.Throws<CompilerException>(() => OnnxModelReader.Read(path));
             Assert.Equal(DiagnosticIds.ModelUnreadable, e.Diagnostic.Id);
             Assert.Equal(path, e.Diagnostic.File);
@@ -67,7 +68,7 @@ namespace QuantGen.Onnx.Tests
         [Fact]
         public void DirectoryIsQG0001()
         {
-            var e = Assert.Throws<CompilerException>(() => OnnxModelReader.Read(TestAssets.Root));
+            var e = Assert.Throws<CompilerException>(() => OnnxModelReader.Read(RepoPaths.Assets));
             Assert.Equal(DiagnosticIds.ModelUnreadable, e.Diagnostic.Id);
         }
 

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text.Json;
 using QuantGen.Compiler.Ir;
+using QuantGen.Tests;
 using Xunit;
 
 namespace QuantGen.Onnx.Tests
@@ -18,8 +19,8 @@ namespace QuantGen.Onnx.Tests
         [InlineData("mobilenetv2-224", "image", new[] { 1, 3, 224, 224 }, "logits", new[] { 1, 1000 })]
         public void ReadsModelAsDescribedByMeta(string model, string input, int[] inputShape, string output, int[] outputShape)
         {
-            string path = TestAssets.ModelPath(model);
-            using var meta = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestAssets.ModelFolder(model), "meta.json")));
+            string path = RepoPaths.ModelFile(model);
+            using var meta = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Model(model), "meta.json")));
 
             var graph = OnnxModelReader.Read(path);
 
@@ -54,7 +55,7 @@ namespace QuantGen.Onnx.Tests
         [InlineData("mobilenetv2-digits")]
         public void NodesAreWiredAndOrdered(string model)
         {
-            var graph = OnnxModelReader.Read(TestAssets.ModelPath(model));
+            var graph = OnnxModelReader.Read(RepoPaths.ModelFile(model));
 
             var available = graph.Inputs.ToHashSet();
             foreach (var node in graph.Nodes)
@@ -75,7 +76,7 @@ namespace QuantGen.Onnx.Tests
         [Fact]
         public void ReadsAttributesOfEachKind()
         {
-            var graph = OnnxModelReader.Read(TestAssets.ModelPath("mobilenetv2-digits"));
+            var graph = OnnxModelReader.Read(RepoPaths.ModelFile("mobilenetv2-digits"));
 
             var conv = graph.Nodes.First(n => n.OpType == "Conv");
             Assert.Equal(new long[] { 3, 3 }, conv.Attributes.GetInts("kernel_shape"));

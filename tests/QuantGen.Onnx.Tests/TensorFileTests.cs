@@ -4,6 +4,7 @@ using Google.Protobuf;
 using QuantGen.Compiler.Diagnostics;
 using QuantGen.Compiler.Ir;
 using QuantGen.Onnx.Proto;
+using QuantGen.Tests;
 using Xunit;
 
 namespace QuantGen.Onnx.Tests
@@ -19,7 +20,7 @@ namespace QuantGen.Onnx.Tests
         [InlineData("mobilenetv2-224", 0, new[] { 1, 3, 224, 224 }, new[] { 1, 1000 })]
         public void ReadsTestVectors(string model, int set, int[] inputShape, int[] outputShape)
         {
-            string folder = Path.Combine(TestAssets.ModelFolder(model), "test_data_set_" + set);
+            string folder = Path.Combine(RepoPaths.Model(model), "test_data_set_" + set);
 
             var input = TensorFile.Read(Path.Combine(folder, "input_0.pb"));
             var output = TensorFile.Read(Path.Combine(folder, "output_0.pb"));
@@ -32,7 +33,7 @@ namespace QuantGen.Onnx.Tests
         [Fact]
         public void SoftmaxOutputsSumToOne()
         {
-            var output = TensorFile.Read(Path.Combine(TestAssets.ModelFolder("clinical-mlp"), "test_data_set_1", "output_0.pb"));
+            var output = TensorFile.Read(Path.Combine(RepoPaths.Model("clinical-mlp"), "test_data_set_1", "output_0.pb"));
             for (int row = 0; row < output.Shape[0]; row++)
                 Assert.Equal(1.0, output.Floats[2 * row] + output.Floats[2 * row + 1], 5);
         }
@@ -40,14 +41,14 @@ namespace QuantGen.Onnx.Tests
         [Fact]
         public void BytesOverloadMatchesPathOverload()
         {
-            string path = Path.Combine(TestAssets.ModelFolder("digits-cnn"), "test_data_set_0", "input_0.pb");
+            string path = Path.Combine(RepoPaths.Model("digits-cnn"), "test_data_set_0", "input_0.pb");
             Assert.Equal(TensorFile.Read(path).Floats, TensorFile.Read(File.ReadAllBytes(path)).Floats);
         }
 
         [Fact]
         public void MissingFileIsQG0001()
         {
-            string path = Path.Combine(TestAssets.Root, "no-such-tensor.pb");
+            string path = Path.Combine(RepoPaths.Assets, "no-such-tensor.pb");
             var e = Assert.Throws<CompilerException>(() => TensorFile.Read(path));
             Assert.Equal(DiagnosticIds.ModelUnreadable, e.Diagnostic.Id);
             Assert.Equal(path, e.Diagnostic.File);

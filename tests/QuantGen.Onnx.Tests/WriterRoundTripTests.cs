@@ -2,6 +2,7 @@
 using System.IO;
 using System.Linq;
 using QuantGen.Compiler.Ir;
+using QuantGen.Tests;
 using Xunit;
 using IrAttribute = QuantGen.Compiler.Ir.Attribute;
 
@@ -89,7 +90,7 @@ namespace QuantGen.Onnx.Tests
         [InlineData("mobilenetv2-digits")]
         public void ReferenceModelRoundTrips(string model)
         {
-            var original = OnnxModelReader.Read(TestAssets.ModelPath(model));
+            var original = OnnxModelReader.Read(RepoPaths.ModelFile(model));
 
             var read = RoundTrip(original);
 

@@ -15,7 +15,13 @@ namespace QuantGen.Tests
 
         public static string Root => s_root.Value;
 
+        /// <summary>tests/assets: the test data that ships with the repository.</summary>
+        public static string Assets => Path.Combine(Root, "tests", "assets");
+
         /// <summary>tests/assets/models/{name} (copies of the shared reference models with their test vectors).</summary>
-        public static string Model(string name) => Path.Combine(Root, "tests", "assets", "models", name);
+        public static string Model(string name) => Path.Combine(Assets, "models", name);
+
+        /// <summary>tests/assets/models/{name}/model.onnx.</summary>
+        public static string ModelFile(string name) => Path.Combine(Model(name), "model.onnx");
     }
 }
