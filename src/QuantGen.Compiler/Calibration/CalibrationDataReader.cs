@@ -33,6 +33,7 @@ namespace QuantGen.Compiler.Calibration
         {
             SampleShape = sampleShape ?? throw new ArgumentNullException(nameof(sampleShape));
             SampleSize = checked((int)Tensor.ElementCountOf(sampleShape));
+            if (SampleSize == 0) throw new ArgumentException("the sample shape has no elements", nameof(sampleShape));
             InputName = inputName;
             _readTensorFile = tensorFileReader ?? TensorProtoFile.Read;
         }
@@ -57,8 +58,9 @@ namespace QuantGen.Compiler.Calibration
 
         /// <summary>
         /// The samples of <paramref name="source"/> (a file, a folder, or a glob), in file order (sorted
-        /// ordinally), at most <paramref name="maxSamples"/>. Evaluation is lazy: a file is opened when
-        /// the enumeration reaches it, and errors surface there as <see cref="CompilerException"/>.
+        /// ordinally), at most <paramref name="maxSamples"/>. Which files are meant is resolved at once
+        /// (QG0101 here when there are none); reading is lazy: a file is opened when the enumeration
+        /// reaches it, and its errors (QG0102–QG0104) surface there as <see cref="CompilerException"/>.
         /// </summary>
         public IEnumerable<float[]> ReadSamples(string source, int maxSamples = int.MaxValue)
         {

@@ -11,11 +11,25 @@ namespace QuantGen.Compiler.Calibration
     public sealed class CalibrationStatistics
     {
         private readonly Dictionary<string, TensorObserver> _observers;
+        private readonly Dictionary<string, double[]> _channelSums;
 
-        internal CalibrationStatistics(Dictionary<string, TensorObserver> observers, int sampleCount)
+        internal CalibrationStatistics(Dictionary<string, TensorObserver> observers, Dictionary<string, double[]> channelSums, int sampleCount)
         {
             _observers = observers;
+            _channelSums = channelSums;
             SampleCount = sampleCount;
+        }
+
+        /// <summary>
+        /// The mean of each channel (axis 1 of an [N, C, ...] value) over all samples and positions, or
+        /// null when the value was not observed: what bias correction needs for E[x].
+        /// </summary>
+        public double[]? ChannelMeans(string valueName)
+        {
+            if (!_channelSums.TryGetValue(valueName, out var sums) || SampleCount == 0) return null;
+            var o = _observers[valueName];
+            long perChannel = (o.Count + o.NonFiniteCount) / sums.Length;
+            return sums.Select(v => perChannel == 0 ? 0 : v / perChannel).ToArray();
         }
 
         public int SampleCount { get; }
@@ -50,14 +64,31 @@ namespace QuantGen.Compiler.Calibration
                 if (!observers.TryGetValue(v.Name, out var o)) observers[v.Name] = o = new TensorObserver(binCount);
                 return o;
             }
+            var channelSums = new Dictionary<string, double[]>(StringComparer.Ordinal);
+            void SumChannels(Value v, Tensor t)
+            {
+                if (t.Rank < 2 || t.Shape[0] != 1) return;
+                int channels = t.Shape[1], inner = t.ElementCount / Math.Max(channels, 1);
+                if (!channelSums.TryGetValue(v.Name, out var sums)) channelSums[v.Name] = sums = new double[channels];
+                var data = t.Floats;
+                for (int c = 0; c < channels; c++)
+                {
+                    double sum = 0;
+                    for (int i = c * inner, end = i + inner; i < end; i++) sum += data[i];
+                    sums[c] += sum;
+                }
+            }
             int count = 0;
             foreach (var sample in samples)
             {
                 var tensor = Tensor.FromFloats(input.Shape!, sample);
                 For(input).Observe(sample);
+                SumChannels(input, tensor);
                 var outputs = evaluator.Run(new Dictionary<string, Tensor> { [input.Name] = tensor }, (v, t) =>
                 {
-                    if (t.Type == DataType.Float32) For(v).Observe(t.Floats);
+                    if (t.Type != DataType.Float32) return;
+                    For(v).Observe(t.Floats);
+                    SumChannels(v, t);
                 });
                 onOutputs?.Invoke(count, outputs);
                 count++;
@@ -65,7 +96,7 @@ namespace QuantGen.Compiler.Calibration
             if (count == 0)
                 throw CalibrationDiagnostics.Error(CalibrationDiagnostics.DataMissing,
                     $"calibration needs at least one sample for input '{input.Name}' shaped {CalibrationDataReader.Describe(CalibrationDataReader.SampleShapeOf(input))}.", graph.Info.SourcePath);
-            return new CalibrationStatistics(observers, count);
+            return new CalibrationStatistics(observers, channelSums, count);
         }
 
         /// <summary>The model's one float32 runtime input (calibration data describes one input).</summary>

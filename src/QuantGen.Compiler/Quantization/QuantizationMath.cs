@@ -34,8 +34,8 @@ namespace QuantGen.Compiler.Quantization
     /// (<see cref="Requantize"/>), as gemmlowp's and TFLite's reference kernels with a single
     /// rounding step;</item>
     /// <item>activations are uint8 asymmetric per tensor, weights int8 symmetric per output channel in
-    /// [−127, 127] (−128 unused so that −w never overflows and the int16 pair sums of a VPMADDUBSW
-    /// kernel stay in range), biases int32 with scale input scale × weight scale.</item>
+    /// [−127, 127] (−128 unused: symmetric, so −w never overflows), biases int32 with scale input
+    /// scale × weight scale, accumulation exact in int32.</item>
     /// </list>
     /// </summary>
     public static class QuantizationMath
@@ -65,11 +65,18 @@ namespace QuantGen.Compiler.Quantization
         /// <summary>Round half to even (the rounding of every float → integer conversion).</summary>
         public static double RoundHalfEven(double x) => Math.Round(x, MidpointRounding.ToEven);
 
-        /// <summary>q = clamp(round(x / scale) + zero point, 0, 255).</summary>
+        /// <summary>1 / scale rounded to float: run-time quantizers multiply by it (QuantGen.Kernels' QuantizationU8.Quantize takes it).</summary>
+        public static float InverseScale(QuantParams p) => 1f / p.Scale;
+
+        /// <summary>
+        /// q = clamp(round_half_even(x · (1/scale)) + zero point, 0, 255), the product taken in float
+        /// with <see cref="InverseScale"/>: bit for bit what the run-time quantize kernel computes.
+        /// </summary>
         public static int QuantizeActivation(float x, QuantParams p)
         {
-            double q = RoundHalfEven(x / (double)p.Scale) + p.ZeroPoint;
-            if (double.IsNaN(q)) return p.ZeroPoint;
+            float t = x * InverseScale(p);
+            if (float.IsNaN(t)) return p.ZeroPoint;
+            double q = RoundHalfEven(t) + p.ZeroPoint;
             return q < ActivationMin ? ActivationMin : q > ActivationMax ? ActivationMax : (int)q;
         }
 
@@ -185,8 +192,9 @@ namespace QuantGen.Compiler.Quantization
         /// clamp(round_half_up(acc · multiplier / 2^(31+shift)) + zeroPoint, min, max), computed exactly as
         /// <c>(int)(((long)acc * multiplier + (1L &lt;&lt; (30 + shift))) &gt;&gt; (31 + shift)) + zeroPoint</c>:
         /// one rounding of the exact 64-bit product. Every kernel path must produce these bits.
-        /// Precondition (met whenever M &lt; 1, as for Conv/Gemm/pooling, and checked by the compiler
-        /// otherwise): |acc · M| &lt; 2^31 − 256, so the int cast never wraps.
+        /// Precondition: |acc · M| + 255 &lt; 2^31, so neither the int cast nor the + zeroPoint wraps
+        /// (Conv/Gemm/pooling accumulators times M &lt; 1 are far below it; the compiler must check
+        /// rescales with M ≥ 1). QuantGen.Kernels' Requantization implements shift in [0, 31] (M &lt; 1).
         /// </summary>
         public static int Requantize(int acc, int multiplier, int shift, int zeroPoint, int min, int max)
         {
