@@ -4,11 +4,130 @@ using System.Collections.Generic;
 
 namespace QuantGen.Plan
 {
+    // Numerics shared by every entry below (docs/int8-kernels.md has the full contract):
+    // - Activations are uint8 with a zero point zp in [0, 255]; weights int8, symmetric per output channel, values in
+    //   [-127, 127]; accumulation in int32 (wrapping). bias is int32 per output channel with the input zero point folded
+    //   in at build time: bias' = bias − zpIn · Σ w over the channel's K weights (all taps, padding included).
+    // - R(v, multiplier, shift) = (int)(((long)v * multiplier + (1L << (30 + shift))) >> (31 + shift)), with multiplier in
+    //   [2^30, 2^31) (or 0 for a real multiplier below 2^−32) and shift in [−30, 31]: real multiplier = multiplier ·
+    //   2^(−31 − shift), i.e. QuantizationMath.QuantizeMultiplier's pairs; one rounding, half up; the cast keeps the low
+    //   32 bits. An output is clamp(zpOut + R(acc, multiplier, shift), qmin, qmax) with zpOut + R in int32 arithmetic
+    //   (QuantizationMath.Requantize); qmin/qmax (within [0, 255]) carry a fused Relu (qmin = zpOut) or ReLU6
+    //   (qmax = zpOut + round(6 / sOut)); use 0/255 for none.
+    // - Per-channel multiplier/shift/bias are int32 tensors in the weights blob; tensor operands first, then ints, floats.
     public static partial class KernelCatalog
     {
+        /// <summary>Columns per packed GemmU8S8 panel.</summary>
+        public const int GemmU8S8PanelWidth = 16;
+
+        /// <summary>
+        /// Bytes of an int8 B matrix [k, n] packed for GemmU8S8: ceil(n / 16) panels of ceil(k / 4) k-quads; quad q of
+        /// panel p starts at byte (p · ceil(k / 4) + q) · 64 and holds, for columns j = 0..15, the 4 bytes
+        /// B[4q..4q+3, 16p + j] at offset 4j (zero past k and past n).
+        /// </summary>
+        public static long PackedGemmU8S8Length(long n, long k) =>
+            (n + GemmU8S8PanelWidth - 1) / GemmU8S8PanelWidth * GemmU8S8PanelWidth * ((k + 3) / 4 * 4);
+
+        /// <summary>Bytes of im2col scratch ConvU8S8.Gemm needs: none for a plain 1×1, stride-1, unpadded, ungrouped convolution.</summary>
+        public static long ConvU8S8ScratchLength(long oh, long ow, long kh, long kw, long sh, long sw, long pt, long pl, long pb, long pr, long icPerGroup, long group) =>
+            ConvF32ScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icPerGroup, group);
+
+        private static KernelParameter U8(string name, bool optional = false) => T(name, PlanElementType.UInt8, optional);
+
+        private static KernelParameter S8(string name) => T(name, PlanElementType.Int8);
+
+        private static KernelParameter I32(string name, bool optional = false) => T(name, PlanElementType.Int32, optional);
+
         private static IEnumerable<KernelSignature> Int8Kernels()
         {
-            yield break;
+            // y[i] = clamp(round_half_even(x[i] * invScale) + zp, 0, 255) for i < count (float multiply, never a divide;
+            // x[i] * invScale is clamped to ±4096 before rounding, which cannot change a result; NaN gives an unspecified byte).
+            yield return new KernelSignature("QuantizeU8", "QuantizationU8.Quantize", false,
+                new[] { T("x"), U8("y"), I("count"), I("zp"), F("invScale") },
+                a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count"))));
+
+            // Quantize after a folded per-feature affine map (input normalization): f = i % features (innermost axis),
+            // t = x[i] * a[f]; t = t + b[f] (two float roundings, never an FMA); y[i] = clamp(round_half_even(t) + zp, 0, 255).
+            // a holds gain / scale, b holds offset / scale (quantized units).
+            yield return new KernelSignature("QuantizeAffineU8", "QuantizationU8.QuantizeAffine", false,
+                new[] { T("x"), T("a"), T("b"), U8("y"), I("count"), I("features"), I("zp") },
+                a => StepArguments.First(
+                    a.AtLeast("x", a.Int("count")),
+                    a.AtLeast("a", a.Int("features")),
+                    a.AtLeast("b", a.Int("features")),
+                    a.AtLeast("y", a.Int("count"))));
+
+            // y[i] = (float)(x[i] − zp) * scale for i < count.
+            yield return new KernelSignature("DequantizeU8", "QuantizationU8.Dequantize", false,
+                new[] { U8("x"), T("y"), I("count"), I("zp"), F("scale") },
+                a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count"))));
+
+            // y[i, j] = clamp(zpOut + R(bias[j] + Σ_kk x[i, kk] · B[kk, j], multiplier[j], shift[j]), qmin, qmax) for
+            // i < m, j < n; x u8 [m, k] row-major, w = B [k, n] int8 packed (PackedGemmU8S8Length), bias null = 0.
+            yield return new KernelSignature("GemmU8S8", "GemmU8S8.Run", false,
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I32("shift"),
+                        I("m"), I("n"), I("k"), I("zpOut"), I("qmin"), I("qmax") },
+                a => StepArguments.First(
+                    a.AtLeast("x", a.Int("m") * a.Int("k")),
+                    a.AtLeast("w", PackedGemmU8S8Length(a.Int("n"), a.Int("k"))),
+                    a.AtLeast("bias", a.Int("n")),
+                    a.AtLeast("y", a.Int("m") * a.Int("n")),
+                    a.AtLeast("multiplier", a.Int("n")),
+                    a.AtLeast("shift", a.Int("n"))));
+
+            // NHWC convolution through im2col (u8 scratch, padding taps = zpIn) and GemmU8S8, per group g: B_g [K, ocg],
+            // K ordered (ky, kx, ci), packed at byte offset g * PackedGemmU8S8Length(ocg, K); y[.., o] = clamp(zpOut +
+            // R(bias[o] + Σ x·w, multiplier[o], shift[o]), qmin, qmax). scratch may be null when ConvU8S8ScratchLength = 0.
+            yield return new KernelSignature("ConvU8S8.Gemm", "ConvU8S8.Gemm", false,
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I32("shift"), U8("scratch", optional: true),
+                        I("ih"), I("iw"), I("ic"), I("oh"), I("ow"), I("oc"), I("kh"), I("kw"), I("sh"), I("sw"),
+                        I("pt"), I("pl"), I("pb"), I("pr"), I("dh"), I("dw"), I("group"), I("zpIn"), I("zpOut"), I("qmin"), I("qmax") },
+                a => StepArguments.First(
+                    a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("ic")),
+                    a.AtLeast("w", a.Int("group") * PackedGemmU8S8Length(a.Int("oc") / a.Int("group"), a.Int("kh") * a.Int("kw") * a.Int("ic") / a.Int("group"))),
+                    a.AtLeast("bias", a.Int("oc")),
+                    a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("oc")),
+                    a.AtLeast("multiplier", a.Int("oc")),
+                    a.AtLeast("shift", a.Int("oc")),
+                    a.AtLeast("scratch", ConvU8S8ScratchLength(a.Int("oh"), a.Int("ow"), a.Int("kh"), a.Int("kw"), a.Int("sh"), a.Int("sw"),
+                        a.Int("pt"), a.Int("pl"), a.Int("pb"), a.Int("pr"), a.Int("ic") / a.Int("group"), a.Int("group")))));
+
+            // NHWC depthwise convolution (group == ic == oc); w is int8 [kh*kw, c] (tap-major, channels contiguous, not
+            // packed); taps in the padding read zpIn; y[.., ch] = clamp(zpOut + R(bias[ch] + Σ x·w, multiplier[ch], shift[ch]), qmin, qmax).
+            yield return new KernelSignature("ConvU8S8.Depthwise", "ConvU8S8.Depthwise", false,
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I32("shift"),
+                        I("ih"), I("iw"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"),
+                        I("pt"), I("pl"), I("dh"), I("dw"), I("zpIn"), I("zpOut"), I("qmin"), I("qmax") },
+                a => StepArguments.First(
+                    a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("c")),
+                    a.AtLeast("w", a.Int("kh") * a.Int("kw") * a.Int("c")),
+                    a.AtLeast("bias", a.Int("c")),
+                    a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c")),
+                    a.AtLeast("multiplier", a.Int("c")),
+                    a.AtLeast("shift", a.Int("c"))));
+
+            // Residual add of two same-shape u8 tensors (TFLite style, left shift 20):
+            //   y[i] = clamp(yZp + R(R((a[i] − aZp) << 20, aMultiplier, aShift) + R((b[i] − bZp) << 20, bMultiplier, bShift),
+            //                        yMultiplier, yShift), qmin, qmax)
+            // with real multipliers sA / (2·max(sA, sB)), sB / (2·max(sA, sB)) and 2·max(sA, sB) / (2^20 · sY).
+            yield return new KernelSignature("AddU8", "ElementwiseU8.Add", false,
+                new[] { U8("a"), U8("b"), U8("y"), I("count"), I("aZp"), I("aMultiplier"), I("aShift"), I("bZp"), I("bMultiplier"), I("bShift"),
+                        I("yZp"), I("yMultiplier"), I("yShift"), I("qmin"), I("qmax") },
+                a => StepArguments.First(a.AtLeast("a", a.Int("count")), a.AtLeast("b", a.Int("count")), a.AtLeast("y", a.Int("count"))));
+
+            // y[ch] = clamp(zpOut + R(Σ_{i < hw} x[i, ch] − hw · zpIn, multiplier, shift), 0, 255) (NHWC); real multiplier
+            // sIn / (hw · sOut).
+            yield return new KernelSignature("PoolU8.GlobalAverage", "PoolU8.GlobalAverage", false,
+                new[] { U8("x"), U8("y"), I("hw"), I("c"), I("zpIn"), I("zpOut"), I("multiplier"), I("shift") },
+                a => StepArguments.First(a.AtLeast("x", a.Int("hw") * a.Int("c")), a.AtLeast("y", a.Int("c"))));
+
+            // NHWC max pooling on u8 (input and output share scale and zero point): plain byte max over each window,
+            // positions outside the input skipped (never read); an empty window gives 0.
+            yield return new KernelSignature("PoolU8.Max", "PoolU8.Max", false,
+                new[] { U8("x"), U8("y"), I("ih"), I("iw"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"), I("pt"), I("pl"), I("dh"), I("dw") },
+                a => StepArguments.First(
+                    a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("c")),
+                    a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c"))));
         }
     }
 }

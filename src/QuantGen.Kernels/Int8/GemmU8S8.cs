@@ -1,0 +1,287 @@
+// uint8 × int8 matrix multiply with int32 accumulation and per-column requantization (also the core of ConvU8S8.Gemm).
+namespace QuantGen.Kernels
+{
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.Intrinsics;
+    using System.Runtime.Intrinsics.X86;
+
+    internal static unsafe class GemmU8S8
+    {
+        /// <summary>Columns per packed panel; must equal QuantGen.Plan.KernelCatalog.GemmU8S8PanelWidth.</summary>
+        public const int PanelWidth = 16;
+
+        // Rows of x kept in L2 while one panel of w (≤ 64 · ceil(k / 4) bytes) is swept over them.
+        private const int MBlock = 96;
+
+        // Micro-kernel tile: 4 rows × 8 columns (half a panel). With AVX2 that is 8 ymm accumulators, 2 weight
+        // vectors, 1 x broadcast and a temporary: no spills with 16 ymm registers.
+        private const int TileRows = 4;
+        private const int TileColumns = 8;
+
+        /// <summary>
+        /// y[i, j] = clamp(zpOut + R(bias[j] + Σ_kk x[i, kk] · W[kk, j], multiplier[j], shift[j]), qmin, qmax) (see
+        /// <see cref="Requantization"/>); w is packed (KernelCatalog.PackedGemmU8S8Length), bias may be null (0).
+        /// </summary>
+        public static void Run(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int* shift, int m, int n, int k, int zpOut, int qmin, int qmax)
+        {
+            Multiply(x, k, w, bias, y, n, m, n, k, multiplier, shift, zpOut, qmin, qmax);
+        }
+
+        /// <summary>
+        /// The same on strided views: row i of A at a + i * lda (k bytes, never read past), row i of C at c + i * ldc
+        /// (n bytes written). Packed W: panel p (columns 16p..16p+15) at w + p * 64 * ceil(k / 4); inside it, k-quad q
+        /// at offset 64q holds 16 columns × 4 consecutive k bytes (column j at 64q + 4j), zero past k and n.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void Multiply(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
+            int* multiplier, int* shift, int zpOut, int qmin, int qmax)
+        {
+            if (m <= 0 || n <= 0) return;
+            int quads = (k + 3) >> 2;
+            long panelBytes = (long)quads * 4 * PanelWidth;
+            int panels = (n + PanelWidth - 1) / PanelWidth;
+            int* tile = stackalloc int[TileRows * TileColumns];
+            if (Avx2.IsSupported && quads <= MaxWidenedQuads)
+            {
+                MultiplyWidenedAvx2(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, tile);
+                return;
+            }
+            for (int m0 = 0; m0 < m; m0 += MBlock)
+            {
+                int mEnd = Math.Min(m, m0 + MBlock);
+                for (int p = 0; p < panels; p++)
+                {
+                    sbyte* wp = w + p * panelBytes;
+                    for (int half = 0; half < 2; half++)
+                    {
+                        int j0 = p * PanelWidth + half * TileColumns;
+                        int nc = Math.Min(TileColumns, n - j0);
+                        if (nc <= 0) break;
+                        sbyte* wh = wp + half * TileColumns * 4;
+                        for (int i = m0; i < mEnd; i += TileRows)
+                        {
+                            int rows = Math.Min(TileRows, mEnd - i);
+                            byte* ai = a + (long)i * lda;
+                            if (Avx2.IsSupported) Tile4x8Avx2(ai, lda, wh, k, rows, tile);
+                            else if (Vector128.IsHardwareAccelerated) TileVector128(ai, lda, wh, k, rows, tile);
+                            else TileScalar(ai, lda, wh, k, rows, tile);
+                            for (int r = 0; r < rows; r++)
+                                Requantization.Store(tile + r * TileColumns, bias != null ? bias + j0 : null, c + (long)(i + r) * ldc + j0, nc,
+                                    multiplier + j0, shift + j0, zpOut, qmin, qmax);
+                        }
+                    }
+                }
+            }
+        }
+
+        // AVX2 main path: a tile of 4 rows of x is widened to int16 once (zero-padded to whole quads, so the tail needs no
+        // special case) and reused for every panel of a block, where each x quad is a plain vpbroadcastq load instead
+        // of a broadcast + unpack on the shuffle port per panel half. Panel blocks of ≤ WeightBlockBytes keep the
+        // weights they sweep in L2. Up to 2048 quads (k ≤ 8192): 64 KB of stack at most.
+        private const int MaxWidenedQuads = 2048;
+        private const int WeightBlockBytes = 128 * 1024;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MultiplyWidenedAvx2(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
+            int* multiplier, int* shift, int zpOut, int qmin, int qmax, int* tile)
+        {
+            int quads = (k + 3) >> 2;
+            int kPad = quads * 4;
+            long panelBytes = (long)kPad * PanelWidth;
+            int panels = (n + PanelWidth - 1) / PanelWidth;
+            int panelsPerBlock = (int)Math.Max(1, WeightBlockBytes / panelBytes);
+            short* xw = stackalloc short[TileRows * kPad];
+            for (int p0 = 0; p0 < panels; p0 += panelsPerBlock)
+            {
+                int pEnd = Math.Min(panels, p0 + panelsPerBlock);
+                for (int i = 0; i < m; i += TileRows)
+                {
+                    int rows = Math.Min(TileRows, m - i);
+                    for (int r = 0; r < TileRows; r++) Widen(a + (long)(i + Math.Min(r, rows - 1)) * lda, xw + r * kPad, k, kPad);
+                    for (int p = p0; p < pEnd; p++)
+                    {
+                        for (int half = 0; half < 2; half++)
+                        {
+                            int j0 = p * PanelWidth + half * TileColumns;
+                            int nc = Math.Min(TileColumns, n - j0);
+                            if (nc <= 0) break;
+                            Tile4x8WidenedAvx2(xw, kPad, w + p * panelBytes + half * TileColumns * 4, quads, tile);
+                            for (int r = 0; r < rows; r++)
+                                Requantization.Store(tile + r * TileColumns, bias != null ? bias + j0 : null, c + (long)(i + r) * ldc + j0, nc,
+                                    multiplier + j0, shift + j0, zpOut, qmin, qmax);
+                        }
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Widen(byte* row, short* dst, int k, int kPad)
+        {
+            int t = 0;
+            for (; t + 16 <= k; t += 16) Avx2.ConvertToVector256Int16(row + t).Store(dst + t);
+            for (; t < k; t++) dst[t] = row[t];
+            for (; t < kPad; t++) dst[t] = 0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Tile4x8WidenedAvx2(short* x, int kPad, sbyte* w, int quads, int* tile)
+        {
+            long* x0 = (long*)x;
+            long* x1 = (long*)(x + kPad);
+            long* x2 = (long*)(x + 2 * kPad);
+            long* x3 = (long*)(x + 3 * kPad);
+            Vector256<int> c00 = Vector256<int>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            for (int q = 0; q < quads; q++)
+            {
+                Vector256<short> w0 = Avx2.ConvertToVector256Int16(w);
+                Vector256<short> w1 = Avx2.ConvertToVector256Int16(w + 16);
+                Vector256<short> xv = Avx2.BroadcastScalarToVector256(x0 + q).AsInt16();
+                c00 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c01 += Avx2.MultiplyAddAdjacent(xv, w1);
+                xv = Avx2.BroadcastScalarToVector256(x1 + q).AsInt16();
+                c10 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c11 += Avx2.MultiplyAddAdjacent(xv, w1);
+                xv = Avx2.BroadcastScalarToVector256(x2 + q).AsInt16();
+                c20 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c21 += Avx2.MultiplyAddAdjacent(xv, w1);
+                xv = Avx2.BroadcastScalarToVector256(x3 + q).AsInt16();
+                c30 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c31 += Avx2.MultiplyAddAdjacent(xv, w1);
+                w += 4 * PanelWidth;
+            }
+            Fold(c00, c01).Store(tile);
+            Fold(c10, c11).Store(tile + TileColumns);
+            Fold(c20, c21).Store(tile + 2 * TileColumns);
+            Fold(c30, c31).Store(tile + 3 * TileColumns);
+        }
+
+        /// <summary>The last k % 4 bytes of a row, zero-padded to a quad, so the kernels never read past k.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int TailQuad(byte* row, int k)
+        {
+            int quad = 0;
+            for (int t = k & ~3; t < k; t++) quad |= row[t] << (8 * (t & 3));
+            return quad;
+        }
+
+        // Sums x[r, 4q..4q+3] · W[4q..4q+3, j] as int16 products paired by vpmaddwd (exact: |2 · 255 · 127| < 2^31), never
+        // vpmaddubsw (it saturates to int16). Each accumulator lane pair holds the two halves of one column's quad sum;
+        // vphaddd folds them at the end. Rows past 'rows' alias the last valid row (results discarded).
+        // AVX-VNNI / AVX512-VNNI would slot in here: vpdpbusd consumes the same packed quads directly (u8 × s8, 4-byte
+        // dot per int32 lane, no widening), with x broadcast as raw bytes; its u8·s8 products cannot saturate.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Tile4x8Avx2(byte* a, int lda, sbyte* w, int k, int rows, int* tile)
+        {
+            byte* a0 = a;
+            byte* a1 = rows > 1 ? a0 + lda : a0;
+            byte* a2 = rows > 2 ? a1 + lda : a1;
+            byte* a3 = rows > 3 ? a2 + lda : a2;
+            Vector256<int> c00 = Vector256<int>.Zero, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            int full = k >> 2;
+            for (int q = 0; q < full; q++)
+            {
+                Vector256<short> w0 = Avx2.ConvertToVector256Int16(w);
+                Vector256<short> w1 = Avx2.ConvertToVector256Int16(w + 16);
+                int o = q * 4;
+                Vector256<short> xv = Broadcast(Unsafe.ReadUnaligned<int>(a0 + o));
+                c00 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c01 += Avx2.MultiplyAddAdjacent(xv, w1);
+                xv = Broadcast(Unsafe.ReadUnaligned<int>(a1 + o));
+                c10 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c11 += Avx2.MultiplyAddAdjacent(xv, w1);
+                xv = Broadcast(Unsafe.ReadUnaligned<int>(a2 + o));
+                c20 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c21 += Avx2.MultiplyAddAdjacent(xv, w1);
+                xv = Broadcast(Unsafe.ReadUnaligned<int>(a3 + o));
+                c30 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c31 += Avx2.MultiplyAddAdjacent(xv, w1);
+                w += 4 * PanelWidth;
+            }
+            if ((k & 3) != 0)
+            {
+                Vector256<short> w0 = Avx2.ConvertToVector256Int16(w);
+                Vector256<short> w1 = Avx2.ConvertToVector256Int16(w + 16);
+                Vector256<short> xv = Broadcast(TailQuad(a0, k));
+                c00 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c01 += Avx2.MultiplyAddAdjacent(xv, w1);
+                xv = Broadcast(TailQuad(a1, k));
+                c10 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c11 += Avx2.MultiplyAddAdjacent(xv, w1);
+                xv = Broadcast(TailQuad(a2, k));
+                c20 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c21 += Avx2.MultiplyAddAdjacent(xv, w1);
+                xv = Broadcast(TailQuad(a3, k));
+                c30 += Avx2.MultiplyAddAdjacent(xv, w0);
+                c31 += Avx2.MultiplyAddAdjacent(xv, w1);
+            }
+            Fold(c00, c01).Store(tile);
+            Fold(c10, c11).Store(tile + TileColumns);
+            Fold(c20, c21).Store(tile + 2 * TileColumns);
+            Fold(c30, c31).Store(tile + 3 * TileColumns);
+        }
+
+        // Four u8 as int16, repeated in every 64-bit lane: vpbroadcastd then vpunpcklbw with zero (each 128-bit half
+        // starts with two copies of the quad).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<short> Broadcast(int quad) =>
+            Avx2.UnpackLow(Vector256.Create(quad).AsByte(), Vector256<byte>.Zero).AsInt16();
+
+        // lo: columns 0..3 as lane pairs, hi: columns 4..7. vphaddd works per 128-bit half, giving c0 c1 c4 c5 | c2 c3 c6 c7;
+        // vpermq (0, 2, 1, 3) restores column order.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Fold(Vector256<int> lo, Vector256<int> hi) =>
+            Avx2.Permute4x64(Avx2.HorizontalAdd(lo, hi).AsInt64(), 0b11_01_10_00).AsInt32();
+
+        // Portable 128-bit path (ARM64; x64 without AVX2): int16 products (exact: 255 · 127 < 2^15) widened to int32,
+        // one accumulator per column holding its four k-phase partial sums, summed at the end.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void TileVector128(byte* a, int lda, sbyte* w, int k, int rows, int* tile)
+        {
+            int full = k >> 2;
+            for (int r = 0; r < rows; r++)
+            {
+                byte* ar = a + (long)r * lda;
+                sbyte* wq = w;
+                Vector128<int> s0 = Vector128<int>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+                for (int q = 0; q <= full; q++)
+                {
+                    int quad;
+                    if (q < full) quad = Unsafe.ReadUnaligned<int>(ar + q * 4);
+                    else if ((k & 3) != 0) quad = TailQuad(ar, k);
+                    else break;
+                    Vector128<short> xv = Vector128.WidenLower(Vector128.Create(quad).AsByte()).AsInt16();
+                    (Vector128<short> w01, Vector128<short> w23) = Vector128.Widen(Vector128.Load(wq));
+                    (Vector128<short> w45, Vector128<short> w67) = Vector128.Widen(Vector128.Load(wq + 16));
+                    (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(xv * w01);
+                    (Vector128<int> p2, Vector128<int> p3) = Vector128.Widen(xv * w23);
+                    (Vector128<int> p4, Vector128<int> p5) = Vector128.Widen(xv * w45);
+                    (Vector128<int> p6, Vector128<int> p7) = Vector128.Widen(xv * w67);
+                    s0 += p0; s1 += p1; s2 += p2; s3 += p3; s4 += p4; s5 += p5; s6 += p6; s7 += p7;
+                    wq += 4 * PanelWidth;
+                }
+                int* t = tile + r * TileColumns;
+                t[0] = Vector128.Sum(s0); t[1] = Vector128.Sum(s1); t[2] = Vector128.Sum(s2); t[3] = Vector128.Sum(s3);
+                t[4] = Vector128.Sum(s4); t[5] = Vector128.Sum(s5); t[6] = Vector128.Sum(s6); t[7] = Vector128.Sum(s7);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void TileScalar(byte* a, int lda, sbyte* w, int k, int rows, int* tile)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                byte* ar = a + (long)r * lda;
+                int* t = tile + r * TileColumns;
+                for (int j = 0; j < TileColumns; j++) t[j] = 0;
+                for (int kk = 0; kk < k; kk++)
+                {
+                    int xv = ar[kk];
+                    sbyte* wk = w + (kk >> 2) * 4 * PanelWidth + (kk & 3);
+                    for (int j = 0; j < TileColumns; j++) t[j] += xv * wk[j * 4];
+                }
+            }
+        }
+    }
+}

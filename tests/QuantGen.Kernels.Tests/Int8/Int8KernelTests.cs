@@ -1,0 +1,404 @@
+// The integer kernels against the straightforward references: exact byte equality on whichever ISA path this process runs
+// (run the suite normally, with DOTNET_EnableAVX2=0 and with DOTNET_EnableHWIntrinsic=0 to cover all three).
+using System;
+using QuantGen.Plan;
+using Xunit;
+
+namespace QuantGen.Kernels.Tests.Int8
+{
+    public unsafe class Int8KernelTests
+    {
+        [Theory]
+        // m, n, k, zpOut, qmin, qmax, shiftDelta (added to the typical shift: negative saturates, positive squeezes)
+        [InlineData(1, 1, 1, 128, 0, 255, 0)]
+        [InlineData(3, 5, 1, 0, 0, 255, 0)]
+        [InlineData(4, 16, 4, 255, 0, 255, 0)]
+        [InlineData(5, 17, 7, 128, 128, 255, 0)]        // fused Relu: qmin = zpOut
+        [InlineData(7, 70, 13, 100, 100, 160, 0)]       // ReLU6-style window
+        [InlineData(13, 33, 1000, 128, 0, 255, 0)]      // big k
+        [InlineData(9, 48, 64, 128, 0, 255, -6)]        // heavy saturation at qmin/qmax
+        [InlineData(2, 8, 3, 3, 0, 255, 20)]            // tiny multiplier
+        [InlineData(3, 20, 2, 128, 0, 255, -12)]        // negative shifts: real multipliers ≥ 1
+        [InlineData(6, 9, 2, 128, 0, 255, 0)]
+        [InlineData(33, 31, 259, 77, 0, 255, 0)]
+        [InlineData(101, 40, 36, 128, 0, 255, 0)]       // m past the 96-row block
+        [InlineData(1, 130, 577, 128, 0, 255, 0)]       // one row, many panels
+        [InlineData(5, 20, 8195, 128, 0, 255, 0)]       // k past the widened-x AVX2 path (k > 8192): the streaming kernel
+        [InlineData(6, 300, 300, 128, 0, 255, 0)]       // weights past one 128 KB panel block
+        public void GemmMatchesReference(int m, int n, int k, int zpOut, int qmin, int qmax, int shiftDelta)
+        {
+            byte[] x = Int8Reference.Bytes(m * 31 + n + k, m * k);
+            sbyte[] w = Int8Reference.Weights(k + 7, k * n);
+            int[] bias = Int8Reference.Ints(n + 3, n, -200000, 200000);
+            (int[] mult, int[] shift) = Int8Reference.Requant(n * k, n, Int8Reference.ShiftFor(k) + shiftDelta);
+
+            var expected = new byte[m * n];
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    int acc = bias[j];
+                    for (int kk = 0; kk < k; kk++) acc += x[i * k + kk] * w[kk * n + j];
+                    expected[i * n + j] = Int8Reference.Out(acc, mult[j], shift[j], zpOut, qmin, qmax);
+                }
+
+            sbyte[] packed = Int8Reference.Pack(w, k, n);
+            Assert.Equal(KernelCatalog.PackedGemmU8S8Length(n, k), packed.Length);
+            byte[] y = Int8Reference.Output(m * n);
+            fixed (byte* px = x, py = y)
+            fixed (sbyte* pw = packed)
+            fixed (int* pb = bias, pm = mult, ps = shift)
+                GemmU8S8.Run(px, pw, pb, py, pm, ps, m, n, k, zpOut, qmin, qmax);
+            Int8Reference.AssertEqual(expected, y, m * n, $"GemmU8S8 {m}x{n}x{k}");
+        }
+
+        [Theory]
+        [InlineData(1)]
+        [InlineData(13)]
+        [InlineData(8194)]   // the streaming AVX2 kernel (k > 8192)
+        public void GemmNeverReadsPastTheEndOfARow(int k)
+        {
+            // x is followed by 255s and the padding weights of the last quad are poisoned (non-zero): a kernel that read x
+            // past column k-1 of any row (instead of zero-padding the last quad) would multiply them and change the result.
+            const int m = 5, n = 20;
+            byte[] x = Int8Reference.Bytes(1, m * k + 8);
+            for (int i = m * k; i < x.Length; i++) x[i] = 255;
+            sbyte[] w = Int8Reference.Weights(2, k * n);
+            (int[] mult, int[] shift) = Int8Reference.Requant(3, n, 0, 0);
+            for (int j = 0; j < n; j++) mult[j] = int.MaxValue;
+            var expected = new byte[m * n];
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    int acc = 0;
+                    for (int kk = 0; kk < k; kk++) acc += x[i * k + kk] * w[kk * n + j];
+                    expected[i * n + j] = Int8Reference.Out(acc, mult[j], shift[j], 128, 0, 255);
+                }
+            sbyte[] packed = Int8Reference.Pack(w, k, n);
+            int quads = (k + 3) / 4;
+            for (int p = 0; p < (n + 15) / 16; p++)
+                for (int j = 0; j < 16; j++)
+                    for (int t = k % 4; t < 4; t++) packed[(p * quads + quads - 1) * 64 + j * 4 + t] = 77;
+            byte[] y = Int8Reference.Output(m * n);
+            fixed (byte* px = x, py = y)
+            fixed (sbyte* pw = packed)
+            fixed (int* pm = mult, ps = shift)
+                GemmU8S8.Run(px, pw, null, py, pm, ps, m, n, k, 128, 0, 255);
+            Int8Reference.AssertEqual(expected, y, m * n, "GemmU8S8 tail");
+        }
+
+        [Theory]
+        // ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, group, zpIn, zpOut
+        [InlineData(5, 7, 8, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 128)]          // direct 1×1 (no scratch)
+        [InlineData(6, 6, 3, 16, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, 128, 128)]        // 1×1 stride 2
+        [InlineData(8, 9, 3, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 255, 0)]          // pads on all sides, zpIn 255
+        [InlineData(9, 9, 5, 17, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 128, 255)]        // stride 2, n % 16 != 0
+        [InlineData(10, 10, 4, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 37, 128)]        // dilation 2
+        [InlineData(7, 8, 3, 5, 2, 3, 1, 2, 0, 1, 2, 0, 1, 1, 1, 128, 10)]          // asymmetric pads
+        [InlineData(6, 6, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 128, 128)]         // groups 2
+        [InlineData(7, 6, 20, 36, 3, 3, 2, 1, 1, 0, 1, 1, 1, 1, 2, 5, 128)]         // groups 2, ocg 18
+        [InlineData(6, 7, 5, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, 128, 128)]        // group = channels, multiplier 2
+        [InlineData(10, 10, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128)]     // K = 576
+        [InlineData(4, 4, 2, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 200, 128)]         // padded 1×1
+        [InlineData(16, 16, 96, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128)]     // K = 864, several im2col blocks
+        [InlineData(12, 11, 3, 24, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, 128, 128)]      // RGB stem 7×7, K = 147
+        public void ConvGemmMatchesReference(int ih, int iw, int ic, int oc, int kh, int kw, int sh, int sw,
+            int pt, int pl, int pb, int pr, int dh, int dw, int group, int zpIn, int zpOut)
+        {
+            int oh = (ih + pt + pb - dh * (kh - 1) - 1) / sh + 1;
+            int ow = (iw + pl + pr - dw * (kw - 1) - 1) / sw + 1;
+            int icg = ic / group, ocg = oc / group, k = kh * kw * icg;
+            byte[] x = Int8Reference.Bytes(11 + ic, ih * iw * ic);
+            sbyte[] wOnnx = Int8Reference.Weights(12 + oc, oc * icg * kh * kw);
+            int[] bias = Int8Reference.Ints(13, oc, -100000, 100000);
+            (int[] mult, int[] shift) = Int8Reference.Requant(14 + k, oc, Int8Reference.ShiftFor(k));
+            byte[] expected = Int8Reference.Conv(x, wOnnx, bias, mult, shift, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, pt, pl, dh, dw, group, zpIn, zpOut, 0, 255);
+
+            long perGroup = KernelCatalog.PackedGemmU8S8Length(ocg, k);
+            var packed = new sbyte[group * perGroup];
+            for (int g = 0; g < group; g++)
+            {
+                var bg = new sbyte[k * ocg];
+                for (int co = 0; co < ocg; co++)
+                    for (int ky = 0; ky < kh; ky++)
+                        for (int kx = 0; kx < kw; kx++)
+                            for (int ci = 0; ci < icg; ci++)
+                                bg[((ky * kw + kx) * icg + ci) * ocg + co] = wOnnx[(((g * ocg + co) * icg + ci) * kh + ky) * kw + kx];
+                Int8Reference.Pack(bg, k, ocg).CopyTo(packed, g * perGroup);
+            }
+
+            long scratchLength = KernelCatalog.ConvU8S8ScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icg, group);
+            byte[] scratch = Int8Reference.Bytes(15, (int)scratchLength + 1); // garbage: the kernel must overwrite what it reads
+            byte[] y = Int8Reference.Output(oh * ow * oc);
+            fixed (byte* px = x, py = y, pscr = scratch)
+            fixed (sbyte* pw = packed)
+            fixed (int* pbias = bias, pm = mult, ps = shift)
+                ConvU8S8.Gemm(px, pw, pbias, py, pm, ps, scratchLength == 0 ? null : pscr, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw,
+                    pt, pl, pb, pr, dh, dw, group, zpIn, zpOut, 0, 255);
+            Int8Reference.AssertEqual(expected, y, oh * ow * oc, "ConvU8S8.Gemm");
+        }
+
+        [Theory]
+        // ih, iw, c, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, zpIn, zpOut, qmin, qmax
+        [InlineData(8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]
+        [InlineData(9, 9, 19, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0, 255)]          // c % 8 != 0, stride 2
+        [InlineData(11, 10, 40, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 255, 128, 128, 255)]  // 5×5, Relu
+        [InlineData(12, 12, 24, 5, 5, 2, 2, 2, 2, 1, 1, 1, 1, 77, 200, 150, 230)]   // 5×5 stride 2, asymmetric pad
+        [InlineData(10, 10, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 128, 128, 0, 255)]    // dilation 2
+        [InlineData(4, 5, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]       // c < 8: scalar only
+        [InlineData(3, 3, 144, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 128, 128, 0, 255)]     // no padding
+        public void DepthwiseMatchesReference(int ih, int iw, int c, int kh, int kw, int sh, int sw, int pt, int pl, int pb, int pr,
+            int dh, int dw, int zpIn, int zpOut, int qmin, int qmax)
+        {
+            int oh = (ih + pt + pb - dh * (kh - 1) - 1) / sh + 1;
+            int ow = (iw + pl + pr - dw * (kw - 1) - 1) / sw + 1;
+            byte[] x = Int8Reference.Bytes(21 + c, ih * iw * c);
+            sbyte[] w = Int8Reference.Weights(22 + c, kh * kw * c);
+            int[] bias = Int8Reference.Ints(23, c, -30000, 30000);
+            (int[] mult, int[] shift) = Int8Reference.Requant(24, c, Int8Reference.ShiftFor(kh * kw));
+
+            // The reference in ONNX layout W[c, 1, kh, kw] through the general convolution reference.
+            var wOnnx = new sbyte[c * kh * kw];
+            for (int ch = 0; ch < c; ch++)
+                for (int t = 0; t < kh * kw; t++) wOnnx[ch * kh * kw + t] = w[t * c + ch];
+            byte[] expected = Int8Reference.Conv(x, wOnnx, bias, mult, shift, ih, iw, c, oh, ow, c, kh, kw, sh, sw, pt, pl, dh, dw, c, zpIn, zpOut, qmin, qmax);
+
+            byte[] y = Int8Reference.Output(oh * ow * c);
+            fixed (byte* px = x, py = y)
+            fixed (sbyte* pw = w)
+            fixed (int* pbias = bias, pm = mult, ps = shift)
+                ConvU8S8.Depthwise(px, pw, pbias, py, pm, ps, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, zpIn, zpOut, qmin, qmax);
+            Int8Reference.AssertEqual(expected, y, oh * ow * c, "ConvU8S8.Depthwise");
+        }
+
+        [Theory]
+        [InlineData(0, 0, 255)]
+        [InlineData(128, 0, 255)]
+        [InlineData(255, 0, 255)]
+        [InlineData(128, 128, 200)]
+        public void RequantizationIsExactForExtremeValues(int zp, int qmin, int qmax)
+        {
+            int[] values = { int.MinValue, int.MinValue + 1, -(1 << 30), -65537, -32385, -1000, -3, -2, -1, 0, 1, 2, 3, 1000, 32385, 65537, 1 << 30, int.MaxValue - 1, int.MaxValue };
+            int[] multipliers = { 0, 1, 1 << 30, (1 << 30) + 1, 1518500250, int.MaxValue - 1, int.MaxValue };
+            int[] shifts = { -30, -29, -17, -2, -1, 0, 1, 2, 7, 15, 29, 30, 31 };
+            int count = values.Length * multipliers.Length * shifts.Length;
+            var acc = new int[count];
+            var mult = new int[count];
+            var shift = new int[count];
+            var bias = Int8Reference.Ints(5, count, -3, 4);
+            var expected = new byte[count];
+            var expectedBias = new byte[count];
+            int i = 0;
+            foreach (int v in values)
+                foreach (int mu in multipliers)
+                    foreach (int s in shifts)
+                    {
+                        acc[i] = v; mult[i] = mu; shift[i] = s;
+                        expected[i] = Int8Reference.Out(v, mu, s, zp, qmin, qmax);
+                        expectedBias[i] = Int8Reference.Out(unchecked(v + bias[i]), mu, s, zp, qmin, qmax);
+                        i++;
+                    }
+
+            byte[] y = Int8Reference.Output(count);
+            byte[] yBias = Int8Reference.Output(count);
+            fixed (int* pa = acc, pm = mult, ps = shift, pb = bias)
+            fixed (byte* py = y, pyb = yBias)
+            {
+                Requantization.Store(pa, null, py, count, pm, ps, zp, qmin, qmax);
+                Requantization.Store(pa, pb, pyb, count, pm, ps, zp, qmin, qmax);
+            }
+            Int8Reference.AssertEqual(expected, y, count, "Requantization");
+            Int8Reference.AssertEqual(expectedBias, yBias, count, "Requantization with bias");
+
+            var rng = new Random(zp + qmin);
+            for (int trial = 0; trial < 2000; trial++)
+            {
+                int v = rng.Next(int.MinValue, int.MaxValue), mu = rng.Next(1 << 30, int.MaxValue), s = rng.Next(-30, 32);
+                Assert.Equal(Int8Reference.Out(v, mu, s, zp, qmin, qmax), Requantization.Output(Requantization.Apply(v, mu, s), zp, qmin, qmax));
+            }
+        }
+
+        [Theory]
+        [InlineData(1, 128, 0.05f)]
+        [InlineData(37, 0, 1f)]
+        [InlineData(1003, 255, 0.5f)]
+        [InlineData(64, 128, 3.7e-3f)]
+        public void QuantizeMatchesReference(int count, int zp, float invScale)
+        {
+            float[] x = TestData.Random(31 + count, count, -300f, 300f);
+            // Exact halves and huge values exercise rounding to even and saturation.
+            for (int i = 0; i < count; i += 3) x[i] = (float)Math.Round(x[i]) / invScale + 0.5f / invScale;
+            if (count > 4) { x[1] = 1e30f; x[2] = -1e30f; x[4] = 2.5f / invScale; }
+            var expected = new byte[count];
+            for (int i = 0; i < count; i++)
+            {
+                float t = x[i] * invScale;
+                double r = MathF.Round(t, MidpointRounding.ToEven);
+                expected[i] = (byte)Math.Min(Math.Max(r + zp, 0), 255);
+            }
+            byte[] y = Int8Reference.Output(count);
+            fixed (float* px = x)
+            fixed (byte* py = y)
+                QuantizationU8.Quantize(px, py, count, zp, invScale);
+            Int8Reference.AssertEqual(expected, y, count, "QuantizeU8");
+        }
+
+        [Theory]
+        [InlineData(3, 7, 128)]
+        [InlineData(1, 1, 0)]
+        [InlineData(17, 5, 255)]
+        [InlineData(8, 12, 100)]
+        [InlineData(3, 1000, 128)]      // RGB: the repeated-pattern vector path plus a remainder
+        [InlineData(70, 9, 128)]        // past the pattern limit: per-pixel vectors
+        public void QuantizeAffineMatchesReference(int features, int pixels, int zp)
+        {
+            int count = features * pixels;
+            float[] x = TestData.Random(41, count, 0f, 255f);
+            float[] a = TestData.Random(42, features, 0.5f, 3f);
+            float[] b = TestData.Random(43, features, -200f, 50f);
+            for (int i = 0; i < count; i += 5) x[i] = (float)Math.Round(x[i]);
+            var expected = new byte[count];
+            for (int i = 0; i < count; i++)
+            {
+                float t = x[i] * a[i % features];
+                t = t + b[i % features];
+                double r = MathF.Round(t, MidpointRounding.ToEven);
+                expected[i] = (byte)Math.Min(Math.Max(r + zp, 0), 255);
+            }
+            byte[] y = Int8Reference.Output(count);
+            fixed (float* px = x, pa = a, pb = b)
+            fixed (byte* py = y)
+                QuantizationU8.QuantizeAffine(px, pa, pb, py, count, features, zp);
+            Int8Reference.AssertEqual(expected, y, count, "QuantizeAffineU8");
+        }
+
+        [Theory]
+        [InlineData(1, 0, 0.1f)]
+        [InlineData(45, 128, 0.0123f)]
+        [InlineData(300, 255, 7.5f)]
+        public void DequantizeMatchesReference(int count, int zp, float scale)
+        {
+            byte[] x = Int8Reference.Bytes(51, count);
+            float[] y = TestData.Output(count);
+            fixed (byte* px = x)
+            fixed (float* py = y)
+                QuantizationU8.Dequantize(px, py, count, zp, scale);
+            for (int i = 0; i < count; i++)
+                Assert.Equal(BitConverter.SingleToInt32Bits((float)(x[i] - zp) * scale), BitConverter.SingleToInt32Bits(y[i]));
+            TestData.AssertGuardIntact(y, count);
+        }
+
+        [Theory]
+        // count, aZp, bZp, yZp, qmin, qmax, aScale, bScale, yScale
+        [InlineData(1, 128, 128, 128, 0, 255, 0.02, 0.03, 0.04)]
+        [InlineData(37, 0, 255, 128, 0, 255, 0.1, 0.01, 0.05)]
+        [InlineData(300, 255, 0, 0, 0, 255, 0.05, 0.05, 0.05)]
+        [InlineData(64, 100, 140, 20, 20, 255, 0.5, 0.25, 0.01)]    // fused Relu, heavy saturation
+        [InlineData(23, 128, 128, 128, 100, 150, 0.01, 0.02, 0.5)]  // output much coarser than inputs
+        public void AddMatchesReference(int count, int aZp, int bZp, int yZp, int qmin, int qmax, double aScale, double bScale, double yScale)
+        {
+            double twiceMax = 2 * Math.Max(aScale, bScale);
+            (int am, int ash) = Quantize(aScale / twiceMax);
+            (int bm, int bsh) = Quantize(bScale / twiceMax);
+            (int ym, int ysh) = Quantize(twiceMax / ((1 << 20) * yScale));
+            byte[] a = Int8Reference.Bytes(61 + count, count);
+            byte[] b = Int8Reference.Bytes(62 + count, count);
+            if (count > 2) { a[0] = 0; b[0] = 0; a[1] = 255; b[1] = 255; }
+            var expected = new byte[count];
+            for (int i = 0; i < count; i++)
+            {
+                int sum = Int8Reference.Rq((a[i] - aZp) * (1 << 20), am, ash) + Int8Reference.Rq((b[i] - bZp) * (1 << 20), bm, bsh);
+                expected[i] = Int8Reference.Out(sum, ym, ysh, yZp, qmin, qmax);
+            }
+            byte[] y = Int8Reference.Output(count);
+            fixed (byte* pa = a, pb = b, py = y)
+                ElementwiseU8.Add(pa, pb, py, count, aZp, am, ash, bZp, bm, bsh, yZp, ym, ysh, qmin, qmax);
+            Int8Reference.AssertEqual(expected, y, count, "AddU8");
+
+            // The result is also the real sum, to within a couple of steps (catches a wrong formula, not just a wrong path).
+            for (int i = 0; i < count; i++)
+            {
+                double real = (a[i] - aZp) * aScale + (b[i] - bZp) * bScale;
+                double q = Math.Min(Math.Max(Math.Round(real / yScale) + yZp, qmin), qmax);
+                Assert.True(Math.Abs(q - y[i]) <= 1, $"AddU8 element {i}: {y[i]} vs real {q}");
+            }
+        }
+
+        [Theory]
+        // hw, c, zpIn, zpOut, sIn/sOut
+        [InlineData(49, 64, 128, 128, 1.0)]
+        [InlineData(1, 3, 0, 0, 0.5)]
+        [InlineData(7, 21, 255, 0, 1.3)]
+        [InlineData(100, 13, 37, 200, 2.0)]
+        [InlineData(1, 17, 10, 128, 3.0)]               // hw = 1, multiplier 3: a negative shift
+        public void GlobalAverageMatchesReference(int hw, int c, int zpIn, int zpOut, double ratio)
+        {
+            (int m, int s) = Quantize(ratio / hw);
+            byte[] x = Int8Reference.Bytes(71 + hw, hw * c);
+            var expected = new byte[c];
+            for (int ch = 0; ch < c; ch++)
+            {
+                int acc = 0;
+                for (int i = 0; i < hw; i++) acc += x[i * c + ch];
+                expected[ch] = Int8Reference.Out(acc - hw * zpIn, m, s, zpOut, 0, 255);
+            }
+            byte[] y = Int8Reference.Output(c);
+            fixed (byte* px = x, py = y)
+                PoolU8.GlobalAverage(px, py, hw, c, zpIn, zpOut, m, s);
+            Int8Reference.AssertEqual(expected, y, c, "PoolU8.GlobalAverage");
+        }
+
+        [Theory]
+        // ih, iw, c, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw
+        [InlineData(8, 8, 64, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1)]
+        [InlineData(9, 9, 19, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1)]
+        [InlineData(7, 6, 50, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2)]
+        [InlineData(5, 5, 3, 3, 3, 1, 1, 4, 4, 4, 4, 1, 1)]   // windows entirely in the padding: 0
+        public void MaxPoolMatchesReference(int ih, int iw, int c, int kh, int kw, int sh, int sw, int pt, int pl, int pb, int pr, int dh, int dw)
+        {
+            int oh = (ih + pt + pb - dh * (kh - 1) - 1) / sh + 1;
+            int ow = (iw + pl + pr - dw * (kw - 1) - 1) / sw + 1;
+            byte[] x = Int8Reference.Bytes(81 + c, ih * iw * c);
+            var expected = new byte[oh * ow * c];
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++)
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        int best = 0;
+                        for (int ky = 0; ky < kh; ky++)
+                            for (int kx = 0; kx < kw; kx++)
+                            {
+                                int iy = oy * sh - pt + ky * dh, ix = ox * sw - pl + kx * dw;
+                                if (iy >= 0 && iy < ih && ix >= 0 && ix < iw) best = Math.Max(best, x[(iy * iw + ix) * c + ch]);
+                            }
+                        expected[(oy * ow + ox) * c + ch] = (byte)best;
+                    }
+            byte[] y = Int8Reference.Output(oh * ow * c);
+            fixed (byte* px = x, py = y)
+                PoolU8.Max(px, py, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw);
+            Int8Reference.AssertEqual(expected, y, oh * ow * c, "PoolU8.Max");
+        }
+
+        [Fact]
+        public void CatalogLengthsMatchTheLayout()
+        {
+            Assert.Equal(16 * 4, KernelCatalog.PackedGemmU8S8Length(1, 1));
+            Assert.Equal(32 * 8, KernelCatalog.PackedGemmU8S8Length(17, 5));
+            Assert.Equal(64 * 576, KernelCatalog.PackedGemmU8S8Length(64, 576));
+            Assert.Equal(GemmU8S8.PanelWidth, KernelCatalog.GemmU8S8PanelWidth);
+            Assert.Equal(0, KernelCatalog.ConvU8S8ScratchLength(7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 64, 1));
+        }
+
+        /// <summary>A real multiplier in [2^-32, 2^30) as (Q31 multiplier in [2^30, 2^31), shift in [−30, 31]).</summary>
+        internal static (int Multiplier, int Shift) Quantize(double real)
+        {
+            Assert.True(real > 0 && real < (1 << 30), $"multiplier {real} out of range");
+            int shift = 0;
+            while (real < 0.5) { real *= 2; shift++; }
+            while (real >= 1) { real /= 2; shift--; }
+            long q = (long)Math.Round(real * (1L << 31));
+            if (q == 1L << 31) { q /= 2; shift--; }
+            Assert.InRange(shift, -30, 31);
+            return ((int)q, shift);
+        }
+    }
+}
