@@ -29,10 +29,14 @@ namespace QuantGen.Compiler.Pipeline
             var program = Lowerer.Lower(graph);
             long workspace = MemoryPlanner.Plan(program);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
-            plan.Facts.Add(new KeyValuePair<string, string>("parameters", graph.Nodes.SelectMany(n => n.Inputs).Where(v => v != null && v.IsConstant).Distinct().Sum(v => (long)v!.ElementCount).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            plan.Facts.Add(new KeyValuePair<string, string>("workspace.unplanned", MemoryPlanner.UnplannedBytes(program).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            // Facts the generated class documents and tests check: parameters after folding, and what memory planning saved.
+            plan.Facts.Add(Fact("parameters", graph.Constants.Sum(v => (long)v.ElementCount)));
+            plan.Facts.Add(Fact("workspace.unplanned", MemoryPlanner.UnplannedBytes(program)));
             return new CompileResult(plan, weights, diagnostics);
         }
+
+        private static KeyValuePair<string, string> Fact(string key, long value) =>
+            new KeyValuePair<string, string>(key, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>
         public static RewriteCounts Optimize(Graph graph)
