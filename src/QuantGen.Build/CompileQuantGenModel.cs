@@ -45,6 +45,8 @@ namespace QuantGen.Build
                 {
                     Precision = string.Equals(Model.GetMetadata("Precision"), "Float32", StringComparison.OrdinalIgnoreCase) ? Precision.Float32 : Precision.Int8,
                     CalibrationData = NullIfEmpty(Model.GetMetadata("CalibrationData")),
+                    // Validated by ResolveQuantGenModels (QG2006): empty or a positive integer.
+                    CalibrationSamples = int.TryParse(Model.GetMetadata("CalibrationSamples"), NumberStyles.None, CultureInfo.InvariantCulture, out int samples) ? samples : (int?)null,
                     ResourceName = Model.GetMetadata("ResourceName"),
                 });
             }

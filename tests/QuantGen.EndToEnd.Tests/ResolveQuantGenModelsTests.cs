@@ -72,7 +72,8 @@ namespace QuantGen.EndToEnd.Tests
         }
 
         [Theory]
-        [InlineData("calibration", "a.f32;b.f32;notes.txt")]
+        // A folder means the calibration files in it (the reader's rule), not every file: notes.txt is no input.
+        [InlineData("calibration", "a.f32;b.f32")]
         [InlineData("calibration/*.f32", "a.f32;b.f32")]
         [InlineData("calibration/**/*.f32", "a.f32;b.f32;more/c.f32")]
         [InlineData("calibration/b.f32", "b.f32")]

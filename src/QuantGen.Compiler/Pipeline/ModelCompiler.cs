@@ -20,6 +20,9 @@ namespace QuantGen.Compiler.Pipeline
         /// <summary>Calibration data (file, folder or glob) for Int8; null when none was given.</summary>
         public string? CalibrationData { get; set; }
 
+        /// <summary>At most this many calibration samples are read (the first ones, in file order); null for all.</summary>
+        public int? CalibrationSamples { get; set; }
+
         /// <summary>Manifest resource name the weights get when they are too large to inline.</summary>
         public string ResourceName { get; set; } = "QuantGen.Model.weights";
 
