@@ -96,23 +96,53 @@ namespace QuantGen.Compiler.Lowering
             if (depthwise)
             {
                 var packed = Constant(WeightPacking.PackDepthwise(w, oc, g.KernelH, g.KernelW), wValue.Name + ".depthwise");
-                Call("ConvF32.Depthwise").Arg("x", input).Arg("w", packed).Arg("bias", biasBuffer).Arg("y", output)
-                    .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", oc).Arg("oh", g.OutH).Arg("ow", g.OutW)
-                    .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
-                    .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW);
-                Activation(_program.Calls.Last(), act);
+                foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
+                {
+                    Call("ConvF32.Depthwise").Arg("x", xi).Arg("w", packed).Arg("bias", biasBuffer).Arg("y", yi)
+                        .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", oc).Arg("oh", g.OutH).Arg("ow", g.OutW)
+                        .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
+                        .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW);
+                    Activation(_program.Calls.Last(), act);
+                }
                 return;
             }
             var packedGemm = Constant(WeightPacking.PackConvGemm(w, oc, icg, g.KernelH, g.KernelW, group), wValue.Name + ".packed");
             long scratchLength = Plan.KernelCatalog.ConvF32ScratchLength(g.OutH, g.OutW, g.KernelH, g.KernelW, g.StrideH, g.StrideW,
                 g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, icg, group);
             var scratch = scratchLength == 0 ? null : NewBuffer(node.Name + ".im2col", BufferKind.Workspace, DataType.Float32, scratchLength);
-            Call("ConvF32.Gemm").Arg("x", input).Arg("w", packedGemm).Arg("bias", biasBuffer).Arg("y", output).Arg("scratch", scratch)
-                .Arg("ih", g.InH).Arg("iw", g.InW).Arg("ic", ic).Arg("oh", g.OutH).Arg("ow", g.OutW).Arg("oc", oc)
-                .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
-                .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("pb", g.PadBottom).Arg("pr", g.PadRight)
-                .Arg("dh", g.DilationH).Arg("dw", g.DilationW).Arg("group", group);
-            Activation(_program.Calls.Last(), act);
+            foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
+            {
+                Call("ConvF32.Gemm").Arg("x", xi).Arg("w", packedGemm).Arg("bias", biasBuffer).Arg("y", yi).Arg("scratch", scratch)
+                    .Arg("ih", g.InH).Arg("iw", g.InW).Arg("ic", ic).Arg("oh", g.OutH).Arg("ow", g.OutW).Arg("oc", oc)
+                    .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
+                    .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("pb", g.PadBottom).Arg("pr", g.PadRight)
+                    .Arg("dh", g.DilationH).Arg("dw", g.DilationW).Arg("group", group);
+                Activation(_program.Calls.Last(), act);
+            }
+        }
+
+        /// <summary>
+        /// The (input, output) image pairs of an NHWC op. The image kernels take one image; a fixed
+        /// leading axis above 1 (a model exported with batch N) becomes N calls on consecutive slices.
+        /// </summary>
+        private IEnumerable<(Buffer X, Buffer Y)> Images(Buffer x, Buffer y, int count)
+        {
+            if (count == 1)
+            {
+                yield return (x, y);
+                yield break;
+            }
+            long xPer = x.Elements / count, yPer = y.Elements / count;
+            for (int n = 0; n < count; n++)
+                yield return (Slice(x, n * xPer, xPer, $"{x.Name}[{n}]"), Slice(y, n * yPer, yPer, $"{y.Name}[{n}]"));
+        }
+
+        private Buffer Slice(Buffer source, long offset, long elements, string name)
+        {
+            var slice = NewBuffer(name, BufferKind.Workspace, source.Type, elements);
+            slice.ViewOf = source;
+            slice.ViewOffset = offset;
+            return slice;
         }
 
         private void LowerGemm(Node node)
@@ -223,18 +253,18 @@ namespace QuantGen.Compiler.Lowering
             var x = node.Input(0)!;
             var g = WindowGeometry.Resolve(node, x.Shape!, null);
             bool max = node.OpType == "MaxPool";
+            bool includePad = node.Attributes.GetInt("count_include_pad", 0) != 0;
+            // The kernel divides by kh·kw when counting pads; windows that overhang the padded input (ceil_mode) would differ.
+            if (!max && includePad && node.Attributes.GetInt("ceil_mode", 0) != 0) throw OperatorDefinition.Unsupported(node, "count_include_pad with ceil_mode");
             var input = Nhwc(x);
             var output = Produce(node.Outputs[0], Layout.Nhwc);
-            var call = Call(max ? "PoolF32.Max" : "PoolF32.Average").Arg("x", input).Arg("y", output)
-                .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", x.Shape![1]).Arg("oh", g.OutH).Arg("ow", g.OutW)
-                .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
-                .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW);
-            if (!max)
+            foreach (var (xi, yi) in Images(input, output, x.Shape![0]))
             {
-                bool includePad = node.Attributes.GetInt("count_include_pad", 0) != 0;
-                // The kernel divides by kh·kw when counting pads; windows that overhang the padded input (ceil_mode) would differ.
-                if (includePad && node.Attributes.GetInt("ceil_mode", 0) != 0) throw OperatorDefinition.Unsupported(node, "count_include_pad with ceil_mode");
-                call.Arg("countIncludePad", includePad ? 1 : 0);
+                var call = Call(max ? "PoolF32.Max" : "PoolF32.Average").Arg("x", xi).Arg("y", yi)
+                    .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", x.Shape[1]).Arg("oh", g.OutH).Arg("ow", g.OutW)
+                    .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
+                    .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW);
+                if (!max) call.Arg("countIncludePad", includePad ? 1 : 0);
             }
         }
 
@@ -244,8 +274,9 @@ namespace QuantGen.Compiler.Lowering
             if (x.Rank != 4) throw OperatorDefinition.Unsupported(node, $"a rank-{x.Rank} input (only NCHW)");
             var input = Nhwc(x);
             var output = Produce(node.Outputs[0], Layout.Nhwc);
-            Call(node.OpType == "GlobalMaxPool" ? "PoolF32.GlobalMax" : "PoolF32.GlobalAverage")
-                .Arg("x", input).Arg("y", output).Arg("hw", x.Shape![2] * x.Shape[3]).Arg("c", x.Shape[1]);
+            foreach (var (xi, yi) in Images(input, output, x.Shape![0]))
+                Call(node.OpType == "GlobalMaxPool" ? "PoolF32.GlobalMax" : "PoolF32.GlobalAverage")
+                    .Arg("x", xi).Arg("y", yi).Arg("hw", x.Shape[2] * x.Shape[3]).Arg("c", x.Shape[1]);
         }
 
         private void LowerView(Node node)

@@ -95,12 +95,13 @@ namespace QuantGen.Compiler.Lowering
         {
             var root = b.Root;
             var type = ElementType(b.Type);
+            long offset = b.ByteOffsetInRoot;
             return root.Kind switch
             {
-                BufferKind.Input => PlanOperand.Input(root.Index, 0, b.Elements, type),
-                BufferKind.Output => PlanOperand.Output(root.Index, 0, b.Elements, type),
-                BufferKind.Constant => PlanOperand.Weights(root.Offset, b.Elements, type),
-                _ => PlanOperand.Workspace(root.Offset, b.Elements, type),
+                BufferKind.Input => PlanOperand.Input(root.Index, offset, b.Elements, type),
+                BufferKind.Output => PlanOperand.Output(root.Index, offset, b.Elements, type),
+                BufferKind.Constant => PlanOperand.Weights(root.Offset + offset, b.Elements, type),
+                _ => PlanOperand.Workspace(root.Offset + offset, b.Elements, type),
             };
         }
 

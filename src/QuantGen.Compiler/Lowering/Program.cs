@@ -56,6 +56,12 @@ namespace QuantGen.Compiler.Lowering
 
         public Buffer Root => ViewOf?.Root ?? this;
 
+        /// <summary>For a view: where it starts inside <see cref="ViewOf"/>, in elements (one image of a batch, say).</summary>
+        public long ViewOffset { get; set; }
+
+        /// <summary>Bytes from the start of <see cref="Root"/> to the start of this buffer.</summary>
+        public long ByteOffsetInRoot => ViewOf == null ? 0 : ViewOf.ByteOffsetInRoot + ViewOffset * DataTypes.SizeOf(Type);
+
         /// <summary>Byte offset in the workspace or weight blob, set by planning.</summary>
         public long Offset { get; set; } = -1;
 

@@ -18,8 +18,12 @@ namespace QuantGen.Compiler.Operators
             _integer = integer;
         }
 
+        public override string Notes => OpType == "Max" || OpType == "Min" ? "two inputs" : OpType == "PRelu" ? "slope broadcast as numpy (opset 7+) or per channel (opset 6)" : "";
+
         public override void InferShapes(Node node, OperatorContext context)
         {
+            if (node.Inputs.Count != 2) throw Unsupported(node, $"{node.Inputs.Count} inputs (only two)");
+            if (OpType == "PRelu" && context.Opset < 7) UseLegacyChannelSlope(node);
             var a = In(node, 0);
             var b = In(node, 1);
             var shape = Broadcasting.Shape(a.Shape!, b.Shape!)
@@ -37,8 +41,25 @@ namespace QuantGen.Compiler.Operators
             SetOutput(node, 0, a.Type, shape, batched);
         }
 
+        /// <summary>
+        /// Before opset 7 PRelu's slope [C] applies per channel (axis 1), not by numpy broadcasting:
+        /// give a constant slope the shape [C, 1, …] so the broadcasting kernels compute the old semantics.
+        /// </summary>
+        private static void UseLegacyChannelSlope(Node node)
+        {
+            var x = In(node, 0);
+            var slope = In(node, 1);
+            if (slope.Rank != 1 || x.Rank <= 2 || slope.Shape![0] != x.Shape![1] || slope.Shape[0] == 1) return;
+            if (slope.Constant == null) throw Unsupported(node, "a per-channel slope computed at run time (opset 6)");
+            var shape = new int[x.Rank - 1];
+            shape[0] = slope.Shape[0];
+            for (int i = 1; i < shape.Length; i++) shape[i] = 1;
+            node.Inputs[1] = new Value(slope.Name + ".per_channel", slope.Type, shape) { Constant = slope.Constant.Reshape(shape) };
+        }
+
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
         {
+            if (inputs.Length != 2) throw Unsupported(node, $"{inputs.Length} inputs (only two)");
             var a = inputs[0]!;
             var b = inputs[1]!;
             var shape = Broadcasting.Shape(a.Shape, b.Shape)!;
