@@ -17,6 +17,18 @@ namespace QuantGen.Kernels
             Buffer.MemoryCopy(x, y, bytes, bytes);
         }
 
+        /// <summary>
+        /// Copies <paramref name="blocks"/> runs of <paramref name="blockLength"/> elements: run b goes from
+        /// x + b·xStride to y + b·yStride (Concat writes each input's rows into its slot of the output this way).
+        /// </summary>
+        public static void CopyBlocks<T>(T* x, T* y, int blocks, int blockLength, int xStride, int yStride) where T : unmanaged
+        {
+            if (blockLength <= 0) return;
+            long bytes = (long)blockLength * sizeof(T);
+            for (int b = 0; b < blocks; b++)
+                Buffer.MemoryCopy(x + (long)b * xStride, y + (long)b * yStride, bytes, bytes);
+        }
+
         /// <summary>y = numpy.transpose(x, perm) where shape is x's shape (rank 0..6); x and y must not overlap.</summary>
         public static void Transpose<T>(T* x, T* y, ReadOnlySpan<int> shape, ReadOnlySpan<int> perm) where T : unmanaged
         {

@@ -145,6 +145,13 @@ namespace QuantGen.Plan
                     new[] { T("x", null), T("y", null), I("count") },
                     a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")))),
 
+                // for b < blocks: y[b·yStride …] = x[b·xStride …], blockLength elements each (Concat).
+                new KernelSignature("CopyBlocks", "DataMovement.CopyBlocks", true,
+                    new[] { T("x", null), T("y", null), I("blocks"), I("blockLength"), I("xStride"), I("yStride") },
+                    a => StepArguments.First(
+                        a.AtLeast("x", Strided(a.Int("blocks"), a.Int("blockLength"), a.Int("xStride"))),
+                        a.AtLeast("y", Strided(a.Int("blocks"), a.Int("blockLength"), a.Int("yStride"))))),
+
                 // y = transpose(x, perm); shape is x's shape.
                 new KernelSignature("Transpose", "DataMovement.Transpose", true,
                     new[] { T("x", null), T("y", null), Is("shape"), Is("perm") },
@@ -237,6 +244,9 @@ namespace QuantGen.Plan
                     a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("c")),
                     a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c"))));
         }
+
+        /// <summary>Elements spanned by <paramref name="blocks"/> runs of <paramref name="length"/> at <paramref name="stride"/>.</summary>
+        public static long Strided(long blocks, long length, long stride) => blocks <= 0 || length <= 0 ? 0 : (blocks - 1) * stride + length;
 
         public static long Product(long[] values)
         {

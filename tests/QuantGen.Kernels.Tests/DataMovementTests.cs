@@ -72,5 +72,22 @@ namespace QuantGen.Kernels.Tests
             for (int i = 0; i < count; i++) Assert.True(expected[i].Equals(y[i]), $"{typeof(T).Name} [{string.Join(",", shape)}] perm [{string.Join(",", perm)}]: element {i}");
             for (int i = count; i < y.Length; i++) Assert.True(default(T).Equals(y[i]), "wrote past the output");
         }
+
+
+        [Theory]
+        [InlineData(1, 5, 5, 9, 2)]   // one row: a plain copy into a slot
+        [InlineData(4, 3, 3, 7, 4)]   // concat along an inner axis: 4 rows of 3 into rows of 7 at column 4
+        [InlineData(3, 0, 0, 5, 1)]   // an empty input
+        public void CopyBlocksPlacesEveryRowAndNothingElse(int blocks, int blockLength, int xStride, int yStride, int yOffset)
+        {
+            var x = new float[Math.Max(1, blocks * xStride)];
+            for (int i = 0; i < x.Length; i++) x[i] = i + 1;
+            var y = new float[blocks * yStride + yOffset + 4];
+            fixed (float* px = x, py = y) DataMovement.CopyBlocks(px, py + yOffset, blocks, blockLength, xStride, yStride);
+            var expected = new float[y.Length];
+            for (int b = 0; b < blocks; b++)
+                for (int j = 0; j < blockLength; j++) expected[yOffset + b * yStride + j] = x[b * xStride + j];
+            Assert.Equal(expected, y);
+        }
     }
 }

@@ -71,6 +71,7 @@ namespace QuantGen.Compiler.Lowering
                 case GlobalPoolOperator _: LowerGlobalPool(node); break;
                 case ViewOperator _: LowerView(node); break;
                 case TransposeOperator _: LowerTranspose(node); break;
+                case ConcatOperator _: LowerConcat(node); break;
                 default: throw OperatorDefinition.Unsupported(node, "running this operator on data known only at run time");
             }
         }
@@ -295,6 +296,32 @@ namespace QuantGen.Compiler.Lowering
             var output = Produce(node.Outputs[0], Layout.Logical);
             Call("Transpose").Arg("x", Logical(x)).Arg("y", output)
                 .Arg("shape", x.Shape!.Select(d => (long)d).ToArray()).Arg("perm", perm.Select(p => (long)p).ToArray());
+        }
+
+        /// <summary>
+        /// Concat in the ONNX order: each input's rows (everything from the axis inwards) go to their slot of
+        /// every output row, one strided block copy per input; constant inputs come from the weights.
+        /// </summary>
+        private void LowerConcat(Node node)
+        {
+            var y = node.Outputs[0];
+            int axis = (int)(node.Attributes.GetInt("axis", 0) < 0 ? node.Attributes.GetInt("axis", 0) + y.Rank : node.Attributes.GetInt("axis", 0));
+            if (y.Type != DataType.Float32) throw OperatorDefinition.Unsupported(node, $"{DataTypes.Name(y.Type)} data at run time");
+            long outer = 1, inner = 1;
+            for (int i = 0; i < axis; i++) outer *= y.Shape![i];
+            for (int i = axis + 1; i < y.Rank; i++) inner *= y.Shape![i];
+            long outRow = y.Shape![axis] * inner;
+            var output = Produce(y, Layout.Logical);
+            long offset = 0;
+            foreach (var input in node.Inputs)
+            {
+                long row = input!.Shape![axis] * inner;
+                var source = input.IsConstant ? Constant(input.Constant!.ToFloatArray(), input.Name) : Logical(input);
+                var target = Slice(output, offset, output.Elements - offset, $"{y.Name}[{offset}..]");
+                Call("CopyBlocks").Arg("x", source).Arg("y", target).Arg("blocks", outer).Arg("blockLength", row)
+                    .Arg("xStride", row).Arg("yStride", outRow);
+                offset += row;
+            }
         }
 
         // ---- layouts ----

@@ -237,7 +237,7 @@ namespace QuantGen.Compiler.Operators
     {
         public ConcatOperator() : base("Concat") { }
 
-        public override string Notes => "constant data only (folded at build time)";
+        public override string Notes => "any axis, in the ONNX order (an NHWC input is transposed back first)";
 
         public override void InferShapes(Node node, OperatorContext context)
         {
