@@ -190,6 +190,14 @@ namespace QuantGen.Plan
                         a.AtLeast("bias", a.Int("n")),
                         a.AtLeast("y", a.Int("m") * a.Int("n")))),
 
+                // y[m, n] = x[m, k] · B for a run-time B: b is [k, n], or [n, k] read transposed when transB = 1.
+                new KernelSignature("MatMulF32", "MatMulF32.Run", false,
+                    new[] { T("x"), T("b"), T("y"), I("m"), I("n"), I("k"), I("transB") },
+                    a => StepArguments.First(
+                        a.AtLeast("x", a.Int("m") * a.Int("k")),
+                        a.AtLeast("b", a.Int("k") * a.Int("n")),
+                        a.AtLeast("y", a.Int("m") * a.Int("n")))),
+
                 // NHWC pooling; windows are clipped to the input (padding never read).
                 Pool("PoolF32.Max", "PoolF32.Max"),
                 Pool("PoolF32.Average", "PoolF32.Average", I("countIncludePad")),

@@ -150,8 +150,11 @@ namespace QuantGen.Compiler.Lowering
         {
             var a = node.Input(0)!;
             var b = node.Input(1)!;
-            if (node.Attributes.GetInt("transA", 0) != 0) throw OperatorDefinition.Unsupported(node, "transA=1");
-            if (b.Constant == null) throw OperatorDefinition.Unsupported(node, "a B matrix computed at run time");
+            if (node.Attributes.GetInt("transA", 0) != 0 || b.Constant == null)
+            {
+                LowerRuntimeGemm(node);
+                return;
+            }
             bool tb = node.Attributes.GetInt("transB", 0) != 0;
             float alpha = node.Attributes.GetFloat("alpha", 1f), beta = node.Attributes.GetFloat("beta", 1f);
             int m = a.Shape![0], k = a.Shape[1], n = node.Outputs[0].Shape![1];
@@ -175,11 +178,46 @@ namespace QuantGen.Compiler.Lowering
             }
         }
 
+        /// <summary>Gemm whose B is computed at run time, or with transA: an unpacked product, then alpha and C as elementwise steps.</summary>
+        private void LowerRuntimeGemm(Node node)
+        {
+            var a = node.Input(0)!;
+            var b = node.Input(1)!;
+            if (!FusedActivation.Of(node).IsNone) throw OperatorDefinition.Unsupported(node, "a fused activation with a run-time B");
+            bool ta = node.Attributes.GetInt("transA", 0) != 0, tb = node.Attributes.GetInt("transB", 0) != 0;
+            float alpha = node.Attributes.GetFloat("alpha", 1f), beta = node.Attributes.GetFloat("beta", 1f);
+            int m = node.Outputs[0].Shape![0], n = node.Outputs[0].Shape![1], k = ta ? a.Shape![0] : a.Shape![1];
+            var x = a.IsConstant ? Constant(a.Constant!.ToFloatArray(), a.Name) : Logical(a);
+            if (ta) x = Transposed(x, a.Shape, new[] { 1, 0 }, a.Name + ".T");
+            var bBuffer = b.IsConstant ? Constant(b.Constant!.ToFloatArray(), b.Name) : Logical(b);
+            var output = Produce(node.Outputs[0], Layout.Logical);
+            var shape = new[] { m, n };
+            var strides = Broadcasting.ContiguousStrides(shape);
+            Call("MatMulF32").Arg("x", x).Arg("b", bBuffer).Arg("y", output).Arg("m", m).Arg("n", n).Arg("k", k).Arg("transB", tb ? 1 : 0);
+            if (alpha != 1f) EmitBinary("Mul", output, shape, strides, Constant(new[] { alpha }, node.Name + ".alpha"), new int[0], output);
+            var c = node.Input(2);
+            if (c == null) return;
+            if (c.IsConstant)
+                EmitBinary("Add", output, shape, strides, Constant(c.Constant!.ToFloatArray().Select(v => beta * v).ToArray(), c.Name), c.Shape!, output);
+            else if (beta == 1f)
+                EmitBinary("Add", output, shape, strides, Logical(c), c.Shape!, output);
+            else
+            {
+                var scaled = NewBuffer(c.Name + ".beta", BufferKind.Workspace, DataType.Float32, c.ElementCount);
+                EmitBinary("Mul", Logical(c), c.Shape!, Broadcasting.ContiguousStrides(c.Shape!), Constant(new[] { beta }, node.Name + ".beta"), new int[0], scaled);
+                EmitBinary("Add", output, shape, strides, scaled, c.Shape!, output);
+            }
+        }
+
         private void LowerMatMul(Node node)
         {
             var a = node.Input(0)!;
             var b = node.Input(1)!;
-            if (b.Constant == null || b.Rank != 2 || a.Rank < 2) throw OperatorDefinition.Unsupported(node, "MatMul other than (activations) x (constant matrix)");
+            if (b.Constant == null || b.Rank != 2 || a.Rank < 2)
+            {
+                LowerRuntimeMatMul(node);
+                return;
+            }
             int k = b.Shape![0], n = b.Shape[1];
             int m = (int)(a.ElementCount / k);
             var fb = b.Constant.ToFloatArray();
@@ -187,6 +225,39 @@ namespace QuantGen.Compiler.Lowering
             var output = Produce(node.Outputs[0], Layout.Logical);
             Call("GemmF32").Arg("x", Logical(a)).Arg("b", packed).Arg("bias", null).Arg("y", output).Arg("m", m).Arg("n", n).Arg("k", k);
             Activation(_program.Calls.Last(), FusedActivation.Of(node));
+        }
+
+        /// <summary>
+        /// numpy.matmul with a run-time (or batched constant) B: one unpacked product per output matrix,
+        /// each operand read at its broadcast offset in the batch axes.
+        /// </summary>
+        private void LowerRuntimeMatMul(Node node)
+        {
+            var a = node.Input(0)!;
+            var b = node.Input(1)!;
+            if (!FusedActivation.Of(node).IsNone) throw OperatorDefinition.Unsupported(node, "a fused activation with a run-time B");
+            var a2 = a.Rank == 1 ? new[] { 1, a.Shape![0] } : a.Shape!;
+            var b2 = b.Rank == 1 ? new[] { b.Shape![0], 1 } : b.Shape!;
+            int m = a2[a2.Length - 2], k = a2[a2.Length - 1], n = b2[b2.Length - 1];
+            var aBatch = a2.Take(a2.Length - 2).ToArray();
+            var bBatch = b2.Take(b2.Length - 2).ToArray();
+            var batch = Broadcasting.Shape(aBatch, bBatch)!;
+            var sa = Broadcasting.Strides(aBatch, batch);
+            var sb = Broadcasting.Strides(bBatch, batch);
+            var x = a.IsConstant ? Constant(a.Constant!.ToFloatArray(), a.Name) : Logical(a);
+            var bBuffer = b.IsConstant ? Constant(b.Constant!.ToFloatArray(), b.Name) : Logical(b);
+            var output = Produce(node.Outputs[0], Layout.Logical);
+            long count = Tensor.ElementCountOf(batch);
+            if (count > 4096) throw OperatorDefinition.Unsupported(node, $"{count} batched matrix products (at most 4096)");
+            var calls = new List<(int A, int B, int Y)>();
+            Broadcasting.ForEach(batch, sa, sb, (o, ia, ib) => calls.Add((ia, ib, o)));
+            foreach (var (ia, ib, o) in calls)
+            {
+                var xi = count == 1 ? x : Slice(x, (long)ia * m * k, (long)m * k, $"{x.Name}[{ia}]");
+                var bi = count == 1 ? bBuffer : Slice(bBuffer, (long)ib * k * n, (long)k * n, $"{bBuffer.Name}[{ib}]");
+                var yi = count == 1 ? output : Slice(output, (long)o * m * n, (long)m * n, $"{output.Name}[{o}]");
+                Call("MatMulF32").Arg("x", xi).Arg("b", bi).Arg("y", yi).Arg("m", m).Arg("n", n).Arg("k", k).Arg("transB", 0);
+            }
         }
 
         private void LowerActivation(Node node, ActivationSpec spec)

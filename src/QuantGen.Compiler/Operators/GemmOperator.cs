@@ -9,7 +9,7 @@ namespace QuantGen.Compiler.Operators
     {
         public GemmOperator() : base("Gemm") { }
 
-        public override string Notes => "constant B (transB, alpha, beta folded); transA=0";
+        public override string Notes => "a constant B is packed at build time (transB, alpha, beta folded); a run-time B or transA uses an unpacked product";
 
         public override void InferShapes(Node node, OperatorContext context)
         {
@@ -55,7 +55,7 @@ namespace QuantGen.Compiler.Operators
     {
         public MatMulOperator() : base("MatMul") { }
 
-        public override string Notes => "run-time A times a constant 2-D B";
+        public override string Notes => "numpy semantics incl. broadcast batch axes; a constant 2-D B is packed at build time";
 
         /// <summary>Output shape of numpy.matmul, or null when the operands do not multiply.</summary>
         public static int[]? OutputShape(int[] a, int[] b)
