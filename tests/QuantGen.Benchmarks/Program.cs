@@ -1,0 +1,235 @@
+// Benchmarks of the generated classes: BenchmarkDotNet by default, or the side-by-side modes that
+// side-by-side.sh runs against ONNX Runtime (plain JSON lines, no BenchmarkDotNet, NativeAOT-safe).
+//
+//   (BenchmarkDotNet arguments)            e.g. --filter '*' ; runs in-process (see below)
+//   --side-by-side [--runs N] [--model NAME]...
+//        per model, one JSON line: median/min/p90 µs over N timed runs after >= 1 s of warm-up,
+//        allocated bytes per call, max relative error against the test vector
+//   --first-result NAME
+//        a fresh process: one JSON line with the time from process start to the first Run done,
+//        the wall clock at that moment (for an external measurement) and the peak RSS
+//   --fma-peak
+//        this machine's single-thread FP32 FMA peak from C# (Vector256/Vector512), GFLOP/s
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using QuantGen.Benchmarks;
+
+long mainEnteredTimestamp = Stopwatch.GetTimestamp();
+DateTime mainEnteredUtc = DateTime.UtcNow;
+
+if (args.Length >= 2 && args[0] == "--first-result")
+{
+    return FirstResult.Run(args[1], mainEnteredTimestamp, mainEnteredUtc);
+}
+if (args.Length >= 1 && args[0] == "--side-by-side")
+{
+    return SideBySide.Run(args);
+}
+if (args.Length >= 1 && args[0] == "--fma-peak")
+{
+    return FmaPeak.Run();
+}
+#if QUANTGEN_BENCH_AOT
+Console.Error.WriteLine("usage: --side-by-side [--runs N] [--model NAME]... | --first-result NAME | --fma-peak (BenchmarkDotNet is not in the AOT build)");
+return 2;
+#else
+return ModelBenchmarks.RunAll(args);
+#endif
+
+namespace QuantGen.Benchmarks
+{
+    /// <summary>Steady-state latency of each model, timed call by call like ort-run.js bench does.</summary>
+    internal static class SideBySide
+    {
+        public static int Run(string[] args)
+        {
+            int runs = 200;
+            var names = new List<string>();
+            for (int a = 1; a < args.Length; a++)
+            {
+                if (args[a] == "--runs" && a + 1 < args.Length) runs = int.Parse(args[++a], CultureInfo.InvariantCulture);
+                else if (args[a] == "--model" && a + 1 < args.Length) names.Add(args[++a]);
+                else { Console.Error.WriteLine("unknown argument " + args[a]); return 2; }
+            }
+            if (names.Count == 0) names.AddRange(ReferenceModel.Names());
+
+            foreach (string name in names)
+            {
+                var model = ReferenceModel.Find(name);
+                RunModel run = model.Create();
+                float[] input = model.ReadInput();
+                float[] expected = model.ReadExpectedOutput();
+                float[] output = new float[expected.Length];
+
+                // Warm-up long enough for tiered JIT to reach tier 1 (30 calls, then a 100 ms delay and a
+                // background compile; loops go through OSR): at least 1 s and 50 calls.
+                long warmUpEnd = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+                for (int i = 0; i < 50 || Stopwatch.GetTimestamp() < warmUpEnd; i++) run(input, output);
+
+                var times = new double[runs];
+                long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < runs; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    run(input, output);
+                    times[i] = (Stopwatch.GetTimestamp() - t0) * 1e6 / Stopwatch.Frequency;
+                }
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+                Array.Sort(times);
+
+                Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                    "{{\"model\":\"{0}\",\"runs\":{1},\"median_us\":{2:0.###},\"p90_us\":{3:0.###},\"min_us\":{4:0.###},\"allocated_bytes_per_call\":{5},\"max_rel_err\":{6:E3},\"vector256\":{7},\"vector512\":{8},\"peak_rss_mb\":{9:0.0}}}",
+                    name, runs, times[runs / 2], times[(int)(runs * 0.9)], times[0], (double)allocated / runs,
+                    MaxRelativeError(output, expected),
+                    Vector256.IsHardwareAccelerated ? "true" : "false", Vector512.IsHardwareAccelerated ? "true" : "false",
+                    PeakRssMegabytes()));
+            }
+            return 0;
+        }
+
+        private static double PeakRssMegabytes()
+        {
+            using var process = Process.GetCurrentProcess();
+            return process.PeakWorkingSet64 / 1048576.0;
+        }
+
+        public static double MaxRelativeError(float[] output, float[] expected)
+        {
+            double worst = 0;
+            for (int i = 0; i < expected.Length; i++)
+            {
+                double error = Math.Abs(output[i] - expected[i]) / (1 + Math.Abs(expected[i]));
+                if (!(error <= worst)) worst = error; // NaN sticks
+            }
+            return worst;
+        }
+    }
+
+    /// <summary>What a user's fresh process pays before its first answer: runtime start, weights, workspace, first (cold) Run.</summary>
+    internal static class FirstResult
+    {
+        public static int Run(string name, long mainEnteredTimestamp, DateTime mainEnteredUtc)
+        {
+            var model = ReferenceModel.Find(name);
+            float[] input = model.ReadInput();
+            long inputReadTimestamp = Stopwatch.GetTimestamp();
+            RunModel run = model.Create();
+            long constructedTimestamp = Stopwatch.GetTimestamp();
+            float[] expected = model.ReadExpectedOutput();
+            float[] output = new float[expected.Length];
+            long beforeRun = Stopwatch.GetTimestamp();
+            run(input, output);
+            long doneTimestamp = Stopwatch.GetTimestamp();
+            DateTime doneUtc = mainEnteredUtc.AddTicks((long)((doneTimestamp - mainEnteredTimestamp) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+
+            using var process = Process.GetCurrentProcess();
+            // Process.StartTime comes from /proc/self/stat in clock ticks (10 ms on Linux): coarse.
+            double sinceProcessStartMs = (doneUtc - process.StartTime.ToUniversalTime()).TotalMilliseconds;
+            double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
+            long doneUnixMicroseconds = (doneUtc - DateTime.UnixEpoch).Ticks / 10;
+
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                "{{\"model\":\"{0}\",\"since_process_start_ms\":{1:0.0},\"main_to_result_ms\":{2:0.000},\"read_input_ms\":{3:0.000},\"construct_ms\":{4:0.000},\"first_run_ms\":{5:0.000},\"done_unix_us\":{6},\"peak_rss_mb\":{7:0.0},\"max_rel_err\":{8:E3}}}",
+                name, sinceProcessStartMs, Ms(mainEnteredTimestamp, doneTimestamp), Ms(mainEnteredTimestamp, inputReadTimestamp),
+                Ms(inputReadTimestamp, constructedTimestamp), Ms(beforeRun, doneTimestamp), doneUnixMicroseconds,
+                process.PeakWorkingSet64 / 1048576.0, SideBySide.MaxRelativeError(output, expected)));
+            return 0;
+        }
+    }
+
+    /// <summary>Single-thread FP32 FMA throughput with independent accumulators: the ceiling a C# kernel can reach here.</summary>
+    internal static class FmaPeak
+    {
+        public static int Run()
+        {
+            double gflops256 = Vector256.IsHardwareAccelerated && Fma.IsSupported ? Measure256() : 0;
+            double gflops512 = Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? Measure512() : 0;
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                "{{\"fma256_gflops\":{0:0.0},\"fma512_gflops\":{1:0.0}}}", gflops256, gflops512));
+            return 0;
+        }
+
+        private static double Measure256()
+        {
+            double best = 0;
+            for (int trial = 0; trial < 5; trial++) best = Math.Max(best, Fma256(20_000_000));
+            return best;
+        }
+
+        private static double Measure512()
+        {
+            double best = 0;
+            for (int trial = 0; trial < 5; trial++) best = Math.Max(best, Fma512(20_000_000));
+            return best;
+        }
+
+        // 10 independent chains cover FMA latency (4 cycles) × 2 pipes with room to spare. The loops sit in their
+        // own call-free methods: around the timestamp P/Invoke the JIT kept every accumulator on the stack.
+        private static double Fma256(int iterations)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            float sink = FmaChains256(iterations);
+            double seconds = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency;
+            if (sink == 12345f) Console.Write(' ');
+            return iterations * 10.0 * 8 * 2 / seconds / 1e9;
+        }
+
+        private static double Fma512(int iterations)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            float sink = FmaChains512(iterations);
+            double seconds = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency;
+            if (sink == 12345f) Console.Write(' ');
+            return iterations * 10.0 * 16 * 2 / seconds / 1e9;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+        private static float FmaChains256(int iterations)
+        {
+            var b = Vector256.Create(0.999999f);
+            var c = Vector256.Create(1e-7f);
+            Vector256<float> a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b, a8 = b, a9 = b;
+            for (int i = 0; i < iterations; i++)
+            {
+                a0 = Fma.MultiplyAdd(a0, b, c);
+                a1 = Fma.MultiplyAdd(a1, b, c);
+                a2 = Fma.MultiplyAdd(a2, b, c);
+                a3 = Fma.MultiplyAdd(a3, b, c);
+                a4 = Fma.MultiplyAdd(a4, b, c);
+                a5 = Fma.MultiplyAdd(a5, b, c);
+                a6 = Fma.MultiplyAdd(a6, b, c);
+                a7 = Fma.MultiplyAdd(a7, b, c);
+                a8 = Fma.MultiplyAdd(a8, b, c);
+                a9 = Fma.MultiplyAdd(a9, b, c);
+            }
+            return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9).GetElement(0);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+        private static float FmaChains512(int iterations)
+        {
+            var b = Vector512.Create(0.999999f);
+            var c = Vector512.Create(1e-7f);
+            Vector512<float> a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b, a8 = b, a9 = b;
+            for (int i = 0; i < iterations; i++)
+            {
+                a0 = Avx512F.FusedMultiplyAdd(a0, b, c);
+                a1 = Avx512F.FusedMultiplyAdd(a1, b, c);
+                a2 = Avx512F.FusedMultiplyAdd(a2, b, c);
+                a3 = Avx512F.FusedMultiplyAdd(a3, b, c);
+                a4 = Avx512F.FusedMultiplyAdd(a4, b, c);
+                a5 = Avx512F.FusedMultiplyAdd(a5, b, c);
+                a6 = Avx512F.FusedMultiplyAdd(a6, b, c);
+                a7 = Avx512F.FusedMultiplyAdd(a7, b, c);
+                a8 = Avx512F.FusedMultiplyAdd(a8, b, c);
+                a9 = Avx512F.FusedMultiplyAdd(a9, b, c);
+            }
+            return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9).GetElement(0);
+        }
+    }
+}
