@@ -9,6 +9,13 @@ using Xunit;
 
 namespace QuantGen.Quantization.Tests
 {
+    /// <summary>Tests that read the process-wide heap size must not run beside tests that allocate.</summary>
+    [CollectionDefinition(nameof(HeapMeasurement), DisableParallelization = true)]
+    public sealed class HeapMeasurement
+    {
+    }
+
+    [Collection(nameof(HeapMeasurement))]
     public class CalibratorTests
     {
         private static IEnumerable<float[]> Generated(int count, int size)
