@@ -86,9 +86,9 @@ namespace QuantGen.Compiler.Lowering
             var w = wValue.Constant.ToFloatArray();
             var bias = node.Input(2);
             if (bias != null && bias.Constant == null) throw OperatorDefinition.Unsupported(node, "a bias computed at run time");
-            var g = WindowGeometry.Resolve(node, x.Shape!, new[] { wValue.Shape![2], wValue.Shape[3] });
+            var g = WindowGeometry.Resolve(node, x.Shape!, ConvOperator.KernelOf(wValue.Shape!));
             int group = (int)node.Attributes.GetInt("group", 1);
-            int ic = x.Shape![1], oc = wValue.Shape[0], icg = ic / group;
+            int ic = x.Shape![1], oc = wValue.Shape![0], icg = ic / group;
             var act = FusedActivation.Of(node);
             var input = Nhwc(x);
             var output = Produce(node.Outputs[0], Layout.Nhwc);
@@ -343,12 +343,13 @@ namespace QuantGen.Compiler.Lowering
         private void LowerGlobalPool(Node node)
         {
             var x = node.Input(0)!;
-            if (x.Rank != 4) throw OperatorDefinition.Unsupported(node, $"a rank-{x.Rank} input (only NCHW)");
+            if (x.Rank != 4 && x.Rank != 3) throw OperatorDefinition.Unsupported(node, $"a rank-{x.Rank} input (only NCW and NCHW)");
             var input = Nhwc(x);
             var output = Produce(node.Outputs[0], Layout.Nhwc);
+            var image = Image4D(x);
             foreach (var (xi, yi) in Images(input, output, x.Shape![0]))
                 Call(node.OpType == "GlobalMaxPool" ? "PoolF32.GlobalMax" : "PoolF32.GlobalAverage")
-                    .Arg("x", xi).Arg("y", yi).Arg("hw", x.Shape[2] * x.Shape[3]).Arg("c", x.Shape[1]);
+                    .Arg("x", xi).Arg("y", yi).Arg("hw", image[2] * image[3]).Arg("c", image[1]);
         }
 
         private void LowerView(Node node)
@@ -403,7 +404,7 @@ namespace QuantGen.Compiler.Lowering
             if (v.IsConstant) return Constant(v.Constant!.ToFloatArray(), v.Name);
             if (_logical.TryGetValue(v, out var b)) return b;
             if (!_nhwc.TryGetValue(v, out var nhwc)) throw new InvalidOperationException($"'{v.Name}' was used before it was computed.");
-            b = LayoutIsIrrelevant(v) ? View(nhwc, v.Name + ".nchw") : Transposed(nhwc, Permute(v.Shape!, ToNhwc), ToNchw, v.Name + ".nchw");
+            b = LayoutIsIrrelevant(v) ? View(nhwc, v.Name + ".nchw") : Transposed(nhwc, Permute(Image4D(v), ToNhwc), ToNchw, v.Name + ".nchw");
             _logical[v] = b;
             return b;
         }
@@ -411,16 +412,24 @@ namespace QuantGen.Compiler.Lowering
         /// <summary>The value channels-last, converting from the ONNX order when needed.</summary>
         private Buffer Nhwc(Value v)
         {
-            if (v.Rank != 4) throw OperatorDefinition.Unsupported(_current!, $"a rank-{v.Rank} input where an NCHW image is expected");
+            if (v.Rank != 4 && v.Rank != 3) throw OperatorDefinition.Unsupported(_current!, $"a rank-{v.Rank} input where an NCW or NCHW image is expected");
             if (_nhwc.TryGetValue(v, out var b)) return b;
             var logical = Logical(v);
-            b = LayoutIsIrrelevant(v) ? View(logical, v.Name + ".nhwc") : Transposed(logical, v.Shape!, ToNhwc, v.Name + ".nhwc");
+            b = LayoutIsIrrelevant(v) ? View(logical, v.Name + ".nhwc") : Transposed(logical, Image4D(v), ToNhwc, v.Name + ".nhwc");
             _nhwc[v] = b;
             return b;
         }
 
         /// <summary>With H·W = 1 or C = 1 the NCHW and NHWC orders are the same bytes (e.g. after global pooling).</summary>
-        private static bool LayoutIsIrrelevant(Value v) => v.Rank == 4 && (v.Shape![2] * v.Shape[3] == 1 || v.Shape[1] == 1);
+        private static bool LayoutIsIrrelevant(Value v)
+        {
+            if (v.Rank != 4 && v.Rank != 3) return false;
+            var image = Image4D(v);
+            return image[2] * image[3] == 1 || image[1] == 1;
+        }
+
+        /// <summary>The value as an NCHW image: a 1-D signal [N, C, W] is the image [N, C, 1, W] (same memory).</summary>
+        private static int[] Image4D(Value v) => v.Rank == 3 ? new[] { v.Shape![0], v.Shape[1], 1, v.Shape[2] } : v.Shape!;
 
         private Buffer Transposed(Buffer source, int[] sourceShape, int[] perm, string name)
         {

@@ -1,4 +1,5 @@
 // Conv (2-D, NCHW in ONNX terms) with groups, strides, pads, dilations and auto_pad.
+using System.Linq;
 using QuantGen.Compiler.Ir;
 
 namespace QuantGen.Compiler.Operators
@@ -7,31 +8,34 @@ namespace QuantGen.Compiler.Operators
     {
         public ConvOperator() : base("Conv") { }
 
-        public override string Notes => "2-D; groups (incl. depthwise), strides, pads, dilations, auto_pad; constant weights; Relu/Clip/LeakyRelu fused";
+        public override string Notes => "1-D and 2-D; groups (incl. depthwise), strides, pads, dilations, auto_pad; constant weights; Relu/Clip/LeakyRelu fused";
+
+        /// <summary>The spatial kernel size from weights [oc, ic/group, (kh,) kw].</summary>
+        public static int[] KernelOf(int[] weightShape) => weightShape.Skip(2).ToArray();
 
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
             var w = In(node, 1);
             if (x.Type != DataType.Float32) throw Unsupported(node, $"{DataTypes.Name(x.Type)} input");
-            if (w.Rank != 4) throw Unsupported(node, $"weights of rank {w.Rank} (only 2-D convolution)");
-            var g = WindowGeometry.Resolve(node, x.Shape!, new[] { w.Shape![2], w.Shape[3] });
+            if (w.Rank != x.Rank || (w.Rank != 3 && w.Rank != 4)) throw Unsupported(node, $"weights of rank {w.Rank} (only 1-D and 2-D convolution)");
+            var g = WindowGeometry.Resolve(node, x.Shape!, KernelOf(w.Shape!));
             int group = (int)node.Attributes.GetInt("group", 1);
-            int ic = x.Shape![1], oc = w.Shape[0];
+            int ic = x.Shape![1], oc = w.Shape![0];
             if (group < 1 || ic % group != 0 || oc % group != 0 || w.Shape[1] != ic / group)
                 throw Invalid(node, $"weights {Dims(w.Shape)} do not fit {ic} input channels in {group} groups");
             if (node.Input(2) is { } b && (b.Rank != 1 || b.Shape![0] != oc)) throw Invalid(node, $"bias {Dims(b.Shape!)} does not match {oc} output channels");
             if (w.IsBatched) RequireSampleWise(node, false, "takes batched weights");
-            SetOutput(node, 0, DataType.Float32, new[] { x.Shape[0], oc, g.OutH, g.OutW }, x.IsBatched);
+            SetOutput(node, 0, DataType.Float32, g.OutputShape(x.Shape[0], oc), x.IsBatched);
         }
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
         {
             var x = inputs[0]!; var w = inputs[1]!; var bias = inputs[2];
-            var g = WindowGeometry.Resolve(node, x.Shape, new[] { w.Shape[2], w.Shape[3] });
+            var g = WindowGeometry.Resolve(node, x.Shape, KernelOf(w.Shape));
             int group = (int)node.Attributes.GetInt("group", 1);
             int n = x.Shape[0], ic = x.Shape[1], oc = w.Shape[0], icg = ic / group, ocg = oc / group;
-            var y = Tensor.Create(DataType.Float32, new[] { n, oc, g.OutH, g.OutW });
+            var y = Tensor.Create(DataType.Float32, g.OutputShape(n, oc));
             var fx = x.Floats; var fw = w.Floats; var fy = y.Floats; var fb = bias?.ToFloatArray();
             int ihw = g.InH * g.InW, ohw = g.OutH * g.OutW, kk = g.KernelH * g.KernelW;
             for (int b = 0; b < n; b++)

@@ -11,7 +11,7 @@ namespace QuantGen.Compiler.Operators
 
         public WindowPoolOperator(bool max) : base(max ? "MaxPool" : "AveragePool") { _max = max; }
 
-        public override string Notes => "2-D; pads, strides, dilations, ceil_mode" + (_max ? "; no Indices output" : ", count_include_pad");
+        public override string Notes => "1-D and 2-D; pads, strides, dilations, ceil_mode" + (_max ? "; no Indices output" : ", count_include_pad");
 
         public override void InferShapes(Node node, OperatorContext context)
         {
@@ -19,7 +19,7 @@ namespace QuantGen.Compiler.Operators
             if (node.Outputs.Count > 1) throw Unsupported(node, "the Indices output");
             if (node.Attributes.GetInt("storage_order", 0) != 0) throw Unsupported(node, "storage_order=1");
             var g = WindowGeometry.Resolve(node, x.Shape!, null);
-            SetOutput(node, 0, x.Type, new[] { x.Shape![0], x.Shape[1], g.OutH, g.OutW }, x.IsBatched);
+            SetOutput(node, 0, x.Type, g.OutputShape(x.Shape![0], x.Shape[1]), x.IsBatched);
         }
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
@@ -28,7 +28,7 @@ namespace QuantGen.Compiler.Operators
             var g = WindowGeometry.Resolve(node, x.Shape, null);
             bool includePad = node.Attributes.GetInt("count_include_pad", 0) != 0;
             int planes = x.Shape[0] * x.Shape[1];
-            var y = Tensor.Create(DataType.Float32, new[] { x.Shape[0], x.Shape[1], g.OutH, g.OutW });
+            var y = Tensor.Create(DataType.Float32, g.OutputShape(x.Shape[0], x.Shape[1]));
             var fx = x.Floats; var fy = y.Floats;
             for (int p = 0; p < planes; p++)
                 for (int oy = 0; oy < g.OutH; oy++)

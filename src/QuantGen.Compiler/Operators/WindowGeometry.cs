@@ -12,24 +12,44 @@ namespace QuantGen.Compiler.Operators
         public int PadTop, PadLeft, PadBottom, PadRight;
         public int InH, InW, OutH, OutW;
 
-        /// <summary>Reads kernel_shape (or <paramref name="kernel"/>), strides, dilations, pads, auto_pad, ceil_mode for an NCHW input.</summary>
+        /// <summary>True for a 1-D window over [N, C, W], handled as a 2-D window over [N, C, 1, W].</summary>
+        public bool OneDimensional;
+
+        /// <summary>The output shape in the input's rank: [N, C, OutW] for 1-D, [N, C, OutH, OutW] for 2-D.</summary>
+        public int[] OutputShape(int n, int c) => OneDimensional ? new[] { n, c, OutW } : new[] { n, c, OutH, OutW };
+
+        /// <summary>
+        /// Reads kernel_shape (or <paramref name="kernel"/>: the weights' spatial dims), strides, dilations,
+        /// pads, auto_pad, ceil_mode for an NCHW (or NCW) input. A 1-D window (NCW, as 1-D convolutions over
+        /// signals such as ECGs) becomes the same 2-D window with height 1, which is the same memory.
+        /// </summary>
         public static WindowGeometry Resolve(Node node, int[] inputShape, int[]? kernel)
         {
-            if (inputShape.Length != 4)
-                throw OperatorDefinition.Unsupported(node, $"a {inputShape.Length - 2}-D window (only 2-D, NCHW inputs)");
+            bool oneD = inputShape.Length == 3;
+            if (!oneD && inputShape.Length != 4)
+                throw OperatorDefinition.Unsupported(node, $"a {inputShape.Length - 2}-D window (only 1-D and 2-D, NCW/NCHW inputs)");
+            int spatial = oneD ? 1 : 2;
             var a = node.Attributes;
             var k = a.GetInts("kernel_shape")?.Select(v => (int)v).ToArray() ?? kernel
                 ?? throw OperatorDefinition.Invalid(node, "kernel_shape is missing");
-            if (k.Length != 2) throw OperatorDefinition.Unsupported(node, $"kernel_shape of rank {k.Length}");
-            var s = a.GetInts("strides") ?? new long[] { 1, 1 };
-            var d = a.GetInts("dilations") ?? new long[] { 1, 1 };
-            var p = a.GetInts("pads") ?? new long[] { 0, 0, 0, 0 };
-            if (s.Length != 2 || d.Length != 2 || p.Length != 4) throw OperatorDefinition.Invalid(node, "strides, dilations or pads do not match the 2-D kernel");
+            if (k.Length != spatial) throw OperatorDefinition.Unsupported(node, $"kernel_shape of rank {k.Length} on a rank-{inputShape.Length} input");
+            var s = a.GetInts("strides") ?? Enumerable.Repeat(1L, spatial).ToArray();
+            var d = a.GetInts("dilations") ?? Enumerable.Repeat(1L, spatial).ToArray();
+            var p = a.GetInts("pads") ?? new long[2 * spatial];
+            if (s.Length != spatial || d.Length != spatial || p.Length != 2 * spatial) throw OperatorDefinition.Invalid(node, "strides, dilations or pads do not match the kernel");
+            if (oneD)
+            {
+                k = new[] { 1, k[0] };
+                s = new[] { 1L, s[0] };
+                d = new[] { 1L, d[0] };
+                p = new[] { 0L, p[0], 0L, p[1] };
+            }
             var g = new WindowGeometry
             {
+                OneDimensional = oneD,
                 KernelH = k[0], KernelW = k[1], StrideH = (int)s[0], StrideW = (int)s[1], DilationH = (int)d[0], DilationW = (int)d[1],
                 PadTop = (int)p[0], PadLeft = (int)p[1], PadBottom = (int)p[2], PadRight = (int)p[3],
-                InH = inputShape[2], InW = inputShape[3],
+                InH = oneD ? 1 : inputShape[2], InW = oneD ? inputShape[2] : inputShape[3],
             };
             if (g.StrideH < 1 || g.StrideW < 1 || g.DilationH < 1 || g.DilationW < 1 || g.KernelH < 1 || g.KernelW < 1)
                 throw OperatorDefinition.Invalid(node, "kernel, strides and dilations must be positive");
