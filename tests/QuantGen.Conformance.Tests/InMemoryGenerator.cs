@@ -5,15 +5,13 @@ extern alias generator;
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Text;
+using QuantGen.Tests;
 using QuantGenGenerator = generator::QuantGen.Generator.QuantGenGenerator;
 
 namespace QuantGen.Conformance.Tests
@@ -75,7 +73,7 @@ namespace QuantGen.Conformance.Tests
                     new[] { new QuantGenGenerator().AsSourceGenerator() },
                     texts,
                     ParseOptions,
-                    new OptionsProvider(global, options))
+                    new TestOptionsProvider(global, options))
                 .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
             return (output, diagnostics);
         }
@@ -86,48 +84,6 @@ namespace QuantGen.Conformance.Tests
             string[] lines = source.Split('\n');
             for (int i = 0; i < lines.Length; i++) sb.Append((i + 1).ToString().PadLeft(5)).Append("  ").Append(lines[i]).Append('\n');
             return sb.ToString();
-        }
-
-        private sealed class InMemoryAdditionalText : AdditionalText
-        {
-            private readonly SourceText _text;
-
-            public InMemoryAdditionalText(string path, string text)
-            {
-                Path = path;
-                _text = SourceText.From(text, Encoding.UTF8);
-            }
-
-            public override string Path { get; }
-
-            public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
-        }
-
-        private sealed class DictionaryOptions : AnalyzerConfigOptions
-        {
-            private readonly Dictionary<string, string> _values;
-
-            public DictionaryOptions(Dictionary<string, string> values) => _values = new Dictionary<string, string>(values, KeyComparer);
-
-            public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => _values.TryGetValue(key, out value);
-        }
-
-        private sealed class OptionsProvider : AnalyzerConfigOptionsProvider
-        {
-            private static readonly AnalyzerConfigOptions s_empty = new DictionaryOptions(new Dictionary<string, string>());
-            private readonly Dictionary<string, AnalyzerConfigOptions> _files;
-
-            public OptionsProvider(AnalyzerConfigOptions global, Dictionary<string, AnalyzerConfigOptions> files)
-            {
-                GlobalOptions = global;
-                _files = files;
-            }
-
-            public override AnalyzerConfigOptions GlobalOptions { get; }
-
-            public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => s_empty;
-
-            public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => _files.TryGetValue(textFile.Path, out var o) ? o : s_empty;
         }
     }
 }

@@ -5,18 +5,17 @@ extern alias generator;
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using System.Text;
-using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
+using QuantGen.Tests;
 using QuantGenGenerator = generator::QuantGen.Generator.QuantGenGenerator;
 
 namespace QuantGen.Generator.Tests
@@ -161,50 +160,5 @@ namespace QuantGen.Generator.Tests
 
         /// <summary>This source file's directory (for Baselines/).</summary>
         public static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
-
-        public sealed class InMemoryAdditionalText : AdditionalText
-        {
-            private readonly SourceText _text;
-
-            public InMemoryAdditionalText(string path, string text)
-            {
-                Path = path;
-                _text = SourceText.From(text, Encoding.UTF8);
-            }
-
-            public override string Path { get; }
-
-            public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
-        }
-
-        private sealed class DictionaryOptions : AnalyzerConfigOptions
-        {
-            private readonly Dictionary<string, string> _values;
-
-            public DictionaryOptions(Dictionary<string, string> values)
-            {
-                _values = new Dictionary<string, string>(values, KeyComparer);
-            }
-
-            public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => _values.TryGetValue(key, out value);
-        }
-
-        private sealed class TestOptionsProvider : AnalyzerConfigOptionsProvider
-        {
-            private static readonly AnalyzerConfigOptions s_empty = new DictionaryOptions(new Dictionary<string, string>());
-            private readonly Dictionary<string, AnalyzerConfigOptions> _files;
-
-            public TestOptionsProvider(AnalyzerConfigOptions global, Dictionary<string, AnalyzerConfigOptions> files)
-            {
-                GlobalOptions = global;
-                _files = files;
-            }
-
-            public override AnalyzerConfigOptions GlobalOptions { get; }
-
-            public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => s_empty;
-
-            public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => _files.TryGetValue(textFile.Path, out var options) ? options : s_empty;
-        }
     }
 }

@@ -65,7 +65,7 @@ namespace QuantGen.Generator.Tests
 
             var edited = TestPlans.TinyConvNet(out _);
             edited.Info.Producer = "another producer";
-            driver = driver.ReplaceAdditionalText(texts[1], new GeneratorHarness.InMemoryAdditionalText(plans[1].Path, QuantGen.Plan.PlanText.Write(edited)));
+            driver = driver.ReplaceAdditionalText(texts[1], new QuantGen.Tests.InMemoryAdditionalText(plans[1].Path, QuantGen.Plan.PlanText.Write(edited)));
             driver = driver.RunGenerators(compilation);
             GeneratorRunResult result = driver.GetRunResult().Results.Single();
 
