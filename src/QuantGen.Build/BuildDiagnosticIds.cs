@@ -26,6 +26,12 @@ namespace QuantGen.Build
         public const string OutputNotWritten = "QG2007";
 
         /// <summary>The subcategory of every QuantGen error and warning ("file : QuantGen error QG0002: …"), so logs can be filtered.</summary>
+        /// <summary>ValidationData or ValidationLabels names no file, or one is given without the other.</summary>
+        public const string ValidationDataNotFound = "QG2008";
+
+        /// <summary>MaxAccuracyDrop or MinOutputSqnr is not a number in range.</summary>
+        public const string InvalidBudget = "QG2009";
+
         public const string Subcategory = "QuantGen";
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Build.Utilities;
 using QuantGen.Compiler.Diagnostics;
 using QuantGen.Compiler.Ir;
 using QuantGen.Compiler.Pipeline;
+using QuantGen.Compiler.Quantization;
 using QuantGen.Onnx;
 using QuantGen.Plan;
 
@@ -48,6 +49,8 @@ namespace QuantGen.Build
                     // Validated by ResolveQuantGenModels (QG2006): empty or a positive integer.
                     CalibrationSamples = int.TryParse(Model.GetMetadata("CalibrationSamples"), NumberStyles.None, CultureInfo.InvariantCulture, out int samples) ? samples : (int?)null,
                     ResourceName = Model.GetMetadata("ResourceName"),
+                    ModelName = Model.GetMetadata("ClassName"),
+                    Budget = Budget(),
                 });
             }
             catch (CompilerException e)
@@ -85,6 +88,16 @@ namespace QuantGen.Build
                     // The weights moved inline: a leftover file would still be embedded as a resource.
                     File.Delete(weightsFile);
                 }
+                string reportFile = Model.GetMetadata("ReportFile");
+                if (result.Report != null && reportFile.Length > 0)
+                {
+                    WriteIfChanged(reportFile, Utf8NoBom.GetBytes(result.Report.Markdown));
+                    string folder = Path.GetDirectoryName(reportFile)!, className = Model.GetMetadata("ClassName");
+                    WriteIfChanged(Path.Combine(folder, className + ".sqnr.svg"), Utf8NoBom.GetBytes(result.Report.Svg));
+                    // The same quantization as a standard QDQ ONNX file: inspect it in Netron, run it in ONNX Runtime.
+                    if (result.Scheme != null && result.OptimizedGraph != null)
+                        WriteIfChanged(Path.Combine(folder, className + ".int8.onnx"), QdqModelWriter.Write(result.OptimizedGraph, result.Scheme));
+                }
                 WriteIfChanged(planFile, Utf8NoBom.GetBytes(PlanText.Write(plan)));
                 // The plan is the target's only Output: it must end up newer than every Input even when its
                 // content did not change, or the next build would compile this model again.
@@ -105,7 +118,22 @@ namespace QuantGen.Build
                 Path.GetFileName(modelPath), Model.GetMetadata("ClassName"), plan.Info.Precision, FormatCount(parameters),
                 FormatBytes(plan.Weights.ByteCount), plan.Weights.Storage == WeightStorage.Inline ? "inline" : "as resource",
                 stopwatch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture));
+            if (result.Report != null)
+                Log.LogMessage(MessageImportance.High, "QuantGen: {0} (report: {1})", result.Report.Summary, Model.GetMetadata("ReportFile"));
             return true;
+        }
+
+        /// <summary>The accuracy budget from the item's metadata (validated by ResolveQuantGenModels: QG2008, QG2009).</summary>
+        private AccuracyBudgetOptions Budget()
+        {
+            var budget = new AccuracyBudgetOptions
+            {
+                ValidationData = NullIfEmpty(Model.GetMetadata("ValidationData")),
+                ValidationLabels = NullIfEmpty(Model.GetMetadata("ValidationLabels")),
+            };
+            if (double.TryParse(Model.GetMetadata("MaxAccuracyDrop"), NumberStyles.Float, CultureInfo.InvariantCulture, out double drop)) budget.MaxAccuracyDrop = drop;
+            if (double.TryParse(Model.GetMetadata("MinOutputSqnr"), NumberStyles.Float, CultureInfo.InvariantCulture, out double sqnr)) budget.MinOutputSqnr = sqnr;
+            return budget;
         }
 
         private void Report(CompilerDiagnostic d, string modelPath)

@@ -136,6 +136,37 @@ namespace QuantGen.Build
                 }
             }
 
+            // The accuracy budget: validation files (resolved like CalibrationData) and two numbers.
+            var validation = new List<string>();
+            foreach (var name in new[] { "ValidationData", "ValidationLabels" })
+            {
+                string text = model.GetMetadata(name).Trim();
+                if (text.Length == 0) continue;
+                string full = Path.GetFullPath(Path.Combine(ProjectDirectory, text));
+                var files = name == "ValidationData" ? CalibrationFiles.Find(full) : (File.Exists(full) ? new List<string> { full } : new List<string>());
+                if (files.Count == 0)
+                {
+                    Error(BuildDiagnosticIds.ValidationDataNotFound, model.ItemSpec, $"QuantGenModel '{model.ItemSpec}': {name} '{text}' ({full}) matches no file.");
+                    ok = false;
+                }
+                validation.AddRange(files);
+                model.SetMetadata(name, full);
+            }
+            if (model.GetMetadata("ValidationData").Trim().Length > 0 != model.GetMetadata("ValidationLabels").Trim().Length > 0)
+            {
+                Error(BuildDiagnosticIds.ValidationDataNotFound, model.ItemSpec, $"QuantGenModel '{model.ItemSpec}': ValidationData and ValidationLabels go together (samples and their labels).");
+                ok = false;
+            }
+            foreach (var (name, low, high) in new[] { ("MaxAccuracyDrop", 0.0, 100.0), ("MinOutputSqnr", 0.0, 150.0) })
+            {
+                string text = model.GetMetadata(name).Trim();
+                if (text.Length > 0 && !(double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) && v >= low && v <= high))
+                {
+                    Error(BuildDiagnosticIds.InvalidBudget, model.ItemSpec, $"QuantGenModel '{model.ItemSpec}': {name} '{text}' is not a number from {low} to {high}.");
+                    ok = false;
+                }
+            }
+
             if (!ok) return null;
 
             var item = new TaskItem(modelPath);
@@ -154,7 +185,8 @@ namespace QuantGen.Build
             item.SetMetadata("PlanFile", plan);
             item.SetMetadata("WeightsFile", weights);
             item.SetMetadata("ResourceName", resourceName);
-            item.SetMetadata("InputFiles", string.Join(";", new[] { modelPath }.Concat(calibrationFiles)));
+            item.SetMetadata("ReportFile", Path.Combine(intermediate, className + ".report.md"));
+            item.SetMetadata("InputFiles", string.Join(";", new[] { modelPath }.Concat(calibrationFiles).Concat(validation)));
             return item;
         }
 

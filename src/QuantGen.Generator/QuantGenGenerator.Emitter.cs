@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 using QuantGen.Generator.Model;
 using QuantGen.Plan;
@@ -56,6 +57,55 @@ namespace QuantGen.Generator
             {
                 foreach (TensorSpec t in model.Inputs) yield return t;
                 foreach (TensorSpec t in model.Outputs) yield return t;
+            }
+
+            // What each build fact means, for its constant's doc comment (facts not listed get a generic one).
+            private static readonly Dictionary<string, string> s_factDocs = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["parameters"] = "Trainable parameters of the model after build-time folding.",
+                ["workspace.unplanned"] = "Workspace bytes the kernels would need without memory planning (compare WorkspaceBytes).",
+                ["weights.float32.bytes"] = "Bytes of the model's FP32 weights.",
+                ["weights.bytes"] = "Bytes of the weights this class carries (INT8 weights, int32 biases, scales).",
+                ["calibration.samples"] = "Calibration samples the INT8 ranges were measured on.",
+                ["calibration.method"] = "How activation ranges were chosen from the calibration data.",
+                ["quantization.metric"] = "What the accuracy budget measured: top-1, MAE or output SQNR.",
+                ["quantization.output_sqnr_db"] = "Output SQNR of this INT8 model against FP32 on the measured samples, in dB.",
+                ["quantization.float32_score"] = "The budget's metric for the FP32 model (top-1 as a fraction, or MAE).",
+                ["quantization.int8_score"] = "The budget's metric for this INT8 model (top-1 as a fraction, or MAE).",
+                ["quantization.layers_in_float"] = "Weighted layers the accuracy budget kept in float.",
+            };
+
+            /// <summary>Every plan fact as a constant of a nested <c>Facts</c> class: long, double or string as the value reads.</summary>
+            private static void WriteFacts(IndentedTextWriter w, ModelSpec model)
+            {
+                if (model.Facts.Count == 0) return;
+                w.WriteLine("/// <summary>Facts of the build that produced this class (the quantization report's numbers), for audits and health endpoints.</summary>");
+                w.WriteLine("public static class Facts");
+                w.OpenBlock();
+                foreach (FactSpec fact in model.Facts)
+                {
+                    string doc = s_factDocs.TryGetValue(fact.Key, out var d) ? d : "Build fact " + fact.Key + ".";
+                    w.WriteLine("/// <summary>" + Xml(doc) + "</summary>");
+                    string name = FactName(fact.Key);
+                    if (long.TryParse(fact.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l))
+                        w.WriteLine("public const long " + name + " = " + l.ToString(CultureInfo.InvariantCulture) + "L;");
+                    else if (double.TryParse(fact.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && !double.IsNaN(v) && !double.IsInfinity(v))
+                        w.WriteLine("public const double " + name + " = " + v.ToString("R", CultureInfo.InvariantCulture) + (v == Math.Floor(v) ? ".0" : "") + ";");
+                    else
+                        w.WriteLine("public const string " + name + " = " + Literal(fact.Value) + ";");
+                }
+                w.CloseBlock();
+                w.WriteLine();
+            }
+
+            /// <summary>"quantization.output_sqnr_db" → "QuantizationOutputSqnrDb".</summary>
+            private static string FactName(string key)
+            {
+                var sb = new StringBuilder();
+                foreach (var part in key.Split(new[] { '.', '_', '-' }, StringSplitOptions.RemoveEmptyEntries))
+                    sb.Append(char.ToUpperInvariant(part[0])).Append(part, 1, part.Length - 1);
+                string name = sb.ToString();
+                return name.Length == 0 || !SyntaxFacts.IsIdentifierStartCharacter(name[0]) ? "_" + name : name;
             }
 
             private static void WriteClassDocumentation(IndentedTextWriter w, ModelSpec model)
@@ -135,6 +185,7 @@ namespace QuantGen.Generator
                 w.WriteLine("/// <summary>File name of the ONNX model this class was compiled from.</summary>");
                 w.WriteLine("public const string SourceFile = " + Literal(info.Source) + ";");
                 w.WriteLine();
+                WriteFacts(w, model);
                 w.WriteLine("private readonly byte[] _workspace;");
                 w.WriteLine("private readonly byte* _ws;");
                 if (HasResourceWeights(model)) w.WriteLine("private readonly byte* _weights;");

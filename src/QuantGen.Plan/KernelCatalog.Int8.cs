@@ -75,6 +75,17 @@ namespace QuantGen.Plan
                     a.AtLeast("multiplier", a.Int("n")),
                     a.AtLeast("shift", a.Int("n"))));
 
+            // The same product written as float, for a last layer whose consumer is float (logits before Softmax, a graph
+            // output): y[i, j] = (float)(bias[j] + Σ_kk x[i, kk] · B[kk, j]) * scale[j], scale[j] = sIn · sW[j].
+            yield return new KernelSignature("GemmU8S8.Float", "GemmU8S8.RunFloat", false,
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), T("y"), T("scale"), I("m"), I("n"), I("k") },
+                a => StepArguments.First(
+                    a.AtLeast("x", a.Int("m") * a.Int("k")),
+                    a.AtLeast("w", PackedGemmU8S8Length(a.Int("n"), a.Int("k"))),
+                    a.AtLeast("bias", a.Int("n")),
+                    a.AtLeast("y", a.Int("m") * a.Int("n")),
+                    a.AtLeast("scale", a.Int("n"))));
+
             // NHWC convolution through im2col (u8 scratch, padding taps = zpIn) and GemmU8S8, per group g: B_g [K, ocg],
             // K ordered (ky, kx, ci), packed at byte offset g * PackedGemmU8S8Length(ocg, K); y[.., o] = clamp(zpOut +
             // R(bias[o] + Σ x·w, multiplier[o], shift[o]), qmin, qmax). scratch may be null when ConvU8S8ScratchLength = 0.

@@ -131,6 +131,7 @@ namespace QuantGen.Compiler.Tests
             Assert.Equal("Float32", result.Plan!.Info.Precision);
             var d = Assert.Single(result.Diagnostics);
             Assert.Equal("QG0010", d.Id);
+            Assert.Contains("CalibrationData", d.Message);
             Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
         }
     }

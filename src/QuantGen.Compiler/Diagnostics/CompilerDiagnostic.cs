@@ -78,8 +78,11 @@ namespace QuantGen.Compiler.Diagnostics
         /// <summary>A tensor's external data file is missing or too short.</summary>
         public const string ExternalDataMissing = "QG0009";
 
-        /// <summary>Precision=Int8 was asked for but this compiler compiles Float32 only (see the INT8 issue).</summary>
-        public const string Int8NotAvailable = "QG0010";
+        /// <summary>Precision=Int8 without CalibrationData: activation ranges cannot be measured, so the model compiles in Float32.</summary>
+        public const string NoCalibrationData = "QG0010";
+
+        /// <summary>Some quantized tensors lose much of their signal to rounding on their own (outliers stretch their range).</summary>
+        public const string LowLayerSqnr = "QG0011";
 
         /// <summary>An internal compiler failure; the message carries the exception text for a bug report.</summary>
         public const string InternalError = "QG0999";

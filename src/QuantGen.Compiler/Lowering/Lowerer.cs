@@ -9,7 +9,7 @@ using QuantGen.Compiler.Operators;
 
 namespace QuantGen.Compiler.Lowering
 {
-    public sealed class Lowerer
+    public sealed partial class Lowerer
     {
         private static readonly int[] ToNhwc = { 0, 2, 3, 1 };
         private static readonly int[] ToNchw = { 0, 3, 1, 2 };
@@ -59,6 +59,10 @@ namespace QuantGen.Compiler.Lowering
         private void LowerNode(Node node)
         {
             var op = OperatorSet.Require(node, _graph.Info.SourcePath);
+            if (TryLowerInteger(node)) return;
+            // A float op after integer code reads its inputs dequantized, in the layout they were written in.
+            foreach (var input in node.Inputs)
+                if (input != null && !input.IsConstant) EnsureFloat(input);
             switch (op)
             {
                 case ConvOperator _: LowerConv(node); break;
@@ -402,6 +406,7 @@ namespace QuantGen.Compiler.Lowering
         private Buffer Logical(Value v)
         {
             if (v.IsConstant) return Constant(v.Constant!.ToFloatArray(), v.Name);
+            EnsureFloat(v);
             if (_logical.TryGetValue(v, out var b)) return b;
             if (!_nhwc.TryGetValue(v, out var nhwc)) throw new InvalidOperationException($"'{v.Name}' was used before it was computed.");
             b = LayoutIsIrrelevant(v) ? View(nhwc, v.Name + ".nchw") : Transposed(nhwc, Permute(Image4D(v), ToNhwc), ToNchw, v.Name + ".nchw");
@@ -413,6 +418,7 @@ namespace QuantGen.Compiler.Lowering
         private Buffer Nhwc(Value v)
         {
             if (v.Rank != 4 && v.Rank != 3) throw OperatorDefinition.Unsupported(_current!, $"a rank-{v.Rank} input where an NCW or NCHW image is expected");
+            EnsureFloat(v);
             if (_nhwc.TryGetValue(v, out var b)) return b;
             var logical = Logical(v);
             b = LayoutIsIrrelevant(v) ? View(logical, v.Name + ".nhwc") : Transposed(logical, Image4D(v), ToNhwc, v.Name + ".nhwc");

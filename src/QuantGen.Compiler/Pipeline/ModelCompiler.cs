@@ -23,6 +23,15 @@ namespace QuantGen.Compiler.Pipeline
         /// <summary>At most this many calibration samples are read (the first ones, in file order); null for all.</summary>
         public int? CalibrationSamples { get; set; }
 
+        /// <summary>The accuracy budget for Int8 (null: the defaults, 25 dB output SQNR on calibration samples without validation data).</summary>
+        public Quantization.AccuracyBudgetOptions? Budget { get; set; }
+
+        /// <summary>The model's name in reports and messages (the class name).</summary>
+        public string ModelName { get; set; } = "Model";
+
+        /// <summary>Quantization settings for Int8 (null: the defaults, chosen by measurement).</summary>
+        public Quantization.QuantizationOptions? Quantization { get; set; }
+
         /// <summary>Manifest resource name the weights get when they are too large to inline.</summary>
         public string ResourceName { get; set; } = "QuantGen.Model.weights";
 
@@ -53,6 +62,15 @@ namespace QuantGen.Compiler.Pipeline
         public IReadOnlyList<CompilerDiagnostic> Diagnostics { get; }
 
         public bool Succeeded => Plan != null;
+
+        /// <summary>The INT8 report (Markdown, SVG chart, one-line summary); null for Float32.</summary>
+        public Quantization.QuantizationReport? Report { get; set; }
+
+        /// <summary>The integer scheme compiled (null for Float32), with <see cref="OptimizedGraph"/> the graph it names: what a QDQ export writes.</summary>
+        public Quantization.QuantizationScheme? Scheme { get; set; }
+
+        /// <summary>The optimized FP32 graph the plan was lowered from (null when compilation failed).</summary>
+        public Ir.Graph? OptimizedGraph { get; set; }
     }
 
     public static class ModelCompiler

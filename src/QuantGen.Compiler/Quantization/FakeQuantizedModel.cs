@@ -40,83 +40,21 @@ namespace QuantGen.Compiler.Quantization
             foreach (var node in graph.Nodes)
             {
                 if (!scheme.Options.SimulateWeights || !scheme.Numerics.TryGetValue(node, out var kind) || kind != NodeNumerics.Weighted) continue;
-                var x = node.Input(0)!;
-                var inputParams = scheme.Activations[x.Name];
                 var w = node.Input(1)!;
-                var wt = w.Constant!;
-                int axis = QuantizationScheme.WeightChannelAxis(node);
-                var (q, scales) = QuantizationMath.QuantizeWeightsPerChannel(wt.ToFloatArray(), wt.Shape, axis, scheme.Options.WeightMseClipping);
-                int inner = 1;
-                for (int i = axis + 1; i < wt.Rank; i++) inner *= wt.Shape[i];
-                var dq = new float[q.Length];
-                for (int i = 0; i < q.Length; i++) dq[i] = q[i] * scales[i / inner % scales.Length];
-                node.Inputs[1] = new Value(w.Name + ".int8", DataType.Float32, wt.Shape) { Constant = Tensor.FromFloats(wt.Shape, dq) };
-
+                var weights = QuantizedWeights.Of(node, scheme);
+                node.Inputs[1] = new Value(w.Name + ".int8", DataType.Float32, w.Constant!.Shape) { Constant = Tensor.FromFloats(w.Constant.Shape, weights.DequantizedWeights()) };
+                if (weights.QuantizedBias == null) continue;
                 var b = node.Input(2);
-                bool alphaBetaOne = node.OpType != "Gemm" || (node.Attributes.GetFloat("alpha", 1f) == 1f && node.Attributes.GetFloat("beta", 1f) == 1f);
-                if (scheme.Options.BiasCorrection && alphaBetaOne && scheme.Statistics.ChannelMeans(x.Name) is { } means
-                    && CorrectBias(node, wt, dq, means, scales.Length) is { } corrected)
-                {
-                    var shape = b?.Constant?.Shape ?? new[] { scales.Length };
-                    b = new Value((b?.Name ?? node.Name + ".bias") + ".corrected", DataType.Float32, shape) { Constant = Tensor.FromFloats(shape, corrected) };
-                    while (node.Inputs.Count < 3) node.Inputs.Add(null);
-                    node.Inputs[2] = b;
-                }
-                if (b?.Constant != null && b.Constant.ElementCount == scales.Length && alphaBetaOne)
-                {
-                    var bias = b.Constant.ToFloatArray();
-                    var qb = QuantizationMath.QuantizeBias(bias, inputParams.Scale, scales);
-                    var db = new float[qb.Length];
-                    for (int c = 0; c < qb.Length; c++) db[c] = (float)(qb[c] * (double)inputParams.Scale * scales[c]);
-                    node.Inputs[2] = new Value(b.Name + ".int32", DataType.Float32, b.Constant.Shape) { Constant = Tensor.FromFloats(b.Constant.Shape, db) };
-                }
+                string biasName = weights.BiasCorrected ? (b?.Name ?? node.Name + ".bias") + ".corrected" : b!.Name;
+                var shape = weights.BiasShape!;
+                while (node.Inputs.Count < 3) node.Inputs.Add(null);
+                node.Inputs[2] = new Value(biasName + ".int32", DataType.Float32, shape) { Constant = Tensor.FromFloats(shape, weights.DequantizedBias()) };
             }
             var byName = graph.Nodes.SelectMany(n => n.Outputs).Concat(graph.Inputs).GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var writes = new Dictionary<Value, QuantParams>();
             foreach (var name in scheme.Options.SimulateActivations ? scheme.QuantizedOutputs : Array.Empty<string>())
                 if (byName.TryGetValue(name, out var v)) writes[v] = scheme.Activations[name];
             return new FakeQuantizedModel(graph, scheme, writes);
-        }
-
-        /// <summary>
-        /// The bias minus the expected output shift the weight rounding causes, ΔW·E[x] per output
-        /// channel; null when the layout is not one this handles.
-        /// </summary>
-        private static float[]? CorrectBias(Node node, Tensor w, float[] dq, double[] means, int outputs)
-        {
-            var original = w.ToFloatArray();
-            var bias = node.Input(2)?.Constant?.ToFloatArray() ?? new float[outputs];
-            if (bias.Length != outputs) return null;
-            var shift = new double[outputs];
-            if (node.OpType == "Conv")
-            {
-                int group = (int)node.Attributes.GetInt("group", 1);
-                int perGroupIn = w.Shape[1], perGroupOut = outputs / group, taps = w.Shape[2] * w.Shape[3];
-                if (means.Length != perGroupIn * group) return null;
-                for (int o = 0; o < outputs; o++)
-                    for (int c = 0; c < perGroupIn; c++)
-                    {
-                        double mean = means[o / perGroupOut * perGroupIn + c];
-                        int at = (o * perGroupIn + c) * taps;
-                        for (int k = 0; k < taps; k++) shift[o] += (dq[at + k] - (double)original[at + k]) * mean;
-                    }
-            }
-            else
-            {
-                if (node.Attributes.GetInt("transA", 0) != 0) return null;
-                bool transposed = node.OpType == "Gemm" && node.Attributes.GetInt("transB", 0) != 0;
-                int depth = transposed ? w.Shape[1] : w.Shape[0];
-                if (means.Length != depth) return null;
-                for (int n = 0; n < outputs; n++)
-                    for (int k = 0; k < depth; k++)
-                    {
-                        int at = transposed ? n * depth + k : k * outputs + n;
-                        shift[n] += (dq[at] - (double)original[at]) * means[k];
-                    }
-            }
-            var corrected = new float[outputs];
-            for (int o = 0; o < outputs; o++) corrected[o] = (float)(bias[o] - shift[o]);
-            return corrected;
         }
 
         /// <summary>

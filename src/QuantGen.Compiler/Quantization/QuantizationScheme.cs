@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Compiler.Calibration;
 using QuantGen.Compiler.Ir;
+using QuantGen.Compiler.Operators;
 
 namespace QuantGen.Compiler.Quantization
 {
@@ -18,12 +19,13 @@ namespace QuantGen.Compiler.Quantization
         /// Elementwise ops with a constant operand on the way from the model input to the first
         /// integer op (the Sub/Div of input normalization) run in float, and the data is quantized
         /// after them, where its scale is uniform. Off gives ONNX Runtime's plain QDQ placement
-        /// (quantize the raw input), which costs clinical-mlp 27 points.
+        /// (quantize the raw input), which costs clinical-mlp 27 points: a measurement switch for
+        /// the simulator only (the lowering has no integer arithmetic with a constant).
         /// </summary>
         public bool FloatInputNormalization { get; set; } = true;
 
         /// <summary>
-        /// An integer op whose output is a graph output (or only feeds float ops such as Softmax)
+        /// A Gemm or MatMul whose output is a graph output (or only feeds float ops such as Softmax)
         /// writes float straight from its int32 accumulator instead of a uint8 tensor.
         /// </summary>
         public bool FloatOutputs { get; set; } = true;
@@ -80,17 +82,16 @@ namespace QuantGen.Compiler.Quantization
         /// </summary>
         public const CalibrationMethod DefaultMethod = CalibrationMethod.Mse;
 
+        // Ops the integer kernels run. Everything else stays float, with a dequantize before it and a
+        // quantize after it where integer code resumes (docs/int8-kernels.md lists the kernels).
         private static readonly HashSet<string> s_passThrough = new HashSet<string>(StringComparer.Ordinal)
         {
             "MaxPool", "GlobalMaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
         };
 
-        private static readonly HashSet<string> s_requantizing = new HashSet<string>(StringComparer.Ordinal)
-        {
-            "Add", "AveragePool", "GlobalAveragePool", "Concat", "Relu", "Clip",
-        };
-
         private static readonly HashSet<string> s_constantArithmetic = new HashSet<string>(StringComparer.Ordinal) { "Add", "Sub", "Mul", "Div" };
+
+        private static readonly HashSet<string> s_weighted = new HashSet<string>(StringComparer.Ordinal) { "Conv", "Gemm", "MatMul" };
 
         private QuantizationScheme(Dictionary<Node, NodeNumerics> numerics, Dictionary<string, QuantParams> activations, HashSet<string> requantized, QuantizationOptions options, CalibrationStatistics statistics)
         {
@@ -149,7 +150,8 @@ namespace QuantGen.Compiler.Quantization
                 var output = node.Outputs[0];
                 var consumers = graph.Consumers(output).ToList();
                 bool floatOnly = graph.IsGraphOutput(output) || consumers.Count == 0 || consumers.All(c => IsFloatConsumer(c));
-                if (options.FloatOutputs && floatOnly) continue;
+                // Only the GEMM kernel has a float epilogue (GemmU8S8.Float); a conv or an add writes uint8 and is dequantized.
+                if (options.FloatOutputs && floatOnly && kind == NodeNumerics.Weighted && node.OpType != "Conv") continue;
                 activations[output.Name] = Calibrated(output);
                 written.Add(output.Name);
             }
@@ -161,25 +163,54 @@ namespace QuantGen.Compiler.Quantization
             if (node.Outputs.Count != 1 || runtime.Count == 0 || runtime.Any(v => v.Type != DataType.Float32)) return NodeNumerics.Float;
             string op = node.OpType;
             if (s_passThrough.Contains(op))
-                return quantized.ContainsKey(runtime[0].Name) ? NodeNumerics.PassThrough : NodeNumerics.Float;
-            if ((op == "Conv" || op == "Gemm" || op == "MatMul") && runtime.Count == 1 && node.Input(0) == runtime[0] && node.Input(1)?.Constant != null
-                && (op != "MatMul" || node.Input(1)!.Rank == 2))
-                return NodeNumerics.Weighted;
-            bool constantOperand = runtime.Count == 1 && node.Inputs.Count == 2;
-            if (s_constantArithmetic.Contains(op) && constantOperand)
-            {
-                // Input normalization (x − mean) / std ahead of any integer op: keep it in float.
-                if (options.FloatInputNormalization && !quantized.ContainsKey(runtime[0].Name)) return NodeNumerics.Float;
+                return quantized.ContainsKey(runtime[0].Name) && PassThroughFits(node) ? NodeNumerics.PassThrough : NodeNumerics.Float;
+            if (s_weighted.Contains(op)) return IsIntegerWeighted(node, runtime) ? NodeNumerics.Weighted : NodeNumerics.Float;
+            // A residual add of two same-shape tensors (AddU8); an add with a constant or broadcasting stays float.
+            if (op == "Add" && runtime.Count == 2 && node.Inputs.Count == 2 && SameShape(runtime[0], runtime[1]) && SameShape(runtime[0], node.Outputs[0]))
                 return NodeNumerics.Requantizing;
-            }
-            if (s_requantizing.Contains(op)) return NodeNumerics.Requantizing;
+            if (op == "GlobalAveragePool" && (runtime[0].Rank == 4 || runtime[0].Rank == 3)) return NodeNumerics.Requantizing;
+            // Research switch only (ONNX Runtime's plain QDQ placement, for measurements): quantize the raw input
+            // ahead of the normalization. The integer kernels have no arithmetic with a constant, so the
+            // lowering rejects this scheme.
+            if (!options.FloatInputNormalization && s_constantArithmetic.Contains(op) && runtime.Count == 1 && node.Inputs.Count == 2)
+                return NodeNumerics.Requantizing;
             return NodeNumerics.Float;
         }
 
+        /// <summary>
+        /// Conv (1-D or 2-D), Gemm without transA, alpha or beta, and MatMul by a constant matrix, with constant
+        /// weights and bias and a fused activation the requantization clamp expresses (none, Relu, Clip).
+        /// </summary>
+        private static bool IsIntegerWeighted(Node node, List<Value> runtime)
+        {
+            if (runtime.Count != 1 || node.Input(0) != runtime[0] || node.Input(1)?.Constant == null) return false;
+            var kind = FusedActivation.Of(node).Kind;
+            if (!(FusedActivation.Of(node).IsNone || kind == "Relu" || kind == "Clip")) return false;
+            var w = node.Input(1)!;
+            var bias = node.Input(2);
+            switch (node.OpType)
+            {
+                case "Conv":
+                    return (w.Rank == 4 || w.Rank == 3) && (bias == null || bias.Constant != null);
+                case "Gemm":
+                {
+                    if (node.Attributes.GetInt("transA", 0) != 0 || node.Attributes.GetFloat("alpha", 1f) != 1f || node.Attributes.GetFloat("beta", 1f) != 1f) return false;
+                    int n = node.Outputs[0].Shape![1];
+                    return bias == null || (bias.Constant != null && bias.ElementCount == n && (bias.Rank == 1 || (bias.Rank == 2 && bias.Shape![0] == 1)));
+                }
+                default:
+                    return w.Rank == 2 && runtime[0].Rank >= 2 && node.Inputs.Count == 2;
+            }
+        }
+
+        private static bool PassThroughFits(Node node) =>
+            node.OpType != "MaxPool" || (node.Outputs.Count == 1 && node.Input(0)!.Rank is 3 or 4 && node.Attributes.GetInt("storage_order", 0) == 0);
+
+        private static bool SameShape(Value a, Value b) => a.Shape != null && b.Shape != null && a.Shape.SequenceEqual(b.Shape);
+
         /// <summary>A consumer that reads float (so an integer producer may write float for it).</summary>
         private static bool IsFloatConsumer(Node consumer) =>
-            !(s_passThrough.Contains(consumer.OpType) || s_requantizing.Contains(consumer.OpType) || s_constantArithmetic.Contains(consumer.OpType)
-              || consumer.OpType == "Conv" || consumer.OpType == "Gemm" || consumer.OpType == "MatMul");
+            !(s_passThrough.Contains(consumer.OpType) || s_weighted.Contains(consumer.OpType) || consumer.OpType == "Add" || consumer.OpType == "GlobalAveragePool");
 
         /// <summary>The output channel axis of a weighted node's weights (Conv: 0; Gemm: 0 with transB, else 1; MatMul: 1).</summary>
         public static int WeightChannelAxis(Node node) => node.OpType switch

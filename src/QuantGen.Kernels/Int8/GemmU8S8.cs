@@ -29,13 +29,23 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>
+        /// y[i, j] = (float)(bias[j] + Σ_kk x[i, kk] · W[kk, j]) * scale[j]: the same product written as float (a last
+        /// layer whose consumer is float, such as logits before Softmax), with no requantization to 8 bits. The int32
+        /// → float conversion and the one multiply are IEEE operations, so every path gives the same bits.
+        /// </summary>
+        public static void RunFloat(byte* x, sbyte* w, int* bias, float* y, float* scale, int m, int n, int k)
+        {
+            Multiply(x, k, w, bias, (byte*)y, n, m, n, k, null, null, 0, 0, 0, scale);
+        }
+
+        /// <summary>
         /// The same on strided views: row i of A at a + i * lda (k bytes, never read past), row i of C at c + i * ldc
         /// (n bytes written). Packed W: panel p (columns 16p..16p+15) at w + p * 64 * ceil(k / 4); inside it, k-quad q
         /// at offset 64q holds 16 columns × 4 consecutive k bytes (column j at 64q + 4j), zero past k and n.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void Multiply(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
-            int* multiplier, int* shift, int zpOut, int qmin, int qmax)
+            int* multiplier, int* shift, int zpOut, int qmin, int qmax, float* floatScale = null)
         {
             if (m <= 0 || n <= 0) return;
             int quads = (k + 3) >> 2;
@@ -44,7 +54,7 @@ namespace QuantGen.Kernels
             int* tile = stackalloc int[TileRows * TileColumns];
             if (Avx2.IsSupported && quads <= MaxWidenedQuads)
             {
-                MultiplyWidenedAvx2(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, tile);
+                MultiplyWidenedAvx2(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale, tile);
                 return;
             }
             for (int m0 = 0; m0 < m; m0 += MBlock)
@@ -66,9 +76,7 @@ namespace QuantGen.Kernels
                             if (Avx2.IsSupported) Tile4x8Avx2(ai, lda, wh, k, rows, tile);
                             else if (Vector128.IsHardwareAccelerated) TileVector128(ai, lda, wh, k, rows, tile);
                             else TileScalar(ai, lda, wh, k, rows, tile);
-                            for (int r = 0; r < rows; r++)
-                                Requantization.Store(tile + r * TileColumns, bias != null ? bias + j0 : null, c + (long)(i + r) * ldc + j0, nc,
-                                    multiplier + j0, shift + j0, zpOut, qmin, qmax);
+                            StoreTile(tile, rows, bias, c, ldc, i, j0, nc, multiplier, shift, zpOut, qmin, qmax, floatScale);
                         }
                     }
                 }
@@ -84,7 +92,7 @@ namespace QuantGen.Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void MultiplyWidenedAvx2(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
-            int* multiplier, int* shift, int zpOut, int qmin, int qmax, int* tile)
+            int* multiplier, int* shift, int zpOut, int qmin, int qmax, float* floatScale, int* tile)
         {
             int quads = (k + 3) >> 2;
             int kPad = quads * 4;
@@ -107,12 +115,25 @@ namespace QuantGen.Kernels
                             int nc = Math.Min(TileColumns, n - j0);
                             if (nc <= 0) break;
                             Tile4x8WidenedAvx2(xw, kPad, w + p * panelBytes + half * TileColumns * 4, quads, tile);
-                            for (int r = 0; r < rows; r++)
-                                Requantization.Store(tile + r * TileColumns, bias != null ? bias + j0 : null, c + (long)(i + r) * ldc + j0, nc,
-                                    multiplier + j0, shift + j0, zpOut, qmin, qmax);
+                            StoreTile(tile, rows, bias, c, ldc, i, j0, nc, multiplier, shift, zpOut, qmin, qmax, floatScale);
                         }
                     }
                 }
+            }
+        }
+
+        /// <summary>Writes the tile's rows: requantized bytes, or floats (c is then float*, ldc in floats) when floatScale is set.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreTile(int* tile, int rows, int* bias, byte* c, int ldc, int i, int j0, int nc,
+            int* multiplier, int* shift, int zpOut, int qmin, int qmax, float* floatScale)
+        {
+            int* b = bias != null ? bias + j0 : null;
+            for (int r = 0; r < rows; r++)
+            {
+                if (floatScale != null)
+                    Requantization.StoreFloat(tile + r * TileColumns, b, (float*)c + (long)(i + r) * ldc + j0, nc, floatScale + j0);
+                else
+                    Requantization.Store(tile + r * TileColumns, b, c + (long)(i + r) * ldc + j0, nc, multiplier + j0, shift + j0, zpOut, qmin, qmax);
             }
         }
 

@@ -51,6 +51,37 @@ namespace QuantGen.Kernels
             }
         }
 
+        /// <summary>y[j] = (float)(acc[j] + bias[j]) * scale[j] for j &lt; count; bias may be null. IEEE conversion and multiply: the same bits on every path.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void StoreFloat(int* acc, int* bias, float* y, int count, float* scale)
+        {
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; j + 8 <= count; j += 8)
+                {
+                    Vector256<int> v = Vector256.Load(acc + j);
+                    if (bias != null) v += Vector256.Load(bias + j);
+                    (Vector256.ConvertToSingle(v) * Vector256.Load(scale + j)).Store(y + j);
+                }
+            }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                for (; j + 4 <= count; j += 4)
+                {
+                    Vector128<int> v = Vector128.Load(acc + j);
+                    if (bias != null) v += Vector128.Load(bias + j);
+                    (Vector128.ConvertToSingle(v) * Vector128.Load(scale + j)).Store(y + j);
+                }
+            }
+            for (; j < count; j++)
+            {
+                int v = acc[j];
+                if (bias != null) v += bias[j];
+                y[j] = (float)v * scale[j];
+            }
+        }
+
         /// <summary>Scalar R(v, multiplier, shift).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int Apply(int v, int multiplier, int shift) =>

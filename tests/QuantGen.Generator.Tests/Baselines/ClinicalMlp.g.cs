@@ -54,6 +54,13 @@ namespace MyApp.Models
         /// <summary>File name of the ONNX model this class was compiled from.</summary>
         public const string SourceFile = "clinical-mlp.onnx";
 
+        /// <summary>Facts of the build that produced this class (the quantization report's numbers), for audits and health endpoints.</summary>
+        public static class Facts
+        {
+            /// <summary>Build fact calibration.</summary>
+            public const string Calibration = "none (Float32 <plan>)";
+        }
+
         private readonly byte[] _workspace;
         private readonly byte* _ws;
 

@@ -52,6 +52,39 @@ namespace QuantGen.Kernels.Tests.Int8
         }
 
         [Theory]
+        [InlineData(1, 10, 64)]       // logits of a small classifier
+        [InlineData(4, 7, 3)]         // tails everywhere
+        [InlineData(33, 40, 259)]
+        [InlineData(1, 1000, 1280)]   // MobileNetV2's classifier
+        public void GemmFloatMatchesReferenceBitForBit(int m, int n, int k)
+        {
+            byte[] x = Int8Reference.Bytes(m * 17 + n + k, m * k);
+            sbyte[] w = Int8Reference.Weights(k + 3, k * n);
+            int[] bias = Int8Reference.Ints(n + 5, n, -200000, 200000);
+            var scale = new float[n];
+            for (int j = 0; j < n; j++) scale[j] = 1e-4f * (1 + (j * 7919 % 97));
+            var expected = new float[m * n];
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    int acc = bias[j];
+                    for (int kk = 0; kk < k; kk++) acc += x[i * k + kk] * w[kk * n + j];
+                    expected[i * n + j] = (float)acc * scale[j];
+                }
+            sbyte[] packed = Int8Reference.Pack(w, k, n);
+            var y = new float[m * n + 1];
+            y[m * n] = 12345f; // a sentinel past the end
+            fixed (byte* px = x)
+            fixed (float* py = y, pscale = scale)
+            fixed (sbyte* pw = packed)
+            fixed (int* pb = bias)
+                GemmU8S8.RunFloat(px, pw, pb, py, pscale, m, n, k);
+            for (int i = 0; i < m * n; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(y[i]), $"GemmU8S8.RunFloat {m}x{n}x{k} element {i}: {y[i]} vs {expected[i]}");
+            Assert.Equal(12345f, y[m * n]);
+        }
+
+        [Theory]
         [InlineData(1)]
         [InlineData(13)]
         [InlineData(8194)]   // the streaming AVX2 kernel (k > 8192)

@@ -1,0 +1,63 @@
+// Build-time int8 weight layouts that the integer kernels read (docs/int8-kernels.md, "Weight packing").
+using System;
+using QuantGen.Plan;
+
+namespace QuantGen.Compiler.Lowering
+{
+    public static class Int8WeightPacking
+    {
+        /// <summary>
+        /// Packs B [k, n] (element (row, col) from <paramref name="get"/>) for GemmU8S8: 16-column panels of
+        /// k-quads, each quad 16 columns × 4 consecutive k values (the vpdpbusd operand order), zero past k and n.
+        /// </summary>
+        public static sbyte[] PackGemm(int k, int n, Func<int, int, sbyte> get)
+        {
+            const int w = KernelCatalog.GemmU8S8PanelWidth;
+            var packed = new sbyte[KernelCatalog.PackedGemmU8S8Length(n, k)];
+            int quads = (k + 3) / 4, panels = (n + w - 1) / w;
+            for (int p = 0; p < panels; p++)
+                for (int q = 0; q < quads; q++)
+                    for (int j = 0; j < w; j++)
+                    {
+                        int col = p * w + j;
+                        if (col >= n) continue;
+                        for (int t = 0; t < 4; t++)
+                        {
+                            int row = 4 * q + t;
+                            if (row < k) packed[(p * quads + q) * 64 + 4 * j + t] = get(row, col);
+                        }
+                    }
+            return packed;
+        }
+
+        /// <summary>
+        /// ONNX Conv weights [oc, ic/group, kh, kw] as one packed GEMM B per group (K = kh·kw·icg in (ky, kx, ci)
+        /// order, the NHWC im2col order; N = oc/group), group g at byte g · PackedGemmU8S8Length(ocg, K).
+        /// </summary>
+        public static sbyte[] PackConvGemm(sbyte[] w, int oc, int icg, int kh, int kw, int group)
+        {
+            int ocg = oc / group, k = kh * kw * icg;
+            long per = KernelCatalog.PackedGemmU8S8Length(ocg, k);
+            var result = new sbyte[per * group];
+            for (int g = 0; g < group; g++)
+            {
+                var packed = PackGemm(k, ocg, (row, col) =>
+                {
+                    int ci = row % icg, tap = row / icg, ky = tap / kw, kx = tap % kw;
+                    return w[(((g * ocg + col) * icg + ci) * kh + ky) * kw + kx];
+                });
+                Array.Copy(packed, 0, result, g * per, packed.Length);
+            }
+            return result;
+        }
+
+        /// <summary>Depthwise weights [c, 1, kh, kw] as [kh·kw, c]: one vector of channels per tap.</summary>
+        public static sbyte[] PackDepthwise(sbyte[] w, int c, int kh, int kw)
+        {
+            var result = new sbyte[kh * kw * c];
+            for (int ch = 0; ch < c; ch++)
+                for (int t = 0; t < kh * kw; t++) result[t * c + ch] = w[ch * kh * kw + t];
+            return result;
+        }
+    }
+}

@@ -1,0 +1,304 @@
+// Integer lowering: the nodes a QuantizationScheme marks as integer become uint8/int8 kernel calls
+// (docs/int8-kernels.md). Values live as uint8 where integer code reads them; a float op sees them
+// dequantized, and integer code quantizes float values on first use, so the two halves meet lazily.
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using QuantGen.Compiler.Diagnostics;
+using QuantGen.Compiler.Ir;
+using QuantGen.Compiler.Operators;
+using QuantGen.Compiler.Quantization;
+using QuantGen.Plan;
+
+namespace QuantGen.Compiler.Lowering
+{
+    public sealed partial class Lowerer
+    {
+        private QuantizationScheme? _scheme;
+        private readonly Dictionary<Value, Buffer> _u8Logical = new Dictionary<Value, Buffer>();
+        private readonly Dictionary<Value, Buffer> _u8Nhwc = new Dictionary<Value, Buffer>();
+
+        /// <summary>Lowers <paramref name="graph"/> with the integer kernels where <paramref name="scheme"/> says so (null: all float).</summary>
+        public static LoweredProgram Lower(Graph graph, QuantizationScheme? scheme)
+        {
+            var lowerer = new Lowerer(graph) { _scheme = scheme };
+            lowerer.Run();
+            return lowerer._program;
+        }
+
+        private bool TryLowerInteger(Node node)
+        {
+            if (_scheme == null || !_scheme.Numerics.TryGetValue(node, out var kind) || kind == NodeNumerics.Float) return false;
+            switch (node.OpType)
+            {
+                case "Conv": LowerConvU8(node); break;
+                case "Gemm":
+                case "MatMul": LowerGemmU8(node); break;
+                case "Add": LowerAddU8(node); break;
+                case "GlobalAveragePool": LowerGlobalAverageU8(node); break;
+                case "MaxPool":
+                case "GlobalMaxPool": LowerMaxPoolU8(node); break;
+                case "Transpose":
+                {
+                    var x = node.Input(0)!;
+                    var y = ProduceU8(node.Outputs[0], Layout.Logical);
+                    Call("Transpose").Arg("x", U8(x, Layout.Logical)).Arg("y", y)
+                        .Arg("shape", x.Shape!.Select(d => (long)d).ToArray()).Arg("perm", TransposeOperator.Permutation(node, x.Rank).Select(p => (long)p).ToArray());
+                    break;
+                }
+                case "Flatten":
+                case "Reshape":
+                case "Squeeze":
+                case "Unsqueeze":
+                {
+                    // The same bytes seen with another shape.
+                    var source = U8(node.Input(0)!, Layout.Logical);
+                    _u8Logical[node.Outputs[0]] = View(source, node.Outputs[0].Name + ".u8");
+                    break;
+                }
+                default:
+                    throw OperatorDefinition.Unsupported(node, $"{kind} integer arithmetic for {node.OpType} (the quantization scheme asked for more than the INT8 kernels do)");
+            }
+            return true;
+        }
+
+        // ---- weighted nodes ----
+
+        private void LowerConvU8(Node node)
+        {
+            var x = node.Input(0)!;
+            var wValue = node.Input(1)!;
+            var y = node.Outputs[0];
+            var layer = QuantizedWeights.Of(node, _scheme!);
+            var pIn = Params(node.Input(0)!);
+            var g = WindowGeometry.Resolve(node, x.Shape!, ConvOperator.KernelOf(wValue.Shape!));
+            int group = (int)node.Attributes.GetInt("group", 1);
+            int ic = x.Shape![1], oc = wValue.Shape![0], icg = ic / group;
+            var pOut = Params(y);
+            var (qmin, qmax) = Clamp(node, pOut);
+            var (multiplier, shift) = ChannelMultipliers(node, layer, pIn, pOut);
+            var bias = Constant(FoldInputZeroPoint(layer, pIn, (long)icg * g.KernelH * g.KernelW, (o, i) => layer.Values[o * icg * g.KernelH * g.KernelW + i]), wValue.Name + ".bias.i32");
+            var input = U8(x, Layout.Nhwc);
+            var output = ProduceU8(y, Layout.Nhwc);
+            if (group == ic && group == oc && icg == 1)
+            {
+                var packed = Constant(Int8WeightPacking.PackDepthwise(layer.Values, oc, g.KernelH, g.KernelW), wValue.Name + ".depthwise.i8");
+                foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
+                    Call("ConvU8S8.Depthwise").Arg("x", xi).Arg("w", packed).Arg("bias", bias).Arg("y", yi).Arg("multiplier", multiplier).Arg("shift", shift)
+                        .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", oc).Arg("oh", g.OutH).Arg("ow", g.OutW)
+                        .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
+                        .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW)
+                        .Arg("zpIn", pIn.ZeroPoint).Arg("zpOut", pOut.ZeroPoint).Arg("qmin", qmin).Arg("qmax", qmax);
+                return;
+            }
+            var packedGemm = Constant(Int8WeightPacking.PackConvGemm(layer.Values, oc, icg, g.KernelH, g.KernelW, group), wValue.Name + ".packed.i8");
+            long scratchLength = KernelCatalog.ConvU8S8ScratchLength(g.OutH, g.OutW, g.KernelH, g.KernelW, g.StrideH, g.StrideW,
+                g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, icg, group);
+            var scratch = scratchLength == 0 ? null : NewBuffer(node.Name + ".im2col.u8", BufferKind.Workspace, DataType.UInt8, scratchLength);
+            foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
+                Call("ConvU8S8.Gemm").Arg("x", xi).Arg("w", packedGemm).Arg("bias", bias).Arg("y", yi).Arg("multiplier", multiplier).Arg("shift", shift)
+                    .Arg("scratch", scratch)
+                    .Arg("ih", g.InH).Arg("iw", g.InW).Arg("ic", ic).Arg("oh", g.OutH).Arg("ow", g.OutW).Arg("oc", oc)
+                    .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
+                    .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("pb", g.PadBottom).Arg("pr", g.PadRight)
+                    .Arg("dh", g.DilationH).Arg("dw", g.DilationW).Arg("group", group)
+                    .Arg("zpIn", pIn.ZeroPoint).Arg("zpOut", pOut.ZeroPoint).Arg("qmin", qmin).Arg("qmax", qmax);
+        }
+
+        /// <summary>Gemm (no transA, alpha = beta = 1, row bias) and MatMul by a constant [k, n]: x [m, k] uint8 times packed int8 B.</summary>
+        private void LowerGemmU8(Node node)
+        {
+            var a = node.Input(0)!;
+            var wValue = node.Input(1)!;
+            var y = node.Outputs[0];
+            var layer = QuantizedWeights.Of(node, _scheme!);
+            var pIn = Params(node.Input(0)!);
+            bool transposed = node.OpType == "Gemm" && node.Attributes.GetInt("transB", 0) != 0;
+            int k = transposed ? wValue.Shape![1] : wValue.Shape![0];
+            int n = transposed ? wValue.Shape![0] : wValue.Shape![1];
+            int m = (int)(a.ElementCount / k);
+            sbyte B(int row, int col) => layer.Values[transposed ? col * k + row : row * n + col];
+            var packed = Constant(Int8WeightPacking.PackGemm(k, n, B), wValue.Name + ".packed.i8");
+            var bias = Constant(FoldInputZeroPoint(layer, pIn, k, (j, row) => B(row, j)), wValue.Name + ".bias.i32");
+            var x = U8(a, Layout.Logical);
+            if (!_scheme!.Activations.TryGetValue(y.Name, out var pOut))
+            {
+                // Float epilogue: (acc + bias) · sIn · sW[j], for logits and other float consumers.
+                var scale = layer.Scales.Select(s => (float)((double)pIn.Scale * s)).ToArray();
+                var output = Produce(y, Layout.Logical);
+                Call("GemmU8S8.Float").Arg("x", x).Arg("w", packed).Arg("bias", bias).Arg("y", output).Arg("scale", Constant(scale, wValue.Name + ".scale"))
+                    .Arg("m", m).Arg("n", n).Arg("k", k);
+                var act = FusedActivation.Of(node);
+                if (!act.IsNone) LowerActivationCall(output, output, act);
+                return;
+            }
+            var (qmin, qmax) = Clamp(node, pOut);
+            var (multiplier, shift) = ChannelMultipliers(node, layer, pIn, pOut);
+            Call("GemmU8S8").Arg("x", x).Arg("w", packed).Arg("bias", bias).Arg("y", ProduceU8(y, Layout.Logical))
+                .Arg("multiplier", multiplier).Arg("shift", shift).Arg("m", m).Arg("n", n).Arg("k", k)
+                .Arg("zpOut", pOut.ZeroPoint).Arg("qmin", qmin).Arg("qmax", qmax);
+        }
+
+        /// <summary>
+        /// The kernels' bias: bias[c] − zpIn · Σ w over the channel's <paramref name="depth"/> weights, so the
+        /// accumulation can run on raw uint8 inputs (padding taps read zpIn and cancel).
+        /// </summary>
+        private int[] FoldInputZeroPoint(QuantizedWeights layer, QuantParams input, long depth, Func<int, int, sbyte> weight)
+        {
+            var result = new int[layer.Scales.Length];
+            for (int c = 0; c < result.Length; c++)
+            {
+                long sum = 0;
+                for (int i = 0; i < depth; i++) sum += weight(c, i);
+                long folded = (layer.QuantizedBias?[c] ?? 0) - (long)input.ZeroPoint * sum;
+                if (folded < int.MinValue || folded > int.MaxValue) throw OperatorDefinition.Unsupported(_current!, "a bias beyond the int32 range after quantization");
+                result[c] = (int)folded;
+            }
+            return result;
+        }
+
+        /// <summary>Per-channel (multiplier, shift) for M[c] = sIn · sW[c] / sOut, as int32 weight tensors.</summary>
+        private (Buffer Multiplier, Buffer Shift) ChannelMultipliers(Node node, QuantizedWeights layer, QuantParams input, QuantParams output)
+        {
+            var multipliers = new int[layer.Scales.Length];
+            var shifts = new int[layer.Scales.Length];
+            for (int c = 0; c < multipliers.Length; c++)
+                (multipliers[c], shifts[c]) = Multiplier((double)input.Scale * layer.Scales[c] / output.Scale);
+            return (Constant(multipliers, node.Name + ".multiplier"), Constant(shifts, node.Name + ".shift"));
+        }
+
+        // ---- requantizing and pass-through nodes ----
+
+        private void LowerAddU8(Node node)
+        {
+            var a = node.Input(0)!;
+            var b = node.Input(1)!;
+            var y = node.Outputs[0];
+            // Channels-last when an operand already is: both then come in that order, and so does the sum.
+            var layout = (y.Rank == 4 || y.Rank == 3) && (_u8Nhwc.ContainsKey(a) || _u8Nhwc.ContainsKey(b)) ? Layout.Nhwc : Layout.Logical;
+            var pa = Params(a);
+            var pb = Params(b);
+            var py = Params(y);
+            var (qmin, qmax) = Clamp(node, py);
+            // TFLite's quantized add: both operands to a common scale 2·max(sA, sB) with 20 bits of headroom, then to sY.
+            double twiceMax = 2 * Math.Max((double)pa.Scale, pb.Scale);
+            var (am, ash) = Multiplier(pa.Scale / twiceMax);
+            var (bm, bsh) = Multiplier(pb.Scale / twiceMax);
+            var (ym, ysh) = Multiplier(twiceMax / ((1 << 20) * (double)py.Scale));
+            var ua = U8(a, layout);
+            var ub = U8(b, layout);
+            Call("AddU8").Arg("a", ua).Arg("b", ub).Arg("y", ProduceU8(y, layout)).Arg("count", ua.Elements)
+                .Arg("aZp", pa.ZeroPoint).Arg("aMultiplier", am).Arg("aShift", ash)
+                .Arg("bZp", pb.ZeroPoint).Arg("bMultiplier", bm).Arg("bShift", bsh)
+                .Arg("yZp", py.ZeroPoint).Arg("yMultiplier", ym).Arg("yShift", ysh).Arg("qmin", qmin).Arg("qmax", qmax);
+        }
+
+        private void LowerGlobalAverageU8(Node node)
+        {
+            var x = node.Input(0)!;
+            var y = node.Outputs[0];
+            var image = Image4D(x);
+            int hw = image[2] * image[3];
+            var pIn = Params(x);
+            var pOut = Params(y);
+            var (multiplier, shift) = Multiplier(pIn.Scale / ((double)hw * pOut.Scale));
+            var input = U8(x, Layout.Nhwc);
+            var output = ProduceU8(y, Layout.Nhwc);
+            foreach (var (xi, yi) in Images(input, output, image[0]))
+                Call("PoolU8.GlobalAverage").Arg("x", xi).Arg("y", yi).Arg("hw", hw).Arg("c", image[1])
+                    .Arg("zpIn", pIn.ZeroPoint).Arg("zpOut", pOut.ZeroPoint).Arg("multiplier", multiplier).Arg("shift", shift);
+        }
+
+        /// <summary>MaxPool and GlobalMaxPool on bytes: the output shares the input's scale and zero point.</summary>
+        private void LowerMaxPoolU8(Node node)
+        {
+            var x = node.Input(0)!;
+            var image = Image4D(x);
+            var g = node.OpType == "MaxPool" ? WindowGeometry.Resolve(node, x.Shape!, null) : null;
+            var input = U8(x, Layout.Nhwc);
+            var output = ProduceU8(node.Outputs[0], Layout.Nhwc);
+            foreach (var (xi, yi) in Images(input, output, image[0]))
+            {
+                if (g != null)
+                    Call("PoolU8.Max").Arg("x", xi).Arg("y", yi).Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", image[1]).Arg("oh", g.OutH).Arg("ow", g.OutW)
+                        .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
+                        .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW);
+                else
+                    Call("PoolU8.Max").Arg("x", xi).Arg("y", yi).Arg("ih", image[2]).Arg("iw", image[3]).Arg("c", image[1]).Arg("oh", 1).Arg("ow", 1)
+                        .Arg("kh", image[2]).Arg("kw", image[3]).Arg("sh", 1).Arg("sw", 1).Arg("pt", 0).Arg("pl", 0).Arg("dh", 1).Arg("dw", 1);
+            }
+        }
+
+        // ---- where float and integer code meet ----
+
+        /// <summary>
+        /// <paramref name="v"/> as uint8 in <paramref name="layout"/>: reordered from the other layout when only that
+        /// exists, else quantized from its float buffer (the graph input, or the output of a float op).
+        /// </summary>
+        private Buffer U8(Value v, Layout layout)
+        {
+            var map = layout == Layout.Nhwc ? _u8Nhwc : _u8Logical;
+            if (map.TryGetValue(v, out var b)) return b;
+            var other = layout == Layout.Nhwc ? _u8Logical : _u8Nhwc;
+            if (other.TryGetValue(v, out var source))
+            {
+                b = LayoutIsIrrelevant(v) ? View(source, v.Name + ".u8." + layout)
+                    : layout == Layout.Nhwc ? Transposed(source, Image4D(v), ToNhwc, v.Name + ".u8.nhwc")
+                    : Transposed(source, Permute(Image4D(v), ToNhwc), ToNchw, v.Name + ".u8.nchw");
+            }
+            else
+            {
+                var f = layout == Layout.Nhwc ? Nhwc(v) : Logical(v);
+                var p = Params(v);
+                b = NewBuffer(v.Name + ".u8", BufferKind.Workspace, DataType.UInt8, f.Elements);
+                Call("QuantizeU8").Arg("x", f).Arg("y", b).Arg("count", f.Elements).Arg("zp", p.ZeroPoint).Arg("invScale", QuantizationMath.InverseScale(p));
+            }
+            map[v] = b;
+            return b;
+        }
+
+        /// <summary>Gives a value that integer code produced a float buffer (dequantized, in its uint8 layout) before a float op reads it.</summary>
+        private void EnsureFloat(Value v)
+        {
+            if (_logical.ContainsKey(v) || _nhwc.ContainsKey(v)) return;
+            bool nhwc = _u8Nhwc.TryGetValue(v, out var q);
+            if (!nhwc && !_u8Logical.TryGetValue(v, out q)) return;
+            var p = Params(v);
+            var f = NewBuffer(v.Name + ".f32", BufferKind.Workspace, DataType.Float32, q!.Elements);
+            Call("DequantizeU8").Arg("x", q).Arg("y", f).Arg("count", q.Elements).Arg("zp", p.ZeroPoint).Arg("scale", p.Scale);
+            (nhwc ? _nhwc : _logical)[v] = f;
+        }
+
+        private Buffer ProduceU8(Value v, Layout layout)
+        {
+            var b = NewBuffer(v.Name + ".u8", BufferKind.Workspace, DataType.UInt8, v.ElementCount);
+            (layout == Layout.Nhwc ? _u8Nhwc : _u8Logical)[v] = b;
+            return b;
+        }
+
+        private QuantParams Params(Value v) =>
+            _scheme!.Activations.TryGetValue(v.Name, out var p) ? p : throw new InvalidOperationException($"'{v.Name}' has no quantization parameters.");
+
+        private (int Min, int Max) Clamp(Node node, QuantParams output) =>
+            QuantizationMath.ActivationClamp(FusedActivation.Of(node), output)
+            ?? throw OperatorDefinition.Unsupported(node, $"a fused {FusedActivation.Of(node).Kind} in integer arithmetic");
+
+        /// <summary>A requantization multiplier the kernels support (below 2^30: shift ≥ −30).</summary>
+        private (int Multiplier, int Shift) Multiplier(double real)
+        {
+            if (!(real < (1 << 30))) throw OperatorDefinition.Unsupported(_current!, $"a requantization multiplier of {real:G3} (scales too far apart for int32 fixed point)");
+            return QuantizationMath.QuantizeMultiplier(real);
+        }
+
+        private Buffer Constant(int[] data, string name) => TypedConstant(new Tensor(DataType.Int32, new[] { data.Length }, data), name);
+
+        private Buffer Constant(sbyte[] data, string name) => TypedConstant(new Tensor(DataType.Int8, new[] { data.Length }, data), name);
+
+        private Buffer TypedConstant(Tensor tensor, string name)
+        {
+            var b = NewBuffer(name, BufferKind.Constant, tensor.Type, tensor.ElementCount);
+            b.Data = tensor;
+            return b;
+        }
+    }
+}

@@ -1,0 +1,2 @@
+
+BprobabilitiesJÇ5øÿ?

@@ -1,0 +1,2 @@
+
+BprobabilitiesJ'ñ8vø?

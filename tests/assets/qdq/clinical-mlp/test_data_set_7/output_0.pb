@@ -1,0 +1,2 @@
+
+BprobabilitiesJÈK5ôÿ?
