@@ -44,7 +44,8 @@ namespace QuantGen.Build
                 parameters = CountParameters(graph);
                 result = ModelCompiler.Compile(graph, new CompileOptions
                 {
-                    Precision = string.Equals(Model.GetMetadata("Precision"), "Float32", StringComparison.OrdinalIgnoreCase) ? Precision.Float32 : Precision.Int8,
+                    // Validated by ResolveQuantGenModels (QG2001): one of the enum's names.
+                    Precision = Enum.TryParse(Model.GetMetadata("Precision"), ignoreCase: true, out Precision precision) ? precision : Precision.Int8,
                     CalibrationData = NullIfEmpty(Model.GetMetadata("CalibrationData")),
                     // Validated by ResolveQuantGenModels (QG2006): empty or a positive integer.
                     CalibrationSamples = int.TryParse(Model.GetMetadata("CalibrationSamples"), NumberStyles.None, CultureInfo.InvariantCulture, out int samples) ? samples : (int?)null,

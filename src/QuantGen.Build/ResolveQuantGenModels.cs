@@ -34,7 +34,7 @@ namespace QuantGen.Build
         [Output]
         public ITaskItem[] ResolvedModels { get; set; } = Array.Empty<ITaskItem>();
 
-        private static readonly string[] Precisions = { "Int8", "Float32" };
+        private static readonly string[] Precisions = { "Int8", "Float32", "Int8Dynamic" };
 
         public override bool Execute()
         {

@@ -72,7 +72,7 @@ namespace QuantGen.Generator
                 ["quantization.output_sqnr_db"] = "Output SQNR of this INT8 model against FP32 on the measured samples, in dB.",
                 ["quantization.float32_score"] = "The budget's metric for the FP32 model (top-1 as a fraction, or MAE).",
                 ["quantization.int8_score"] = "The budget's metric for this INT8 model (top-1 as a fraction, or MAE).",
-                ["quantization.layers_in_float"] = "Weighted layers the accuracy budget kept in float.",
+                ["quantization.layers_in_float"] = "Integer layers (weighted layers, adds, pools) the accuracy budget kept in float.",
             };
 
             /// <summary>Every plan fact as a constant of a nested <c>Facts</c> class: long, double or string as the value reads.</summary>

@@ -86,6 +86,24 @@ namespace QuantGen.Plan
                     a.AtLeast("y", a.Int("m") * a.Int("n")),
                     a.AtLeast("scale", a.Int("n"))));
 
+            // Int8Dynamic: quantize x with parameters measured from x on this call (range including 0, scale = range / 255,
+            // zp = round_half_even(−lo / scale)); qparams[0] = scale, qparams[1] = zp (as floats).
+            yield return new KernelSignature("QuantizeDynamicU8", "DynamicQuantization.Quantize", false,
+                new[] { T("x"), U8("y"), T("qparams"), I("count") },
+                a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")), a.AtLeast("qparams", 2)));
+
+            // Int8Dynamic: per-call bias and scale of GemmU8S8.Float from qparams: scaleOut[j] = sIn · weightScale[j],
+            // biasOut[j] = round_half_even(bias[j] / scaleOut[j]) − zp · columnSums[j] (bias null = 0).
+            yield return new KernelSignature("PrepareGemmDynamic", "DynamicQuantization.PrepareGemm", false,
+                new[] { T("qparams"), I32("columnSums"), T("weightScale"), T("bias", optional: true), I32("biasOut"), T("scaleOut"), I("n") },
+                a => StepArguments.First(
+                    a.AtLeast("qparams", 2),
+                    a.AtLeast("columnSums", a.Int("n")),
+                    a.AtLeast("weightScale", a.Int("n")),
+                    a.AtLeast("bias", a.Int("n")),
+                    a.AtLeast("biasOut", a.Int("n")),
+                    a.AtLeast("scaleOut", a.Int("n"))));
+
             // NHWC convolution through im2col (u8 scratch, padding taps = zpIn) and GemmU8S8, per group g: B_g [K, ocg],
             // K ordered (ky, kx, ci), packed at byte offset g * PackedGemmU8S8Length(ocg, K); y[.., o] = clamp(zpOut +
             // R(bias[o] + Σ x·w, multiplier[o], shift[o]), qmin, qmax). scratch may be null when ConvU8S8ScratchLength = 0.

@@ -2,6 +2,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Compiler.Evaluation;
+using QuantGen.Compiler.Ir;
 using QuantGen.Compiler.Passes;
 using Xunit;
 
@@ -33,6 +34,19 @@ namespace QuantGen.Compiler.Tests
                 sets++;
             }
             Assert.True(sets >= 1);
+        }
+
+        [Fact]
+        public void Gemm_without_a_C_input_is_a_plain_product()
+        {
+            // ONNX Gemm's C is optional; an exporter may leave the input out entirely (2 inputs, not an empty name).
+            var b = new GraphBuilder();
+            var x = b.Input("x", 2, 3);
+            var w = b.Constant(new float[] { 1, 2, 3, 4, 5, 6 }, 3, 2);
+            b.Output(b.Node("Gemm", new Value?[] { x, w }));
+            ShapeInference.Run(b.Graph);
+            var y = new ReferenceEvaluator(b.Graph).Run(new Dictionary<string, Tensor> { ["x"] = Tensor.FromFloats(new[] { 2, 3 }, new float[] { 1, 0, -1, 2, 1, 0 }) });
+            Assert.Equal(new float[] { 1 - 5, 2 - 6, 2 + 3, 4 + 4 }, y.Values.Single().Floats);
         }
     }
 }

@@ -138,7 +138,7 @@ namespace QuantGen.EndToEnd.Tests
             Assert.True(build.ExitCode != 0, build.ToString());
             string line = AssertError(build, "QG2001", "clinical-mlp.onnx");
             Assert.Contains("Int4", line);
-            Assert.Contains("Int8, Float32", line);
+            Assert.Contains("Int8, Float32, Int8Dynamic", line);
         }
 
         [Fact]

@@ -214,7 +214,7 @@ namespace QuantGen.Generator.Tests
             });
             Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
             var report = result.Report!;
-            Assert.Contains("weighted layers in float", report.Markdown);
+            Assert.Contains("integer layers kept in float", report.Markdown);
             Assert.StartsWith("<svg", report.Svg);
             var fp32 = ModelCompiler.Compile(OnnxModelReader.Read(Path.Combine(dir, "model.onnx")), new CompileOptions { Precision = Precision.Float32, ResourceName = ResourceName });
             var testX = ReadFloats(Path.Combine(dir, "data", "test_x.f32")).AsSpan(0, 64 * 64).ToArray();
@@ -233,6 +233,76 @@ namespace QuantGen.Generator.Tests
             // held-out test samples, so allow 3 dB for the different data.
             double sqnr = 10 * Math.Log10(signal / noise);
             Assert.True(sqnr >= 45, $"generated mixed-precision model: {sqnr:F1} dB on test samples, {layersInFloat} layers in float");
+        }
+
+        /// <summary>
+        /// MobileNetV2-224 (random weights, 16 calibration images) under the default budget (25 dB output SQNR on the
+        /// calibration images): the build keeps its most sensitive layers in float. Checked on the model's own test
+        /// vectors through the generated class: the output SQNR against FP32 there must reach the goal too.
+        /// Manual: 12 minutes on the loaded 2-core machine (the budget search simulates this model ~14 times on the
+        /// reference evaluator). Measured 2026-11-22: 32.6 dB on calibration, 33.1 dB on the test vectors, but only
+        /// with 62 of 64 integer layers kept in float (see docs/quantization.md). Run it with
+        /// <c>dotnet test tests/QuantGen.Generator.Tests -c Release --filter Category=Manual</c>.
+        /// </summary>
+        [Fact]
+        [Trait("Category", "Manual")]
+        public void Mobilenetv2_224_meets_25_db_under_the_default_budget_on_held_out_inputs()
+        {
+            string dir = RepoPaths.Model("mobilenetv2-224");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var result = ModelCompiler.Compile(OnnxModelReader.Read(Path.Combine(dir, "model.onnx")), new CompileOptions
+            {
+                Precision = Precision.Int8,
+                CalibrationData = Path.Combine(dir, "data", "calib_x.f32"),
+                ResourceName = ResourceName,
+            });
+            double buildSeconds = clock.Elapsed.TotalSeconds;
+            Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+            Console.WriteLine(result.Report!.Summary + $" (compile {buildSeconds:F1} s)");
+            var sets = Directory.GetDirectories(dir, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
+            var inputs = sets.Select(d => TensorFile.Read(Path.Combine(d, "input_0.pb")).Floats).ToList();
+            var expected = sets.Select(d => TensorFile.Read(Path.Combine(d, "output_0.pb")).Floats).ToList();
+            int classes = expected[0].Length;
+            float[]? got = null;
+            RunGenerated(result, a => got = (float[])Call(a, "RunAll", inputs.SelectMany(x => x).ToArray(), inputs[0].Length, classes)!);
+            double signal = 0, noise = 0;
+            for (int s = 0; s < sets.Count; s++)
+                for (int c = 0; c < classes; c++)
+                {
+                    double y = expected[s][c], d = y - got![s * classes + c];
+                    signal += y * y;
+                    noise += d * d;
+                }
+            double sqnr = 10 * Math.Log10(signal / noise);
+            Console.WriteLine($"mobilenetv2-224: generated INT8 class vs FP32 test vectors {sqnr:F1} dB");
+            Assert.True(sqnr >= 25, $"mobilenetv2-224: {sqnr:F1} dB on its test vectors; {result.Report.Summary}");
+        }
+
+        /// <summary>Int8Dynamic needs no calibration data: int8 Gemm weights, inputs quantized with their own range per call.</summary>
+        [Theory]
+        [InlineData("clinical-mlp")]
+        [InlineData("mobilenetv2-digits")]
+        public void Int8Dynamic_keeps_top1_within_half_a_point_of_fp32_without_calibration_data(string model)
+        {
+            string dir = RepoPaths.Model(model);
+            var (testX, testY) = (ReadFloats(Path.Combine(dir, "data", "test_x.f32")), ReadInts(Path.Combine(dir, "data", "test_y.i32")));
+            var dynamic = ModelCompiler.Compile(OnnxModelReader.Read(Path.Combine(dir, "model.onnx")), new CompileOptions { Precision = Precision.Int8Dynamic, ResourceName = ResourceName });
+            Assert.True(dynamic.Succeeded, string.Join("\n", dynamic.Diagnostics));
+            Assert.Empty(dynamic.Diagnostics);
+            Assert.Contains(dynamic.Plan!.Steps, s => s.Kernel == "GemmU8S8.Float");
+            var fp32 = Compile(dir, Precision.Float32, null, out _, out _);
+            int inputLength = testX.Length / testY.Length, classes = fp32.Plan!.Outputs[0].Shape.Last();
+            float[]? dynamicOut = null, fp32Out = null;
+            RunGenerated(dynamic, a =>
+            {
+                Assert.Equal("Int8Dynamic", (string)Call(a, "get_Precision")!);
+                dynamicOut = (float[])Call(a, "RunAll", testX, inputLength, classes)!;
+                Assert.Equal(0L, (long)Call(a, "AllocatedBytes", testX.AsSpan(0, inputLength).ToArray(), classes)!);
+            });
+            RunGenerated(fp32, a => fp32Out = (float[])Call(a, "RunAll", testX, inputLength, classes)!);
+            double dynamicAccuracy = Accuracy(dynamicOut!, testY, classes), fp32Accuracy = Accuracy(fp32Out!, testY, classes);
+            Console.WriteLine($"{model}: Int8Dynamic top-1 {dynamicAccuracy:P2} vs FP32 {fp32Accuracy:P2}");
+            Assert.True(fp32Accuracy - dynamicAccuracy <= 0.005 + 1e-9, $"{model}: Int8Dynamic {dynamicAccuracy:P2} vs FP32 {fp32Accuracy:P2}");
         }
 
         [Fact]

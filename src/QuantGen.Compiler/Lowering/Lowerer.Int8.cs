@@ -15,6 +15,7 @@ namespace QuantGen.Compiler.Lowering
     public sealed partial class Lowerer
     {
         private QuantizationScheme? _scheme;
+        private bool _dynamic;
         private readonly Dictionary<Value, Buffer> _u8Logical = new Dictionary<Value, Buffer>();
         private readonly Dictionary<Value, Buffer> _u8Nhwc = new Dictionary<Value, Buffer>();
 
@@ -26,8 +27,21 @@ namespace QuantGen.Compiler.Lowering
             return lowerer._program;
         }
 
+        /// <summary>Int8Dynamic: every Gemm and MatMul by a constant runs on int8 weights and per-call quantized inputs; the rest stays float.</summary>
+        public static LoweredProgram LowerDynamic(Graph graph)
+        {
+            var lowerer = new Lowerer(graph) { _dynamic = true };
+            lowerer.Run();
+            return lowerer._program;
+        }
+
         private bool TryLowerInteger(Node node)
         {
+            if (_dynamic && (node.OpType == "Gemm" || node.OpType == "MatMul") && QuantizationScheme.RunsAsIntegerGemm(node))
+            {
+                LowerGemmDynamic(node);
+                return true;
+            }
             if (_scheme == null || !_scheme.Numerics.TryGetValue(node, out var kind) || kind == NodeNumerics.Float) return false;
             switch (node.OpType)
             {
@@ -137,6 +151,42 @@ namespace QuantGen.Compiler.Lowering
             Call("GemmU8S8").Arg("x", x).Arg("w", packed).Arg("bias", bias).Arg("y", ProduceU8(y, Layout.Logical))
                 .Arg("multiplier", multiplier).Arg("shift", shift).Arg("m", m).Arg("n", n).Arg("k", k)
                 .Arg("zpOut", pOut.ZeroPoint).Arg("qmin", qmin).Arg("qmax", qmax);
+        }
+
+        /// <summary>
+        /// Int8Dynamic Gemm/MatMul: x is quantized with its own range on every call, the bias and output scale follow
+        /// from that per call (O(n) work), and the GEMM writes float: y = (acc − zp·Σw + round(b / s)) · s, s = sIn·sW.
+        /// </summary>
+        private void LowerGemmDynamic(Node node)
+        {
+            var a = node.Input(0)!;
+            var wValue = node.Input(1)!;
+            var w = wValue.Constant!;
+            int axis = QuantizationScheme.WeightChannelAxis(node);
+            var (values, scales) = QuantizationMath.QuantizeWeightsPerChannel(w.ToFloatArray(), w.Shape, axis);
+            bool transposed = axis == 0;
+            int k = transposed ? w.Shape[1] : w.Shape[0];
+            int n = transposed ? w.Shape[0] : w.Shape[1];
+            int m = (int)(a.ElementCount / k);
+            sbyte B(int row, int col) => values[transposed ? col * k + row : row * n + col];
+            var columnSums = new int[n];
+            for (int j = 0; j < n; j++)
+                for (int row = 0; row < k; row++) columnSums[j] += B(row, j);
+            var bias = node.Input(2)?.Constant?.ToFloatArray();
+            var x = Logical(a);
+            var xq = NewBuffer(a.Name + ".u8", BufferKind.Workspace, DataType.UInt8, x.Elements);
+            var qparams = NewBuffer(a.Name + ".qparams", BufferKind.Workspace, DataType.Float32, 2);
+            var biasOut = NewBuffer(node.Name + ".bias.i32", BufferKind.Workspace, DataType.Int32, n);
+            var scaleOut = NewBuffer(node.Name + ".scale", BufferKind.Workspace, DataType.Float32, n);
+            Call("QuantizeDynamicU8").Arg("x", x).Arg("y", xq).Arg("qparams", qparams).Arg("count", x.Elements);
+            Call("PrepareGemmDynamic").Arg("qparams", qparams).Arg("columnSums", Constant(columnSums, node.Name + ".colsum"))
+                .Arg("weightScale", Constant(scales, wValue.Name + ".scale")).Arg("bias", bias == null ? null : Constant(bias, node.Name + ".bias"))
+                .Arg("biasOut", biasOut).Arg("scaleOut", scaleOut).Arg("n", n);
+            var output = Produce(node.Outputs[0], Layout.Logical);
+            Call("GemmU8S8.Float").Arg("x", xq).Arg("w", Constant(Int8WeightPacking.PackGemm(k, n, B), wValue.Name + ".packed.i8")).Arg("bias", biasOut)
+                .Arg("y", output).Arg("scale", scaleOut).Arg("m", m).Arg("n", n).Arg("k", k);
+            var act = FusedActivation.Of(node);
+            if (!act.IsNone) LowerActivationCall(output, output, act);
         }
 
         /// <summary>

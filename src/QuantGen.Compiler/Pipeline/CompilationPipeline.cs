@@ -38,7 +38,7 @@ namespace QuantGen.Compiler.Pipeline
                 scheme = budget.Scheme;
             }
 
-            var program = Lowerer.Lower(graph, scheme);
+            var program = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
             long workspace = MemoryPlanner.Plan(program);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
             // Facts the generated class documents and tests check: parameters after folding, and what memory planning saved.

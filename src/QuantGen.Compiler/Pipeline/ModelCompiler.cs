@@ -9,8 +9,13 @@ namespace QuantGen.Compiler.Pipeline
 {
     public enum Precision
     {
+        /// <summary>Calibrated INT8: int8 weights, uint8 activations with build-time scales (needs calibration data).</summary>
         Int8,
+
         Float32,
+
+        /// <summary>Int8 weights for Gemm/MatMul, activations quantized with their own range on every call (no calibration data).</summary>
+        Int8Dynamic,
     }
 
     public sealed class CompileOptions

@@ -66,7 +66,7 @@ namespace QuantGen.Compiler.Quantization
         /// <summary>Output SQNR of INT8 against FP32 on the measured samples, in dB.</summary>
         public double OutputSqnr { get; }
 
-        /// <summary>Weighted nodes kept in float to meet the budget, most sensitive first.</summary>
+        /// <summary>Integer nodes (weighted layers, adds, pools) kept in float to meet the budget, most sensitive first.</summary>
         public IReadOnlyList<string> FloatNodes { get; }
 
         public int Samples { get; }
@@ -84,7 +84,7 @@ namespace QuantGen.Compiler.Quantization
         public const string ValidationDataInvalid = "QG0107";
 
         /// <summary>
-        /// Builds the scheme, measures it, and if the budget does not hold keeps weighted layers in float in order
+        /// Builds the scheme, measures it, and if the budget does not hold keeps integer layers in float in order
         /// of sensitivity (the SQNR each loses across itself in one simulated pass) — the fewest that meet the
         /// budget, found by doubling then bisection.
         /// </summary>
@@ -114,7 +114,9 @@ namespace QuantGen.Compiler.Quantization
             // FP32 reference outputs (first graph output), computed once.
             var evaluator = new ReferenceEvaluator(graph);
             var output = graph.Outputs[0].Name;
-            var reference = samples.Select(s => evaluator.Run(new Dictionary<string, Tensor> { [input.Name] = Tensor.FromFloats(input.Shape!, s) })[output].ToFloatArray()).ToList();
+            // Samples are independent (the evaluator keeps no state between runs): use every core, keep the order.
+            var reference = samples.AsParallel().AsOrdered()
+                .Select(s => evaluator.Run(new Dictionary<string, Tensor> { [input.Name] = Tensor.FromFloats(input.Shape!, s) })[output].ToFloatArray()).ToList();
             double fp32Value = labels == null ? double.PositiveInfinity : Score(reference, labels, classification);
 
             int trials = 0;
@@ -169,11 +171,12 @@ namespace QuantGen.Compiler.Quantization
 
         private static string Missed(string metric, double fp32, double int8, double allFloat, int layers, AccuracyBudgetOptions budget, bool sqnr) =>
             sqnr
-                ? string.Format(CultureInfo.InvariantCulture, "the INT8 model reaches an output SQNR of {0:F1} dB against FP32 (budget: at least {1:F1} dB), and {2:F1} dB even with all {3} weighted layers in float. Lower MinOutputSqnr, give ValidationData and ValidationLabels to budget on accuracy instead, or use Precision=\"Float32\".", int8, budget.MinOutputSqnr, allFloat, layers)
-                : string.Format(CultureInfo.InvariantCulture, "the INT8 model's {0} is {1:G4} against {2:G4} for FP32 (budget: a drop of at most {3} points top-1 or {4:P0} MAE), and {5:G4} even with all {6} weighted layers in float. Raise MaxAccuracyDrop, check the calibration data, or use Precision=\"Float32\".", metric, int8, fp32, budget.MaxAccuracyDrop, budget.MaxRelativeMaeIncrease, allFloat, layers);
+                ? string.Format(CultureInfo.InvariantCulture, "the INT8 model reaches an output SQNR of {0:F1} dB against FP32 (budget: at least {1:F1} dB), and {2:F1} dB even with all {3} integer layers in float. Lower MinOutputSqnr, give ValidationData and ValidationLabels to budget on accuracy instead, or use Precision=\"Float32\".", int8, budget.MinOutputSqnr, allFloat, layers)
+                : string.Format(CultureInfo.InvariantCulture, "the INT8 model's {0} is {1:G4} against {2:G4} for FP32 (budget: a drop of at most {3} points top-1 or {4:P0} MAE), and {5:G4} even with all {6} integer layers in float. Raise MaxAccuracyDrop, check the calibration data, or use Precision=\"Float32\".", metric, int8, fp32, budget.MaxAccuracyDrop, budget.MaxRelativeMaeIncrease, allFloat, layers);
 
         /// <summary>
-        /// Weighted nodes ordered by the SQNR they lose across themselves in the simulated model (input SQNR
+        /// Integer nodes that compute (weighted layers, residual adds, average pools; pass-through nodes follow
+        /// their input) ordered by the SQNR they lose across themselves in the simulated model (worst input SQNR
         /// minus output SQNR; the graph input counts as exact): the layers that add the most noise first.
         /// </summary>
         private static List<string> RankBySensitivity(Graph graph, QuantizationScheme scheme, IReadOnlyList<float[]> samples)
@@ -193,8 +196,8 @@ namespace QuantGen.Compiler.Quantization
             double SqnrOf(Value? v) => v != null && byValue.TryGetValue(v.Name, out var e) ? Math.Min(e.Sqnr, Exact) : Exact;
             return graph.Nodes
                 .Select((node, index) => (node, index))
-                .Where(p => scheme.Numerics.TryGetValue(p.node, out var k) && k == NodeNumerics.Weighted)
-                .Select(p => (p.node.Name, Loss: SqnrOf(p.node.Input(0)) - SqnrOf(p.node.Outputs[0]), p.index))
+                .Where(p => scheme.Numerics.TryGetValue(p.node, out var k) && (k == NodeNumerics.Weighted || k == NodeNumerics.Requantizing))
+                .Select(p => (p.node.Name, Loss: p.node.Inputs.Where(v => v != null && !v.IsConstant).Min(v => SqnrOf(v)) - SqnrOf(p.node.Outputs[0]), p.index))
                 .OrderByDescending(p => p.Loss).ThenBy(p => p.index)
                 .Select(p => p.Name).ToList();
         }
@@ -206,7 +209,7 @@ namespace QuantGen.Compiler.Quantization
             try
             {
                 var simulator = FakeQuantizedModel.Apply(graph, scheme);
-                return samples.Select(s => simulator.Run(s)[output].ToFloatArray()).ToList();
+                return samples.AsParallel().AsOrdered().Select(s => simulator.Run(s)[output].ToFloatArray()).ToList();
             }
             finally
             {

@@ -44,8 +44,8 @@ namespace QuantGen.Compiler.Quantization
                 : outcome.Metric == "top-1"
                     ? string.Format(c, "top-1 {0:P1} vs {1:P1} FP32 (output SQNR {2:F1} dB)", outcome.Int8Value, outcome.Float32Value, outcome.OutputSqnr)
                     : string.Format(c, "MAE {0:G4} vs {1:G4} FP32 (output SQNR {2:F1} dB)", outcome.Int8Value, outcome.Float32Value, outcome.OutputSqnr);
-            int weighted = scheme.Numerics.Count(p => p.Value == NodeNumerics.Weighted) + outcome.FloatNodes.Count;
-            string summary = string.Format(c, "{0}: INT8 weights {1} -> {2} ({3:P1}), {4}, {5} of {6} weighted layers kept in float, {7:F1} s",
+            int weighted = scheme.Numerics.Count(p => p.Value == NodeNumerics.Weighted || p.Value == NodeNumerics.Requantizing) + outcome.FloatNodes.Count;
+            string summary = string.Format(c, "{0}: INT8 weights {1} -> {2} ({3:P1}), {4}, {5} of {6} integer layers kept in float, {7:F1} s",
                 modelName, Size(float32WeightBytes), Size(int8WeightBytes), ratio, quality, outcome.FloatNodes.Count, weighted, seconds);
             var low = layers.Where(l => l.Quantized && l.LocalSqnr < LowLayerSqnr).Select(l => l.ValueName).ToList();
 
@@ -61,7 +61,7 @@ namespace QuantGen.Compiler.Quantization
             else if (outcome.Metric == "MAE")
                 md.AppendFormat(c, "| mean absolute error | INT8 {0:G6}, FP32 {1:G6} |\n", outcome.Int8Value, outcome.Float32Value);
             md.AppendFormat(c, "| output SQNR against FP32 | {0:F1} dB |\n", outcome.OutputSqnr);
-            md.AppendFormat(c, "| weighted layers in float | {0} of {1}{2} |\n", outcome.FloatNodes.Count, weighted,
+            md.AppendFormat(c, "| integer layers kept in float | {0} of {1}{2} |\n", outcome.FloatNodes.Count, weighted,
                 outcome.FloatNodes.Count == 0 ? "" : ": " + string.Join(", ", outcome.FloatNodes.Select(n => "`" + n + "`")));
             md.AppendFormat(c, "| schemes simulated | {0} |\n| build time | {1:F1} s |\n\n", outcome.Trials, seconds);
             if (low.Count > 0)

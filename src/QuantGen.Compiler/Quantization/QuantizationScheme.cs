@@ -181,6 +181,13 @@ namespace QuantGen.Compiler.Quantization
         /// Conv (1-D or 2-D), Gemm without transA, alpha or beta, and MatMul by a constant matrix, with constant
         /// weights and bias and a fused activation the requantization clamp expresses (none, Relu, Clip).
         /// </summary>
+        /// <summary>A Gemm (no transA, alpha = beta = 1, row bias) or MatMul by a constant matrix with a clamp-able activation: what GemmU8S8 runs.</summary>
+        public static bool RunsAsIntegerGemm(Node node)
+        {
+            var runtime = node.Inputs.Where(v => v != null && !v.IsConstant).Cast<Value>().ToList();
+            return node.Outputs.Count == 1 && runtime.Count == 1 && runtime[0].Type == DataType.Float32 && node.OpType != "Conv" && IsIntegerWeighted(node, runtime);
+        }
+
         private static bool IsIntegerWeighted(Node node, List<Value> runtime)
         {
             if (runtime.Count != 1 || node.Input(0) != runtime[0] || node.Input(1)?.Constant == null) return false;

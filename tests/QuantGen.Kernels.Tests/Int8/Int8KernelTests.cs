@@ -52,6 +52,56 @@ namespace QuantGen.Kernels.Tests.Int8
         }
 
         [Theory]
+        [InlineData(30, -3.5f, 4000f)]   // clinical features: raw, mixed magnitudes
+        [InlineData(17, 0.5f, 2f)]       // all positive: the range still includes 0 (zp = 0)
+        [InlineData(64, -2f, -0.25f)]    // all negative (zp = 255)
+        [InlineData(9, 0f, 0f)]          // all zero: scale 1, zp 0
+        [InlineData(1000, -1f, 1f)]
+        public void DynamicQuantizeMatchesItsFormula(int count, float lo, float hi)
+        {
+            var x = new float[count];
+            var random = new Random(count);
+            for (int i = 0; i < count; i++) x[i] = lo + (float)random.NextDouble() * (hi - lo);
+            float min = 0f, max = 0f;
+            foreach (var v in x) { min = Math.Min(min, v); max = Math.Max(max, v); }
+            float scale = (max - min) / 255f;
+            if (!(scale > 0f)) scale = 1f;
+            int zp = (int)Math.Clamp(MathF.Round(-min / scale, MidpointRounding.ToEven), 0f, 255f);
+            var expected = new byte[count];
+            for (int i = 0; i < count; i++) expected[i] = (byte)Math.Clamp(MathF.Round(x[i] * (1f / scale), MidpointRounding.ToEven) + zp, 0f, 255f);
+            var y = Int8Reference.Output(count);
+            var qparams = new float[2];
+            fixed (float* px = x, pq = qparams)
+            fixed (byte* py = y)
+                DynamicQuantization.Quantize(px, py, pq, count);
+            Assert.Equal(scale, qparams[0]);
+            Assert.Equal(zp, qparams[1]);
+            Int8Reference.AssertEqual(expected, y, count, $"QuantizeDynamicU8 {count}");
+            // 0 is exactly representable, and every value is within half a step of its grid point (inside the range).
+            for (int i = 0; i < count; i++) Assert.True(Math.Abs((y[i] - zp) * scale - x[i]) <= scale * 0.5f + 1e-6f * Math.Abs(x[i]));
+        }
+
+        [Fact]
+        public void DynamicGemmParametersFoldTheZeroPointAndTheBias()
+        {
+            var qparams = new[] { 0.05f, 37f };
+            var columnSums = new[] { 100, -250, 0 };
+            var weightScale = new[] { 0.01f, 0.002f, 0.5f };
+            var bias = new[] { 0.3f, -1.2f, 7f };
+            var biasOut = new int[3];
+            var scaleOut = new float[3];
+            fixed (float* pq = qparams, pw = weightScale, pb = bias, ps = scaleOut)
+            fixed (int* pc = columnSums, po = biasOut)
+                DynamicQuantization.PrepareGemm(pq, pc, pw, pb, po, ps, 3);
+            for (int j = 0; j < 3; j++)
+            {
+                float s = 0.05f * weightScale[j];
+                Assert.Equal(s, scaleOut[j]);
+                Assert.Equal((int)MathF.Round(bias[j] / s, MidpointRounding.ToEven) - 37 * columnSums[j], biasOut[j]);
+            }
+        }
+
+        [Theory]
         [InlineData(1, 10, 64)]       // logits of a small classifier
         [InlineData(4, 7, 3)]         // tails everywhere
         [InlineData(33, 40, 259)]

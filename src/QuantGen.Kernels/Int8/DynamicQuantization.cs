@@ -1,0 +1,89 @@
+// Per-call (dynamic) quantization for Precision="Int8Dynamic": int8 weights baked at build time, the activation's
+// uint8 scale and zero point measured from the data on every call, so no calibration data is needed.
+namespace QuantGen.Kernels
+{
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.Intrinsics;
+
+    internal static unsafe class DynamicQuantization
+    {
+        /// <summary>
+        /// Quantizes x with parameters taken from x itself: lo = min(0, min x), hi = max(0, max x) (so 0 is exact),
+        /// scale = (hi − lo) / 255 (1 for an all-zero x), zp = clamp(round_half_even(−lo / scale), 0, 255); y as
+        /// <see cref="QuantizationU8.Quantize"/> with 1 / scale; qparams[0] = scale, qparams[1] = zp. Min and max are
+        /// exact, so every path gives the same bits (NaN input gives unspecified bytes).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Quantize(float* x, byte* y, float* qparams, int count)
+        {
+            float lo = 0f, hi = 0f;
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated && count >= 8)
+            {
+                Vector256<float> vlo = Vector256<float>.Zero, vhi = Vector256<float>.Zero;
+                for (; i + 8 <= count; i += 8)
+                {
+                    Vector256<float> v = Vector256.Load(x + i);
+                    vlo = Vector256.Min(vlo, v);
+                    vhi = Vector256.Max(vhi, v);
+                }
+                for (int l = 0; l < 8; l++)
+                {
+                    lo = Math.Min(lo, vlo.GetElement(l));
+                    hi = Math.Max(hi, vhi.GetElement(l));
+                }
+            }
+            else if (Vector128.IsHardwareAccelerated && count >= 4)
+            {
+                Vector128<float> vlo = Vector128<float>.Zero, vhi = Vector128<float>.Zero;
+                for (; i + 4 <= count; i += 4)
+                {
+                    Vector128<float> v = Vector128.Load(x + i);
+                    vlo = Vector128.Min(vlo, v);
+                    vhi = Vector128.Max(vhi, v);
+                }
+                for (int l = 0; l < 4; l++)
+                {
+                    lo = Math.Min(lo, vlo.GetElement(l));
+                    hi = Math.Max(hi, vhi.GetElement(l));
+                }
+            }
+            for (; i < count; i++)
+            {
+                lo = Math.Min(lo, x[i]);
+                hi = Math.Max(hi, x[i]);
+            }
+            float scale = (hi - lo) / 255f;
+            if (!(scale > 0f) || float.IsInfinity(scale)) scale = 1f;
+            float zp = MathF.Round(-lo / scale, MidpointRounding.ToEven);
+            int zeroPoint = zp < 0f ? 0 : zp > 255f ? 255 : (int)zp;
+            QuantizationU8.Quantize(x, y, count, zeroPoint, 1f / scale);
+            qparams[0] = scale;
+            qparams[1] = zeroPoint;
+        }
+
+        /// <summary>
+        /// The per-call parameters of a GemmU8S8.Float on dynamically quantized x: scaleOut[j] = sIn · weightScale[j];
+        /// biasOut[j] = round_half_even(bias[j] / scaleOut[j]) (0 without a bias, clamped to ±2^30) − zp · columnSums[j],
+        /// with (sIn, zp) from qparams and columnSums[j] = Σ_k W[k, j].
+        /// </summary>
+        public static void PrepareGemm(float* qparams, int* columnSums, float* weightScale, float* bias, int* biasOut, float* scaleOut, int n)
+        {
+            float sIn = qparams[0];
+            int zp = (int)qparams[1];
+            for (int j = 0; j < n; j++)
+            {
+                float s = sIn * weightScale[j];
+                scaleOut[j] = s;
+                int b = 0;
+                if (bias != null)
+                {
+                    float q = MathF.Round(bias[j] / s, MidpointRounding.ToEven);
+                    b = q >= 1073741824f ? 1 << 30 : q <= -1073741824f ? -(1 << 30) : float.IsNaN(q) ? 0 : (int)q;
+                }
+                biasOut[j] = unchecked(b - zp * columnSums[j]);
+            }
+        }
+    }
+}
