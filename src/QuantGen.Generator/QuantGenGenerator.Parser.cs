@@ -133,7 +133,8 @@ namespace QuantGen.Generator
                     PlanValue value = step.Arguments[i].Value;
                     string where = string.Format(CultureInfo.InvariantCulture, "step {0} ({1}, {2}): '{3}'", number, step.Kernel, step.Source, parameter.Name);
                     arguments[i] = CreateArgument(parameter, value, where);
-                    if (kernel.IsGeneric && typeArgument is null && value.Operand is { } operand)
+                    // T is the element type of the first tensor the kernel does not fix (as PlanValidator checks it).
+                    if (kernel.IsGeneric && typeArgument is null && parameter.ElementType is null && value.Operand is { } operand)
                         typeArgument = PlanElementTypes.CSharpName(operand.ElementType);
                 }
                 if (kernel.IsGeneric && typeArgument is null)

@@ -64,7 +64,7 @@ namespace QuantGen.Plan
         /// <summary>Type-qualified method name inside namespace QuantGen.Kernels, e.g. "ConvF32.Depthwise".</summary>
         public string Method { get; }
 
-        /// <summary>The method takes one type argument: the element type of its first tensor parameter.</summary>
+        /// <summary>The method takes one type argument T: the element type of its tensor parameters whose element type is not fixed (null).</summary>
         public bool IsGeneric { get; }
 
         public KernelParameter[] Parameters { get; }
@@ -234,6 +234,7 @@ namespace QuantGen.Plan
             };
 
             list.AddRange(Int8Kernels());
+            list.AddRange(TensorKernels());
 
             var byName = new Dictionary<string, KernelSignature>(StringComparer.Ordinal);
             foreach (var k in list) byName.Add(k.Name, k);

@@ -24,6 +24,13 @@ namespace QuantGen.Compiler.Tests
                 sb.Append("| ").Append(op.OpType).Append(" | ").Append(op.SinceOpset).Append(" | yes | not yet | ").Append(op.Notes).Append(" |\n");
             sb.Append("\nSymbolic dimensions: only a leading batch axis shared by every input; ops that would mix samples ");
             sb.Append("of the batch (a Softmax over axis 0, a Reshape that changes the leading axis, …) are QG0006.\n");
+            sb.Append("\nShape-deciding inputs (Reshape's shape, Squeeze/Unsqueeze axes, Slice's starts/ends/axes/steps, Split's sizes, ");
+            sb.Append("Pad's pads, a reduction's axes, Resize's roi/scales/sizes, ConstantOfShape's shape) must be known at build time: ");
+            sb.Append("initializers, Constant nodes or subgraphs that fold (Shape → Gather → Concat); a graph input there is QG0006.\n");
+            sb.Append("\nElement types: arithmetic runs in float32. Inputs and outputs may also be float64, int8, int16, int32, int64, uint8, ");
+            sb.Append("uint16 or bool (the generated Run takes spans of that type): such data flows through views (Identity, Dropout, ");
+            sb.Append("Flatten, Reshape, Squeeze, Unsqueeze), Transpose, Gather (int64 or int32 indices), Slice, Split, Pad and Cast to and from ");
+            sb.Append("float32; reaching any other operator at run time it is QG0005. Constants of any numeric type fold at build time.\n");
             return sb.ToString();
         }
 

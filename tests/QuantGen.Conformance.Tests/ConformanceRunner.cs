@@ -45,6 +45,9 @@ namespace QuantGen.Conformance.Tests
         public int Opset { get; set; }
         public SortedSet<string> Operators { get; } = new SortedSet<string>(StringComparer.Ordinal);
 
+        /// <summary>Graph inputs bound to their test value as build-time constants (see <see cref="ConformanceRunner.BindBuildTimeInputs"/>).</summary>
+        public List<string> BoundInputs { get; } = new List<string>();
+
         public void Set(Outcome outcome, string reason, string detail)
         {
             Outcome = outcome;
@@ -134,6 +137,7 @@ namespace QuantGen.Conformance.Tests
                 }
                 var inputNames = graph.Inputs.Select(v => v.Name).ToList();
                 var outputNames = graph.Outputs.Select(v => v.Name).ToList();
+                result.BoundInputs.AddRange(BindBuildTimeInputs(graph, dir, inputNames));
 
                 var compile = ModelCompiler.Compile(graph, new CompileOptions { Precision = Precision.Float32, ResourceName = p.ResourceName });
                 if (!compile.Succeeded)
@@ -183,6 +187,43 @@ namespace QuantGen.Conformance.Tests
                 result.Set(Outcome.Fail, "harness exception", e.GetType().Name + ": " + e.Message);
             }
             return p;
+        }
+
+        /// <summary>
+        /// The node tests feed shape-deciding operands (Reshape's shape, Slice's starts, a reduction's axes, Pad's pads…) as
+        /// graph inputs, where exporters emit initializers. QuantGen compiles static shapes, so such an input (every reader
+        /// of it wants a build-time value, per <see cref="OperatorDefinition.IsBuildTimeInput"/>) is bound to its test value,
+        /// as onnx-mlir's backend tests do with constant inputs, when every data set gives it the same value. The report
+        /// lists the cases that rely on this. Returns the bound inputs' names.
+        /// </summary>
+        internal static List<string> BindBuildTimeInputs(Graph graph, string dir, List<string> inputNames)
+        {
+            var bound = new List<string>();
+            var sets = Directory.GetDirectories(dir, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).ToList();
+            foreach (var v in graph.Inputs.ToList())
+            {
+                var uses = graph.Nodes.SelectMany(n => n.Inputs.Select((x, i) => (Node: n, Index: i, Value: x))).Where(u => ReferenceEquals(u.Value, v)).ToList();
+                if (uses.Count == 0 || graph.IsGraphOutput(v)) continue;
+                if (!uses.All(u => OperatorSet.Find(u.Node)?.IsBuildTimeInput(u.Node, u.Index) == true)) continue;
+                int k = inputNames.IndexOf(v.Name);
+                Tensor? value = null;
+                bool same = sets.Count > 0;
+                foreach (string set in sets)
+                {
+                    string file = Path.Combine(set, $"input_{k}.pb");
+                    if (!File.Exists(file)) { same = false; break; }
+                    var t = TensorFile.Read(file);
+                    if (value == null) value = t;
+                    else if (!value.Shape.SequenceEqual(t.Shape) || !value.ToBytes().SequenceEqual(t.ToBytes())) { same = false; break; }
+                }
+                if (!same || value == null) continue;
+                v.Constant = value;
+                v.Type = value.Type;
+                v.Shape = value.Shape;
+                graph.Inputs.Remove(v);
+                bound.Add(v.Name);
+            }
+            return bound;
         }
 
         /// <summary>Operators and opset straight from the protobuf, so they are known even when the reader rejects the model.</summary>

@@ -51,7 +51,7 @@ namespace QuantGen.Kernels.Tests
         {
             var catalogTypes = new HashSet<string>(StringComparer.Ordinal);
             foreach (var k in KernelCatalog.All) catalogTypes.Add(k.Method.Substring(0, k.Method.LastIndexOf('.')));
-            foreach (string t in new[] { "DataMovement", "ConvF32", "GemmF32", "PoolF32", "ElementwiseF32", "SoftmaxF32" })
+            foreach (string t in new[] { "DataMovement", "ConvF32", "GemmF32", "PoolF32", "ElementwiseF32", "SoftmaxF32", "ReduceF32", "NormalizationF32", "Indexing", "ResizeF32", "Im2ColF32", "Cast" })
                 Assert.Contains(t, catalogTypes);
         }
 

@@ -63,9 +63,24 @@ namespace QuantGen.Compiler.Lowering
             // A float op after integer code reads its inputs dequantized, in the layout they were written in.
             foreach (var input in node.Inputs)
                 if (input != null && !input.IsConstant) EnsureFloat(input);
+            RequireSupportedTypes(node, op);
             switch (op)
             {
                 case ConvOperator _: LowerConv(node); break;
+                case DropoutOperator _: LowerDropout(node); break;
+                case ActivationOperator _ when ActivationOperator.HasRuntimeBounds(node): LowerRuntimeClip(node); break;
+                case ReduceOperator r: LowerReduce(node, r); break;
+                case GatherOperator _: LowerGather(node); break;
+                case SliceOperator _: LowerSlice(node); break;
+                case SplitOperator _: LowerSplit(node); break;
+                case PadOperator _: LowerPad(node); break;
+                case LayerNormalizationOperator _: LowerLayerNormalization(node); break;
+                case InstanceNormalizationOperator _: LowerInstanceNormalization(node); break;
+                case ResizeOperator _: LowerResize(node); break;
+                case ConvTransposeOperator _: LowerConvTranspose(node); break;
+                case CastOperator _: LowerCast(node); break;
+                case BatchNormalizationOperator _: LowerRuntimeBatchNormalization(node); break;
+                case BinaryOperator _ when node.Inputs.Count != 2: LowerVariadic(node); break;
                 case GemmOperator _: LowerGemm(node); break;
                 case MatMulOperator _: LowerMatMul(node); break;
                 case ActivationOperator a: LowerActivation(node, a.SpecOf(node)); break;
@@ -86,7 +101,11 @@ namespace QuantGen.Compiler.Lowering
         {
             var x = node.Input(0)!;
             var wValue = node.Input(1)!;
-            if (wValue.Constant == null) throw OperatorDefinition.Unsupported(node, "weights computed at run time");
+            if (wValue.Constant == null)
+            {
+                LowerRuntimeConv(node);
+                return;
+            }
             var w = wValue.Constant.ToFloatArray();
             var bias = node.Input(2);
             if (bias != null && bias.Constant == null) throw OperatorDefinition.Unsupported(node, "a bias computed at run time");
@@ -472,10 +491,11 @@ namespace QuantGen.Compiler.Lowering
             for (int i = 0; i < _graph.Outputs.Count; i++)
             {
                 var v = _graph.Outputs[i];
-                if (v.Type != DataType.Float32)
+                if (!Passes.ShapeInference.IsPublicType(v.Type))
                     throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDataType, DiagnosticSeverity.Error,
-                        $"output '{v.Name}' is {DataTypes.Name(v.Type)}; this version compiles float32 outputs only.", _graph.Info.SourcePath));
-                var source = Logical(v);
+                        $"output '{v.Name}' is {DataTypes.Name(v.Type)}; public tensors may be float32, float64, int8, int16, int32, int64, uint8, uint16 or bool.", _graph.Info.SourcePath));
+                // A constant output keeps its element type (Shape's int64, say).
+                var source = v.IsConstant ? ConstantOf(v.Constant!, v.Name) : Logical(v);
                 var root = source.Root;
                 Buffer output;
                 if (root.Kind == BufferKind.Workspace && root.Elements == source.Elements && claimed.Add(root))

@@ -55,6 +55,8 @@ namespace QuantGen.Compiler.Operators
             _spec = spec;
         }
 
+        public override string Notes => OpType == "Clip" ? "min/max as attributes, constants (fused into a preceding Conv/Gemm/MatMul) or run-time inputs" : "";
+
         /// <summary>The activation a node of this op computes (Clip reads its min/max inputs, which must be constant).</summary>
         public ActivationSpec SpecOf(Node node) => _spec(node);
 
@@ -67,7 +69,10 @@ namespace QuantGen.Compiler.Operators
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
         {
             var x = inputs[0]!;
-            var spec = _spec(node);
+            // Clip's bounds may be run-time inputs: the evaluator has their values.
+            var spec = HasRuntimeBounds(node)
+                ? new ActivationSpec("Clip", Bound(inputs, 1, float.NegativeInfinity), Bound(inputs, 2, float.PositiveInfinity))
+                : _spec(node);
             if (x.Type == DataType.Float32)
             {
                 var y = Tensor.Create(DataType.Float32, x.Shape);
@@ -84,6 +89,14 @@ namespace QuantGen.Compiler.Operators
             }
             throw Unsupported(node, $"{DataTypes.Name(x.Type)} input");
         }
+
+        /// <summary>A Clip (opset 11+) whose min or max is computed at run time: lowered as Max and Min steps, never fused.</summary>
+        public static bool HasRuntimeBounds(Node node) =>
+            node.OpType == "Clip" && !node.Attributes.Has("min") && !node.Attributes.Has("max")
+            && ((node.Input(1) is { } min && !min.IsConstant) || (node.Input(2) is { } max && !max.IsConstant));
+
+        private static float Bound(Tensor?[] inputs, int index, float fallback) =>
+            index < inputs.Length && inputs[index] is { } t && t.ElementCount > 0 ? (float)t.GetDouble(0) : fallback;
 
         private static float ConstantScalar(Node node, int index, float fallback)
         {

@@ -31,7 +31,7 @@ namespace QuantGen.Compiler.Operators
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
         {
-            var x = inputs[0]!; var w = inputs[1]!; var bias = inputs[2];
+            var x = inputs[0]!; var w = inputs[1]!; var bias = inputs.Length > 2 ? inputs[2] : null;
             var g = WindowGeometry.Resolve(node, x.Shape, KernelOf(w.Shape));
             int group = (int)node.Attributes.GetInt("group", 1);
             int n = x.Shape[0], ic = x.Shape[1], oc = w.Shape[0], icg = ic / group, ocg = oc / group;

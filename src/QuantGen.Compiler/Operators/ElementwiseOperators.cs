@@ -18,12 +18,24 @@ namespace QuantGen.Compiler.Operators
             _integer = integer;
         }
 
-        public override string Notes => OpType == "Max" || OpType == "Min" ? "two inputs" : OpType == "PRelu" ? "slope broadcast as numpy (opset 7+) or per channel (opset 6)" : "";
+        public override string Notes => OpType == "Max" || OpType == "Min" ? "one or more inputs" : OpType == "PRelu" ? "slope broadcast as numpy (opset 7+) or per channel (opset 6)" : "";
 
         public override void InferShapes(Node node, OperatorContext context)
         {
-            if (node.Inputs.Count != 2) throw Unsupported(node, $"{node.Inputs.Count} inputs (only two)");
+            bool variadic = OpType == "Max" || OpType == "Min";
+            if (variadic ? node.Inputs.Count < 1 : node.Inputs.Count != 2) throw Unsupported(node, $"{node.Inputs.Count} inputs (only two)");
             if (OpType == "PRelu" && context.Opset < 7) UseLegacyChannelSlope(node);
+            if (node.Inputs.Count != 2)
+            {
+                // Max/Min of one or of three and more inputs: one broadcast shape, computed pairwise at run time.
+                var all = node.Inputs.Select((v, i) => In(node, i)).ToList();
+                var common = all[0].Shape!;
+                foreach (var v in all.Skip(1))
+                    common = Broadcasting.Shape(common, v.Shape!) ?? throw Invalid(node, $"shapes {Dims(common)} and {Dims(v.Shape!)} do not broadcast");
+                if (AnyBatched(node)) RequireSampleWise(node, all.All(v => v.IsBatched && v.Rank == common.Length), "broadcasts a batched input against a non-batched one");
+                SetOutput(node, 0, all[0].Type, common, AnyBatched(node));
+                return;
+            }
             var a = In(node, 0);
             var b = In(node, 1);
             var shape = Broadcasting.Shape(a.Shape!, b.Shape!)
@@ -59,6 +71,14 @@ namespace QuantGen.Compiler.Operators
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
         {
+            if (inputs.Length != 2 && (OpType == "Max" || OpType == "Min") && inputs.Length >= 1)
+            {
+                // Pairwise from the left: max(max(a, b), c)…; one input is its own result.
+                var acc = inputs[0]!;
+                if (inputs.Length == 1) return new[] { acc };
+                for (int i = 1; i < inputs.Length; i++) acc = Evaluate(node, new[] { acc, inputs[i] }, context)[0];
+                return new[] { acc };
+            }
             if (inputs.Length != 2) throw Unsupported(node, $"{inputs.Length} inputs (only two)");
             var a = inputs[0]!;
             var b = inputs[1]!;
@@ -113,7 +133,7 @@ namespace QuantGen.Compiler.Operators
             new BinaryOperator("Div", (a, b) => a / b, (a, b) => b == 0 ? 0 : a / b),
             new BinaryOperator("Pow", (a, b) => (float)Math.Pow(a, b), (a, b) => (long)Math.Pow(a, b)),
             new BinaryOperator("PRelu", (a, b) => a >= 0 ? a : a * b, null),
-            // Max and Min are variadic in ONNX; the compiler supports the common two-input form.
+            // Max and Min are variadic in ONNX: any number of inputs, computed pairwise.
             new BinaryOperator("Max", Math.Max, Math.Max),
             new BinaryOperator("Min", Math.Min, Math.Min),
         }.Cast<OperatorDefinition>();

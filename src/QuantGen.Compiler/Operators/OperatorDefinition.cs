@@ -23,6 +23,12 @@ namespace QuantGen.Compiler.Operators
         /// <summary>Limits a user should know, for the generated support matrix (docs/operators.md).</summary>
         public virtual string Notes => "";
 
+        /// <summary>
+        /// Whether input <paramref name="index"/> decides the output's shape or the op's meaning (Reshape's shape, Slice's
+        /// starts, a reduction's axes…) and so must be known at build time: an initializer or a folded constant.
+        /// </summary>
+        public virtual bool IsBuildTimeInput(Node node, int index) => false;
+
         /// <summary>Sets each output's Type, Shape and IsBatched from the inputs (all inputs have shapes).</summary>
         public abstract void InferShapes(Node node, OperatorContext context);
 
@@ -117,6 +123,17 @@ namespace QuantGen.Compiler.Operators
             all.Add(new SoftmaxOperator("Softmax", log: false));
             all.Add(new SoftmaxOperator("LogSoftmax", log: true));
             all.Add(new BatchNormalizationOperator());
+            all.AddRange(ReduceOperator.All());
+            all.Add(new SliceOperator());
+            all.Add(new SplitOperator());
+            all.Add(new PadOperator());
+            all.Add(new ConstantOfShapeOperator());
+            all.Add(new LayerNormalizationOperator());
+            all.Add(new InstanceNormalizationOperator());
+            all.Add(new ResizeOperator("Resize"));
+            all.Add(new ResizeOperator("Upsample"));
+            all.Add(new ConvTransposeOperator());
+            all.Add(new CastOperator());
             return all.ToDictionary(d => d.OpType, StringComparer.Ordinal);
         }
     }

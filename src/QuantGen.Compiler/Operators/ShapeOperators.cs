@@ -63,6 +63,8 @@ namespace QuantGen.Compiler.Operators
     {
         public ReshapeOperator() : base("Reshape") { }
 
+        public override bool IsBuildTimeInput(Node node, int index) => index == 1;
+
         protected override int[] OutputShape(Node node, int[] input, bool batched)
         {
             var shapeInput = In(node, 1);
@@ -104,6 +106,8 @@ namespace QuantGen.Compiler.Operators
         private readonly bool _unsqueeze;
 
         public SqueezeOperator(bool unsqueeze) : base(unsqueeze ? "Unsqueeze" : "Squeeze") { _unsqueeze = unsqueeze; }
+
+        public override bool IsBuildTimeInput(Node node, int index) => index == 1;
 
         private static long[]? Axes(Node node)
         {
@@ -280,16 +284,19 @@ namespace QuantGen.Compiler.Operators
     {
         public GatherOperator() : base("Gather") { }
 
-        public override string Notes => "constant data only (folded at build time)";
+        public override string Notes => "data and int64 or int32 indices at run time or build time (folded when both are constants)";
 
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
             var indices = In(node, 1);
             int axis = Axis(node, node.Attributes.GetInt("axis", 0), x.Rank);
-            if (x.Constant == null || indices.Constant == null) throw Unsupported(node, "Gather on run-time data");
+            // Sample-wise when the batch axis stays the output's leading axis: batched data gathered along another
+            // axis, or batched indices into non-batched data along axis 0 (an embedding lookup).
+            if (x.IsBatched) RequireSampleWise(node, axis != 0 && !indices.IsBatched, "gathers along the batch axis");
+            if (indices.IsBatched) RequireSampleWise(node, axis == 0 && !x.IsBatched, "gathers batched indices along an inner axis");
             var shape = x.Shape!.Take(axis).Concat(indices.Shape!).Concat(x.Shape!.Skip(axis + 1)).ToArray();
-            SetOutput(node, 0, x.Type, shape, false);
+            SetOutput(node, 0, x.Type, shape, x.IsBatched || indices.IsBatched);
         }
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
@@ -320,7 +327,7 @@ namespace QuantGen.Compiler.Operators
         public static IEnumerable<OperatorDefinition> All() => new OperatorDefinition[]
         {
             new IdentityOperator("Identity"),
-            new IdentityOperator("Dropout"),
+            new DropoutOperator(),
             new FlattenOperator(),
             new ReshapeOperator(),
             new SqueezeOperator(unsqueeze: false),

@@ -67,7 +67,7 @@ namespace QuantGen.Compiler.Operators
     {
         public BatchNormalizationOperator() : base("BatchNormalization") { }
 
-        public override string Notes => "inference mode; folded into a preceding Conv, else a per-channel Mul and Add";
+        public override string Notes => "inference mode; constant parameters folded into a preceding Conv, else a per-channel Mul and Add; run-time parameters computed per channel";
 
         public override void InferShapes(Node node, OperatorContext context)
         {

@@ -124,7 +124,7 @@ namespace QuantGen.Compiler.Passes
         public static int FuseActivations(Graph graph)
         {
             int fused = 0;
-            foreach (var act in graph.Nodes.Where(n => OperatorSet.Find(n) is ActivationOperator).ToList())
+            foreach (var act in graph.Nodes.Where(n => OperatorSet.Find(n) is ActivationOperator && !ActivationOperator.HasRuntimeBounds(n)).ToList())
             {
                 var spec = ((ActivationOperator)OperatorSet.Find(act)!).SpecOf(act);
                 if (!FusedActivation.CanFuse(spec)) continue;

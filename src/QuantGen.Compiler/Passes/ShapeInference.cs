@@ -22,6 +22,14 @@ namespace QuantGen.Compiler.Passes
                     if (input != null && input.Shape == null)
                         throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error,
                             $"input '{input.Name}' of {node.OpType} '{node.Name}' has no known shape.", file, node.Name));
+                for (int i = 0; i < node.Inputs.Count; i++)
+                {
+                    var input = node.Inputs[i];
+                    if (input != null && !input.IsConstant && op.IsBuildTimeInput(node, i))
+                        throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
+                            $"input {i} ('{input.Name}') of {node.OpType} '{node.Name}' decides the output's shape or the operator's meaning and must be known at build time (an initializer or a constant); QuantGen compiles static shapes.",
+                            file, node.Name));
+                }
                 try
                 {
                     if (node.Inputs.All(v => v == null || v.IsConstant) && !(op is ShapeOperator))
@@ -60,6 +68,11 @@ namespace QuantGen.Compiler.Passes
             graph.Nodes.Remove(node);
         }
 
+        /// <summary>Element types a generated Run method takes and returns as spans.</summary>
+        public static bool IsPublicType(DataType type) =>
+            type == DataType.Float32 || type == DataType.Float64 || type == DataType.Int8 || type == DataType.Int16 || type == DataType.Int32 ||
+            type == DataType.Int64 || type == DataType.UInt8 || type == DataType.UInt16 || type == DataType.Bool;
+
         /// <summary>A leading symbolic axis on every input is the batch axis; any other symbolic axis is rejected.</summary>
         private static void PrepareInputs(Graph graph, string file)
         {
@@ -69,9 +82,11 @@ namespace QuantGen.Compiler.Passes
                 if (input.Shape == null)
                     throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
                         $"input '{input.Name}' has no shape in the model; QuantGen needs static shapes (a symbolic leading batch axis is allowed).", file));
-                if (input.Type != DataType.Float32)
+                // Any type a public span can carry; the operators that read it decide whether they run on it (FP32 math,
+                // type-agnostic data movement), so an int64 index input is fine and an int64 Conv input is a clean QG0005.
+                if (!IsPublicType(input.Type))
                     throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDataType, DiagnosticSeverity.Error,
-                        $"input '{input.Name}' is {DataTypes.Name(input.Type)}; this version compiles float32 inputs only.", file));
+                        $"input '{input.Name}' is {DataTypes.Name(input.Type)}; public tensors may be float32, float64, int8, int16, int32, int64, uint8, uint16 or bool.", file));
                 for (int i = 0; i < input.Shape.Length; i++)
                 {
                     if (input.Shape[i] >= 0) continue;
