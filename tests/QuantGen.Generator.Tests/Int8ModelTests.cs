@@ -222,7 +222,9 @@ namespace QuantGen.Generator.Tests
             long layersInFloat = 0;
             RunGenerated(result, a => { int8Out = (float[])Call(a, "RunAll", testX, 64, 10)!; layersInFloat = (long)Call(a, "Int8Facts", "get_LayersInFloat")!; });
             RunGenerated(fp32, a => fp32Out = (float[])Call(a, "RunAll", testX, 64, 10)!);
-            Assert.InRange(layersInFloat, 1, 3);
+            // Some layers go back to float, and some stay integer (digits-cnn has 5 integer layers: 4 weighted and the pool).
+            Assert.InRange(layersInFloat, 1, 4);
+            Assert.Contains(result.Plan!.Steps, s => s.Kernel.Contains("U8S8"));
             double signal = 0, noise = 0;
             for (int i = 0; i < fp32Out!.Length; i++)
             {
@@ -240,8 +242,8 @@ namespace QuantGen.Generator.Tests
         /// calibration images): the build keeps its most sensitive layers in float. Checked on the model's own test
         /// vectors through the generated class: the output SQNR against FP32 there must reach the goal too.
         /// Manual: 12 minutes on the loaded 2-core machine (the budget search simulates this model ~14 times on the
-        /// reference evaluator). Measured 2026-11-22: 32.6 dB on calibration, 33.1 dB on the test vectors, but only
-        /// with 62 of 64 integer layers kept in float (see docs/quantization.md). Run it with
+        /// reference evaluator). Measured 2026-11-22: 26.1 dB on calibration and 26.3 dB on the test vectors with 28 of
+        /// 64 integer layers kept in float (the earliest ones), weights 29.0 % of FP32, 546 s to compile. Run it with
         /// <c>dotnet test tests/QuantGen.Generator.Tests -c Release --filter Category=Manual</c>.
         /// </summary>
         [Fact]
@@ -306,8 +308,9 @@ namespace QuantGen.Generator.Tests
         }
 
         [Fact]
-        public void A_budget_no_scheme_can_meet_is_a_QG0106_error_with_the_numbers()
+        public void A_budget_only_float_can_meet_keeps_every_integer_layer_in_float_and_warns_QG0012()
         {
+            // 149 dB is float32 rounding territory: only the FP32 model itself meets it.
             string dir = RepoPaths.Model("digits-cnn");
             var result = ModelCompiler.Compile(OnnxModelReader.Read(Path.Combine(dir, "model.onnx")), new CompileOptions
             {
@@ -316,11 +319,10 @@ namespace QuantGen.Generator.Tests
                 CalibrationSamples = 64,
                 Budget = new AccuracyBudgetOptions { MinOutputSqnr = 149 },
             });
-            Assert.False(result.Succeeded);
-            var error = Assert.Single(result.Diagnostics);
-            Assert.Equal("QG0106", error.Id);
-            Assert.Contains("dB", error.Message);
-            Assert.Contains("even with all", error.Message);
+            Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+            var warning = Assert.Single(result.Diagnostics, d => d.Id == "QG0012");
+            Assert.Contains("5 of 5 integer layers", warning.Message);
+            Assert.DoesNotContain(result.Plan!.Steps, s => s.Kernel.Contains("U8"));
         }
 
         private static CompileResult Compile(string dir, Precision precision, string? calibration, out QuantizationScheme? scheme, out Compiler.Ir.Graph? schemeGraph)

@@ -84,6 +84,9 @@ namespace QuantGen.Compiler.Diagnostics
         /// <summary>Some quantized tensors lose much of their signal to rounding on their own (outliers stretch their range).</summary>
         public const string LowLayerSqnr = "QG0011";
 
+        /// <summary>The accuracy budget kept more than half of the integer layers in float.</summary>
+        public const string MostlyFloat = "QG0012";
+
         /// <summary>An internal compiler failure; the message carries the exception text for a bug report.</summary>
         public const string InternalError = "QG0999";
 

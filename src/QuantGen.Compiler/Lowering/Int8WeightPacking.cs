@@ -34,30 +34,7 @@ namespace QuantGen.Compiler.Lowering
         /// ONNX Conv weights [oc, ic/group, kh, kw] as one packed GEMM B per group (K = kh·kw·icg in (ky, kx, ci)
         /// order, the NHWC im2col order; N = oc/group), group g at byte g · PackedGemmU8S8Length(ocg, K).
         /// </summary>
-        public static sbyte[] PackConvGemm(sbyte[] w, int oc, int icg, int kh, int kw, int group)
-        {
-            int ocg = oc / group, k = kh * kw * icg;
-            long per = KernelCatalog.PackedGemmU8S8Length(ocg, k);
-            var result = new sbyte[per * group];
-            for (int g = 0; g < group; g++)
-            {
-                var packed = PackGemm(k, ocg, (row, col) =>
-                {
-                    int ci = row % icg, tap = row / icg, ky = tap / kw, kx = tap % kw;
-                    return w[(((g * ocg + col) * icg + ci) * kh + ky) * kw + kx];
-                });
-                Array.Copy(packed, 0, result, g * per, packed.Length);
-            }
-            return result;
-        }
-
-        /// <summary>Depthwise weights [c, 1, kh, kw] as [kh·kw, c]: one vector of channels per tap.</summary>
-        public static sbyte[] PackDepthwise(sbyte[] w, int c, int kh, int kw)
-        {
-            var result = new sbyte[kh * kw * c];
-            for (int ch = 0; ch < c; ch++)
-                for (int t = 0; t < kh * kw; t++) result[t * c + ch] = w[ch * kh * kw + t];
-            return result;
-        }
+        public static sbyte[] PackConvGemm(sbyte[] w, int oc, int icg, int kh, int kw, int group) =>
+            WeightPacking.PerGroup(oc, icg, kh, kw, group, KernelCatalog.PackedGemmU8S8Length, (k, ocg, get) => PackGemm(k, ocg, (row, col) => w[get(row, col)]));
     }
 }

@@ -96,7 +96,7 @@ namespace QuantGen.Compiler.Lowering
             var output = ProduceU8(y, Layout.Nhwc);
             if (group == ic && group == oc && icg == 1)
             {
-                var packed = Constant(Int8WeightPacking.PackDepthwise(layer.Values, oc, g.KernelH, g.KernelW), wValue.Name + ".depthwise.i8");
+                var packed = Constant(WeightPacking.PackDepthwise(layer.Values, oc, g.KernelH, g.KernelW), wValue.Name + ".depthwise.i8");
                 foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
                     Call("ConvU8S8.Depthwise").Arg("x", xi).Arg("w", packed).Arg("bias", bias).Arg("y", yi).Arg("multiplier", multiplier).Arg("shift", shift)
                         .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", oc).Arg("oh", g.OutH).Arg("ow", g.OutW)
@@ -340,15 +340,8 @@ namespace QuantGen.Compiler.Lowering
             return QuantizationMath.QuantizeMultiplier(real);
         }
 
-        private Buffer Constant(int[] data, string name) => TypedConstant(new Tensor(DataType.Int32, new[] { data.Length }, data), name);
+        private Buffer Constant(int[] data, string name) => ConstantOf(new Tensor(DataType.Int32, new[] { data.Length }, data), name);
 
-        private Buffer Constant(sbyte[] data, string name) => TypedConstant(new Tensor(DataType.Int8, new[] { data.Length }, data), name);
-
-        private Buffer TypedConstant(Tensor tensor, string name)
-        {
-            var b = NewBuffer(name, BufferKind.Constant, tensor.Type, tensor.ElementCount);
-            b.Data = tensor;
-            return b;
-        }
+        private Buffer Constant(sbyte[] data, string name) => ConstantOf(new Tensor(DataType.Int8, new[] { data.Length }, data), name);
     }
 }

@@ -30,17 +30,26 @@ namespace QuantGen.Compiler.Lowering
         /// ONNX Conv weights [oc, ic/group, kh, kw] as one packed GEMM B per group: K = kh·kw·icg in
         /// (ky, kx, ci) order, matching the NHWC im2col rows; N = oc/group.
         /// </summary>
-        public static float[] PackConvGemm(float[] w, int oc, int icg, int kh, int kw, int group)
+        public static float[] PackConvGemm(float[] w, int oc, int icg, int kh, int kw, int group) =>
+            PerGroup(oc, icg, kh, kw, group, KernelCatalog.PackedGemmF32Length, (k, ocg, get) => PackGemmB(k, ocg, (row, col) => w[get(row, col)]));
+
+        /// <summary>
+        /// The packing of each group's GEMM B [K, N] (K = kh·kw·icg in (ky, kx, ci) order, N = oc/group) laid out one
+        /// group after another, <paramref name="groupLength"/>(N, K) elements apart; <paramref name="pack"/> gets K, N
+        /// and the index in the ONNX weights of B's element (row, col). Shared by the FP32 and INT8 packers.
+        /// </summary>
+        internal static T[] PerGroup<T>(int oc, int icg, int kh, int kw, int group, Func<long, long, long> groupLength, Func<int, int, Func<int, int, int>, T[]> pack)
         {
             int ocg = oc / group, k = kh * kw * icg;
-            long per = KernelCatalog.PackedGemmF32Length(ocg, k);
-            var result = new float[per * group];
+            long per = groupLength(ocg, k);
+            var result = new T[per * group];
             for (int g = 0; g < group; g++)
             {
-                var packed = PackGemmB(k, ocg, (row, col) =>
+                int first = g * ocg;
+                var packed = pack(k, ocg, (row, col) =>
                 {
                     int ci = row % icg, tap = row / icg, ky = tap / kw, kx = tap % kw;
-                    return w[(((g * ocg + col) * icg + ci) * kh + ky) * kw + kx];
+                    return (((first + col) * icg + ci) * kh + ky) * kw + kx;
                 });
                 Array.Copy(packed, 0, result, g * per, packed.Length);
             }
@@ -48,9 +57,9 @@ namespace QuantGen.Compiler.Lowering
         }
 
         /// <summary>Depthwise weights [c, 1, kh, kw] as [kh·kw, c]: one vector of channels per tap.</summary>
-        public static float[] PackDepthwise(float[] w, int c, int kh, int kw)
+        public static T[] PackDepthwise<T>(T[] w, int c, int kh, int kw)
         {
-            var result = new float[kh * kw * c];
+            var result = new T[kh * kw * c];
             for (int ch = 0; ch < c; ch++)
                 for (int t = 0; t < kh * kw; t++) result[t * c + ch] = w[ch * kh * kw + t];
             return result;

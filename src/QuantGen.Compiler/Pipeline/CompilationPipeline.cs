@@ -62,6 +62,13 @@ namespace QuantGen.Compiler.Pipeline
                     plan.Facts.Add(Fact("quantization.int8_score", budget.Int8Value));
                 }
                 plan.Facts.Add(Fact("quantization.layers_in_float", budget.FloatNodes.Count));
+                int integerLayers = budget.Scheme.Numerics.Count(p => p.Value == NodeNumerics.Weighted || p.Value == NodeNumerics.Requantizing) + budget.FloatNodes.Count;
+                if (budget.FloatNodes.Count * 2 > integerLayers)
+                    diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.MostlyFloat, DiagnosticSeverity.Warning,
+                        string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                            "the accuracy budget ({0}) kept {1} of {2} integer layers in float: this model runs mostly in float, with little of INT8's speed and size. Check the calibration data, relax the budget, or compare with Precision=\"Float32\" (report: {3}.report.md).",
+                            budget.Metric == "output SQNR" ? "output SQNR ≥ " + (options.Budget ?? new AccuracyBudgetOptions()).MinOutputSqnr.ToString(System.Globalization.CultureInfo.InvariantCulture) + " dB" : budget.Metric,
+                            budget.FloatNodes.Count, integerLayers, options.ModelName), file));
                 if (report.LowSqnrLayers.Count > 0)
                     diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.LowLayerSqnr, DiagnosticSeverity.Warning,
                         string.Format(System.Globalization.CultureInfo.InvariantCulture,
