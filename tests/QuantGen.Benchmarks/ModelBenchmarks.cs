@@ -1,4 +1,4 @@
-// BenchmarkDotNet: one Run per reference model, batch 1, Float32.
+// BenchmarkDotNet: one Run per reference model, batch 1, Float32 and Int8 (the Precision parameter).
 using System;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
@@ -9,6 +9,10 @@ namespace QuantGen.Benchmarks
     [MemoryDiagnoser]
     public class ModelBenchmarks
     {
+        /// <summary>Which generated class of each model runs: the Float32 build or the Int8 build (ClassName + "Int8").</summary>
+        [Params("Float32", "Int8")]
+        public string Precision { get; set; } = "Float32";
+
         private Case _clinicalMlp = null!;
         private Case _digitsCnn = null!;
         private Case _mobileNetV2Digits = null!;
@@ -33,10 +37,10 @@ namespace QuantGen.Benchmarks
         [GlobalSetup]
         public void Setup()
         {
-            _clinicalMlp = new Case(ReferenceModel.Find("clinical-mlp"));
-            _digitsCnn = new Case(ReferenceModel.Find("digits-cnn"));
-            _mobileNetV2Digits = new Case(ReferenceModel.Find("mobilenetv2-digits"));
-            _mobileNetV2x224 = new Case(ReferenceModel.Find("mobilenetv2-224"));
+            _clinicalMlp = new Case(ReferenceModel.Find("clinical-mlp", Precision));
+            _digitsCnn = new Case(ReferenceModel.Find("digits-cnn", Precision));
+            _mobileNetV2Digits = new Case(ReferenceModel.Find("mobilenetv2-digits", Precision));
+            _mobileNetV2x224 = new Case(ReferenceModel.Find("mobilenetv2-224", Precision));
         }
 
         [Benchmark]

@@ -2,14 +2,16 @@
 // side-by-side.sh runs against ONNX Runtime (plain JSON lines, no BenchmarkDotNet, NativeAOT-safe).
 //
 //   (BenchmarkDotNet arguments)            e.g. --filter '*' ; runs in-process (see below)
-//   --side-by-side [--runs N] [--model NAME]...
+//   --side-by-side [--runs N] [--precision Float32|Int8] [--write-output DIR] [--model NAME]...
 //        per model, one JSON line: median/min/p90 µs over N timed runs after >= 1 s of warm-up,
-//        allocated bytes per call, max relative error against the test vector
-//   --first-result NAME
+//        allocated bytes per call, max relative error and SQNR against the (FP32) test vector;
+//        with --write-output, the output as raw float32 in DIR/{model}.{precision}.f32
+//   --first-result NAME [Float32|Int8]
 //        a fresh process: one JSON line with the time from process start to the first Run done,
 //        the wall clock at that moment (for an external measurement) and the peak RSS
 //   --fma-peak
-//        this machine's single-thread FP32 FMA peak from C# (Vector256/Vector512), GFLOP/s
+//        this machine's single-thread FP32 FMA peak from C# (Vector256/Vector512), GFLOP/s, and its
+//        u8×s8 → int32 multiply-accumulate peak (AVX2 vpmaddubsw + vpmaddwd + vpaddd; AvxVnni where present), GOP/s
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -24,7 +26,7 @@ DateTime mainEnteredUtc = DateTime.UtcNow;
 
 if (args.Length >= 2 && args[0] == "--first-result")
 {
-    return FirstResult.Run(args[1], mainEnteredTimestamp, mainEnteredUtc);
+    return FirstResult.Run(args[1], args.Length >= 3 ? args[2] : "Float32", mainEnteredTimestamp, mainEnteredUtc);
 }
 if (args.Length >= 1 && args[0] == "--side-by-side")
 {
@@ -35,7 +37,7 @@ if (args.Length >= 1 && args[0] == "--fma-peak")
     return FmaPeak.Run();
 }
 #if QUANTGEN_BENCH_AOT
-Console.Error.WriteLine("usage: --side-by-side [--runs N] [--model NAME]... | --first-result NAME | --fma-peak (BenchmarkDotNet is not in the AOT build)");
+Console.Error.WriteLine("usage: --side-by-side [--runs N] [--precision Float32|Int8] [--model NAME]... | --first-result NAME [Float32|Int8] | --fma-peak (BenchmarkDotNet is not in the AOT build)");
 return 2;
 #else
 return ModelBenchmarks.RunAll(args);
@@ -49,18 +51,22 @@ namespace QuantGen.Benchmarks
         public static int Run(string[] args)
         {
             int runs = 200;
+            string precision = "Float32";
+            string? outputDirectory = null;
             var names = new List<string>();
             for (int a = 1; a < args.Length; a++)
             {
                 if (args[a] == "--runs" && a + 1 < args.Length) runs = int.Parse(args[++a], CultureInfo.InvariantCulture);
                 else if (args[a] == "--model" && a + 1 < args.Length) names.Add(args[++a]);
+                else if (args[a] == "--precision" && a + 1 < args.Length) precision = args[++a];
+                else if (args[a] == "--write-output" && a + 1 < args.Length) outputDirectory = args[++a];
                 else { Console.Error.WriteLine("unknown argument " + args[a]); return 2; }
             }
             if (names.Count == 0) names.AddRange(ReferenceModel.Names());
 
             foreach (string name in names)
             {
-                var model = ReferenceModel.Find(name);
+                var model = ReferenceModel.Find(name, precision);
                 RunModel run = model.Create();
                 float[] input = model.ReadInput();
                 float[] expected = model.ReadExpectedOutput();
@@ -83,11 +89,18 @@ namespace QuantGen.Benchmarks
                 Array.Sort(times);
 
                 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                    "{{\"model\":\"{0}\",\"runs\":{1},\"median_us\":{2:0.###},\"p90_us\":{3:0.###},\"min_us\":{4:0.###},\"allocated_bytes_per_call\":{5},\"max_rel_err\":{6:E3},\"vector256\":{7},\"vector512\":{8},\"peak_rss_mb\":{9:0.0}}}",
+                    "{{\"model\":\"{0}\",\"precision\":\"{10}\",\"runs\":{1},\"median_us\":{2:0.###},\"p90_us\":{3:0.###},\"min_us\":{4:0.###},\"allocated_bytes_per_call\":{5},\"max_rel_err\":{6:E3},\"sqnr_db\":{11:0.0},\"vector256\":{7},\"vector512\":{8},\"peak_rss_mb\":{9:0.0}}}",
                     name, runs, times[runs / 2], times[(int)(runs * 0.9)], times[0], (double)allocated / runs,
                     MaxRelativeError(output, expected),
                     Vector256.IsHardwareAccelerated ? "true" : "false", Vector512.IsHardwareAccelerated ? "true" : "false",
-                    PeakRssMegabytes()));
+                    PeakRssMegabytes(), model.Precision, SqnrDecibels(output, expected)));
+                if (outputDirectory != null)
+                {
+                    System.IO.Directory.CreateDirectory(outputDirectory);
+                    var bytes = new byte[output.Length * sizeof(float)];
+                    Buffer.BlockCopy(output, 0, bytes, 0, bytes.Length);
+                    System.IO.File.WriteAllBytes(System.IO.Path.Combine(outputDirectory, $"{name}.{model.Precision}.f32"), bytes);
+                }
             }
             return 0;
         }
@@ -96,6 +109,18 @@ namespace QuantGen.Benchmarks
         {
             using var process = Process.GetCurrentProcess();
             return process.PeakWorkingSet64 / 1048576.0;
+        }
+
+        /// <summary>Signal-to-noise ratio of the output against the FP32 test vector (999 when equal): comparable across precisions.</summary>
+        public static double SqnrDecibels(float[] output, float[] expected)
+        {
+            double signal = 0, noise = 0;
+            for (int i = 0; i < expected.Length; i++)
+            {
+                signal += (double)expected[i] * expected[i];
+                noise += ((double)output[i] - expected[i]) * ((double)output[i] - expected[i]);
+            }
+            return noise == 0 ? 999 : 10 * Math.Log10(signal / noise);
         }
 
         public static double MaxRelativeError(float[] output, float[] expected)
@@ -113,9 +138,9 @@ namespace QuantGen.Benchmarks
     /// <summary>What a user's fresh process pays before its first answer: runtime start, weights, workspace, first (cold) Run.</summary>
     internal static class FirstResult
     {
-        public static int Run(string name, long mainEnteredTimestamp, DateTime mainEnteredUtc)
+        public static int Run(string name, string precision, long mainEnteredTimestamp, DateTime mainEnteredUtc)
         {
-            var model = ReferenceModel.Find(name);
+            var model = ReferenceModel.Find(name, precision);
             float[] input = model.ReadInput();
             long inputReadTimestamp = Stopwatch.GetTimestamp();
             RunModel run = model.Create();
@@ -134,10 +159,10 @@ namespace QuantGen.Benchmarks
             long doneUnixMicroseconds = (doneUtc - DateTime.UnixEpoch).Ticks / 10;
 
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                "{{\"model\":\"{0}\",\"since_process_start_ms\":{1:0.0},\"main_to_result_ms\":{2:0.000},\"read_input_ms\":{3:0.000},\"construct_ms\":{4:0.000},\"first_run_ms\":{5:0.000},\"done_unix_us\":{6},\"peak_rss_mb\":{7:0.0},\"max_rel_err\":{8:E3}}}",
+                "{{\"model\":\"{0}\",\"precision\":\"{9}\",\"since_process_start_ms\":{1:0.0},\"main_to_result_ms\":{2:0.000},\"read_input_ms\":{3:0.000},\"construct_ms\":{4:0.000},\"first_run_ms\":{5:0.000},\"done_unix_us\":{6},\"peak_rss_mb\":{7:0.0},\"max_rel_err\":{8:E3}}}",
                 name, sinceProcessStartMs, Ms(mainEnteredTimestamp, doneTimestamp), Ms(mainEnteredTimestamp, inputReadTimestamp),
                 Ms(inputReadTimestamp, constructedTimestamp), Ms(beforeRun, doneTimestamp), doneUnixMicroseconds,
-                process.PeakWorkingSet64 / 1048576.0, SideBySide.MaxRelativeError(output, expected)));
+                process.PeakWorkingSet64 / 1048576.0, SideBySide.MaxRelativeError(output, expected), model.Precision));
             return 0;
         }
     }
@@ -149,10 +174,93 @@ namespace QuantGen.Benchmarks
         {
             double gflops256 = Vector256.IsHardwareAccelerated && Fma.IsSupported ? Measure256() : 0;
             double gflops512 = Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? Measure512() : 0;
+            double gopsAvx2 = Avx2.IsSupported ? Best(() => Int8Avx2(20_000_000)) : 0;
+#if NET9_0_OR_GREATER
+            double gopsVnni = AvxVnni.IsSupported ? Best(() => Int8AvxVnni(20_000_000)) : 0;
+#else
+            double gopsVnni = 0; // AvxVnni is a preview API on net8.0 (the NativeAOT variant)
+#endif
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                "{{\"fma256_gflops\":{0:0.0},\"fma512_gflops\":{1:0.0}}}", gflops256, gflops512));
+                "{{\"fma256_gflops\":{0:0.0},\"fma512_gflops\":{1:0.0},\"int8_avx2_gops\":{2:0.0},\"int8_avxvnni_gops\":{3:0.0}}}", gflops256, gflops512, gopsAvx2, gopsVnni));
             return 0;
         }
+
+        private static double Best(Func<double> measure)
+        {
+            double best = 0;
+            for (int trial = 0; trial < 5; trial++) best = Math.Max(best, measure());
+            return best;
+        }
+
+        // INT8 ops counted as 2 per u8×s8 multiply-accumulate, like the FP32 FLOPs: 32 per 256-bit vector.
+        private static double Int8Avx2(int iterations)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            int sink = Int8ChainsAvx2(iterations);
+            double seconds = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency;
+            if (sink == 12345) Console.Write(' ');
+            return iterations * 8.0 * 32 * 2 / seconds / 1e9;
+        }
+
+#if NET9_0_OR_GREATER
+        private static double Int8AvxVnni(int iterations)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            int sink = Int8ChainsAvxVnni(iterations);
+            double seconds = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency;
+            if (sink == 12345) Console.Write(' ');
+            return iterations * 8.0 * 32 * 2 / seconds / 1e9;
+        }
+#endif
+
+        // The AVX2 route an INT8 GEMM micro-kernel takes without VNNI: u8×s8 pairs summed to int16 (vpmaddubsw),
+        // pairs of int16 summed to int32 by a multiply with ones (vpmaddwd), accumulated (vpaddd). 8 chains, each
+        // with its own activation vector loaded from L1 per step as a micro-kernel does (distinct loads: the JIT
+        // can neither hoist nor share the products).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+        private static unsafe int Int8ChainsAvx2(int iterations)
+        {
+            byte* p = stackalloc byte[16 * 32];
+            for (int i = 0; i < 16 * 32; i++) p[i] = (byte)(i * 7);
+            var b = Vector256.Create((sbyte)-2);
+            var ones = Vector256.Create((short)1);
+            Vector256<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            for (int i = 0; i < iterations; i++)
+            {
+                byte* q = p + ((i & 1) << 8);
+                c0 = Avx2.Add(c0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(q), b), ones));
+                c1 = Avx2.Add(c1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(q + 32), b), ones));
+                c2 = Avx2.Add(c2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(q + 64), b), ones));
+                c3 = Avx2.Add(c3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(q + 96), b), ones));
+                c4 = Avx2.Add(c4, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(q + 128), b), ones));
+                c5 = Avx2.Add(c5, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(q + 160), b), ones));
+                c6 = Avx2.Add(c6, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(q + 192), b), ones));
+                c7 = Avx2.Add(c7, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Avx.LoadVector256(q + 224), b), ones));
+            }
+            return (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7).GetElement(0);
+        }
+
+#if NET9_0_OR_GREATER
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+        private static int Int8ChainsAvxVnni(int iterations)
+        {
+            var a = Vector256.Create((byte)3).AsByte();
+            var b = Vector256.Create((sbyte)-2);
+            Vector256<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            for (int i = 0; i < iterations; i++)
+            {
+                c0 = AvxVnni.MultiplyWideningAndAdd(c0, a, b);
+                c1 = AvxVnni.MultiplyWideningAndAdd(c1, a, b);
+                c2 = AvxVnni.MultiplyWideningAndAdd(c2, a, b);
+                c3 = AvxVnni.MultiplyWideningAndAdd(c3, a, b);
+                c4 = AvxVnni.MultiplyWideningAndAdd(c4, a, b);
+                c5 = AvxVnni.MultiplyWideningAndAdd(c5, a, b);
+                c6 = AvxVnni.MultiplyWideningAndAdd(c6, a, b);
+                c7 = AvxVnni.MultiplyWideningAndAdd(c7, a, b);
+            }
+            return (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7).GetElement(0);
+        }
+#endif
 
         private static double Measure256()
         {

@@ -1,4 +1,4 @@
-// The four reference models compiled by this project, with their first test vector.
+// The four reference models compiled by this project in Float32 and Int8, with their first test vector.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -8,29 +8,62 @@ namespace QuantGen.Benchmarks
     /// <summary>Any generated model's Run, for one input and one output.</summary>
     internal delegate void RunModel(ReadOnlySpan<float> input, Span<float> output);
 
-    /// <summary>A generated class under its asset folder's name (tests/assets/models/{Name}).</summary>
-    internal sealed record ReferenceModel(string Name, Func<RunModel> Create)
+    /// <summary>
+    /// A generated class: the asset folder's name (tests/assets/models/{Name}) and the precision it was compiled
+    /// in ("Float32" or "Int8", as the csproj's Precision metadata and the class's own <c>Precision</c> say).
+    /// </summary>
+    internal sealed record ReferenceModel(string Name, string Precision, string ClassName, Func<RunModel> Create)
     {
         public static readonly IReadOnlyList<ReferenceModel> All = new[]
         {
-            new ReferenceModel("clinical-mlp", () => new ClinicalMlp().Run),
-            new ReferenceModel("digits-cnn", () => new DigitsCnn().Run),
-            new ReferenceModel("mobilenetv2-digits", () => new MobileNetV2Digits().Run),
-            new ReferenceModel("mobilenetv2-224", () => new MobileNetV2x224().Run),
+            new ReferenceModel("clinical-mlp", "Float32", nameof(ClinicalMlp), () => new ClinicalMlp().Run),
+            new ReferenceModel("digits-cnn", "Float32", nameof(DigitsCnn), () => new DigitsCnn().Run),
+            new ReferenceModel("mobilenetv2-digits", "Float32", nameof(MobileNetV2Digits), () => new MobileNetV2Digits().Run),
+            new ReferenceModel("mobilenetv2-224", "Float32", nameof(MobileNetV2x224), () => new MobileNetV2x224().Run),
+            new ReferenceModel("clinical-mlp", "Int8", nameof(ClinicalMlpInt8), () => new ClinicalMlpInt8().Run),
+            new ReferenceModel("digits-cnn", "Int8", nameof(DigitsCnnInt8), () => new DigitsCnnInt8().Run),
+            new ReferenceModel("mobilenetv2-digits", "Int8", nameof(MobileNetV2DigitsInt8), () => new MobileNetV2DigitsInt8().Run),
+            new ReferenceModel("mobilenetv2-224", "Int8", nameof(MobileNetV2x224Int8), () => new MobileNetV2x224Int8().Run),
         };
 
-        public static ReferenceModel Find(string name)
+        /// <summary>The classes' own Precision constants, checked against the table above at start-up by <see cref="Find"/>.</summary>
+        private static readonly IReadOnlyDictionary<string, string> GeneratedPrecision = new Dictionary<string, string>
+        {
+            [nameof(ClinicalMlp)] = ClinicalMlp.Precision,
+            [nameof(DigitsCnn)] = DigitsCnn.Precision,
+            [nameof(MobileNetV2Digits)] = MobileNetV2Digits.Precision,
+            [nameof(MobileNetV2x224)] = MobileNetV2x224.Precision,
+            [nameof(ClinicalMlpInt8)] = ClinicalMlpInt8.Precision,
+            [nameof(DigitsCnnInt8)] = DigitsCnnInt8.Precision,
+            [nameof(MobileNetV2DigitsInt8)] = MobileNetV2DigitsInt8.Precision,
+            [nameof(MobileNetV2x224Int8)] = MobileNetV2x224Int8.Precision,
+        };
+
+        /// <summary>The model by asset name and precision (Float32 or Int8, any case).</summary>
+        public static ReferenceModel Find(string name, string precision)
         {
             foreach (var model in All)
             {
-                if (string.Equals(model.Name, name, StringComparison.Ordinal)) return model;
+                if (string.Equals(model.Name, name, StringComparison.Ordinal) && string.Equals(model.Precision, precision, StringComparison.OrdinalIgnoreCase))
+                {
+                    // A model the build silently compiled in another precision (e.g. Int8 without calibration data falls
+                    // back to Float32 with QG0010) would make the table lie.
+                    string compiled = GeneratedPrecision[model.ClassName];
+                    if (!string.Equals(compiled, model.Precision, StringComparison.Ordinal))
+                        throw new InvalidOperationException($"{model.ClassName} was compiled as {compiled}, not {model.Precision}: check the csproj.");
+                    return model;
+                }
             }
-            throw new ArgumentException($"Unknown model '{name}'. Known: {string.Join(", ", Names())}.");
+            throw new ArgumentException($"Unknown model '{name}' ({precision}). Known: {string.Join(", ", Names())}; precisions Float32, Int8.");
         }
 
         public static IEnumerable<string> Names()
         {
-            foreach (var model in All) yield return model.Name;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var model in All)
+            {
+                if (seen.Add(model.Name)) yield return model.Name;
+            }
         }
 
         public string Directory => Path.Combine(ModelsDirectory, Name);
