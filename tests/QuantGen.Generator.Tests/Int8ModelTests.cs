@@ -21,38 +21,7 @@ namespace QuantGen.Generator.Tests
 {
     public class Int8ModelTests
     {
-        private const string ResourceName = "QuantGen.Ref.Model.weights";
-
-        private const string Harness = """
-            #pragma warning disable CS1591 // the test's own driver code
-            using System;
-
-            public static class Harness
-            {
-                /// <summary>Runs every sample (rows of <c>inputs</c>) and returns the outputs, one row each.</summary>
-                public static float[] RunAll(float[] inputs, int inputLength, int outputLength)
-                {
-                    var model = new Ref.Model();
-                    int count = inputs.Length / inputLength;
-                    var outputs = new float[count * outputLength];
-                    for (int i = 0; i < count; i++)
-                        model.Run(inputs.AsSpan(i * inputLength, inputLength), outputs.AsSpan(i * outputLength, outputLength));
-                    return outputs;
-                }
-
-                public static long AllocatedBytes(float[] input, int outputLength)
-                {
-                    var model = new Ref.Model();
-                    var output = new float[outputLength];
-                    for (int i = 0; i < 20; i++) model.Run(input, output);
-                    long before = GC.GetAllocatedBytesForCurrentThread();
-                    for (int i = 0; i < 20; i++) model.Run(input, output);
-                    return GC.GetAllocatedBytesForCurrentThread() - before;
-                }
-
-                public static string Precision => Ref.Model.Precision;
-            }
-            """;
+        private const string ResourceName = GeneratedModel.ResourceName;
 
         // Facts only an INT8 build has (the quantization report's numbers as constants).
         private const string Int8Harness = """
@@ -354,14 +323,8 @@ namespace QuantGen.Generator.Tests
 
         private static void RunGenerated(CompileResult result, Action<Assembly> run)
         {
-            var (_, output, diagnostics) = GeneratorHarness.Run(
-                new[] { new PlanFile("/obj/quantgen/Model.plan", PlanText.Write(result.Plan!), "Model", "Ref") },
-                result.Plan!.Info.Precision == "Int8" ? GeneratorHarness.CreateCompilation(true, Harness, Int8Harness) : GeneratorHarness.CreateCompilation(true, Harness));
-            Assert.Empty(diagnostics);
-            var resources = result.Plan!.Weights.Storage == WeightStorage.Resource
-                ? new[] { new ResourceDescription(ResourceName, () => new MemoryStream(result.Weights), isPublic: true) }
-                : Array.Empty<ResourceDescription>();
-            GeneratorHarness.WithAssembly(GeneratorHarness.Emit(output, resources), run);
+            if (result.Plan!.Info.Precision == "Int8") GeneratedModel.Run(result, run, Int8Harness);
+            else GeneratedModel.Run(result, run);
         }
 
         private static object? Call(Assembly assembly, string method, params object[] args) => GeneratorHarness.Call(assembly, "Harness", method, args);
@@ -375,12 +338,7 @@ namespace QuantGen.Generator.Tests
             return (double)correct / labels.Length;
         }
 
-        private static int ArgMax(ReadOnlySpan<float> values)
-        {
-            int best = 0;
-            for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-            return best;
-        }
+        private static int ArgMax(ReadOnlySpan<float> values) => GeneratedModel.ArgMax(values);
 
         private static float[] ReadFloats(string path) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
 

@@ -4,10 +4,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Microsoft.CodeAnalysis;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Onnx;
-using QuantGen.Plan;
 using QuantGen.Tests;
 using Xunit;
 
@@ -15,35 +13,6 @@ namespace QuantGen.Generator.Tests
 {
     public class ReferenceModelTests
     {
-        private const string ResourceName = "QuantGen.Ref.Model.weights";
-
-        // One input, one output: every reference model.
-        private const string Harness = """
-            #pragma warning disable CS1591 // the test's own driver code
-            using System;
-
-            public static class Harness
-            {
-                public static float[] Run(float[] input, int outputLength)
-                {
-                    var model = new Ref.Model();
-                    var output = new float[outputLength];
-                    model.Run(input, output);
-                    return output;
-                }
-
-                public static long AllocatedBytes(float[] input, int outputLength)
-                {
-                    var model = new Ref.Model();
-                    var output = new float[outputLength];
-                    for (int i = 0; i < 20; i++) model.Run(input, output);
-                    long before = GC.GetAllocatedBytesForCurrentThread();
-                    for (int i = 0; i < 20; i++) model.Run(input, output);
-                    return GC.GetAllocatedBytesForCurrentThread() - before;
-                }
-            }
-            """;
-
         public static IEnumerable<object[]> Models => new[] { "clinical-mlp", "digits-cnn", "mobilenetv2-digits", "mobilenetv2-224" }.Select(m => new object[] { m });
 
         [Theory]
@@ -52,27 +21,17 @@ namespace QuantGen.Generator.Tests
         {
             string dir = RepoPaths.Model(model);
             var result = ModelCompiler.Compile(OnnxModelReader.Read(Path.Combine(dir, "model.onnx")),
-                new CompileOptions { Precision = Precision.Float32, ResourceName = ResourceName });
+                new CompileOptions { Precision = Precision.Float32, ResourceName = GeneratedModel.ResourceName });
             Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
-            string planText = PlanText.Write(result.Plan!);
 
-            var (_, output, diagnostics) = GeneratorHarness.Run(
-                new[] { new PlanFile("/obj/quantgen/Model.plan", planText, "Model", "Ref") },
-                GeneratorHarness.CreateCompilation(true, Harness));
-            Assert.Empty(diagnostics);
-            var resources = result.Plan!.Weights.Storage == WeightStorage.Resource
-                ? new[] { new ResourceDescription(ResourceName, () => new MemoryStream(result.Weights), isPublic: true) }
-                : Array.Empty<ResourceDescription>();
-            byte[] image = GeneratorHarness.Emit(output, resources);
-
-            GeneratorHarness.WithAssembly(image, assembly =>
+            GeneratedModel.Run(result, assembly =>
             {
                 int sets = 0;
                 foreach (var set in Directory.GetDirectories(dir, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal))
                 {
                     var input = TensorFile.Read(Path.Combine(set, "input_0.pb")).Floats;
                     var expected = TensorFile.Read(Path.Combine(set, "output_0.pb")).Floats;
-                    var got = (float[])GeneratorHarness.Call(assembly, "Harness", "Run", input, expected.Length)!;
+                    var got = GeneratedModel.RunAll(assembly, input, input.Length, expected.Length);
                     for (int i = 0; i < expected.Length; i++)
                         Assert.True(Math.Abs(got[i] - expected[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])),
                             $"{model} {Path.GetFileName(set)} element {i}: got {got[i]}, expected {expected[i]}");
