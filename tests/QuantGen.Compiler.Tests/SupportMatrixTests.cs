@@ -29,8 +29,8 @@ namespace QuantGen.Compiler.Tests
             sb.Append("initializers, Constant nodes or subgraphs that fold (Shape → Gather → Concat); a graph input there is QG0006.\n");
             sb.Append("\nElement types: arithmetic runs in float32. Inputs and outputs may also be float64, int8, int16, int32, int64, uint8, ");
             sb.Append("uint16 or bool (the generated Run takes spans of that type): such data flows through views (Identity, Dropout, ");
-            sb.Append("Flatten, Reshape, Squeeze, Unsqueeze), Transpose, Gather (int64 or int32 indices), Slice, Split, Pad and Cast to and from ");
-            sb.Append("float32; reaching any other operator at run time it is QG0005. Constants of any numeric type fold at build time.\n");
+            sb.Append("Flatten, Reshape, Squeeze, Unsqueeze), Transpose, Gather (int64 or int32 indices), Slice, Split, Pad, Cast to and from ");
+            sb.Append("float32, and QuantizeLinear to or DequantizeLinear from uint8 and int8 (and int32 into DequantizeLinear); reaching any other operator at run time it is QG0005. Constants of any numeric type fold at build time.\n");
             return sb.ToString();
         }
 

@@ -73,35 +73,31 @@ namespace QuantGen.Compiler.Ir
             return count;
         }
 
+        // Dispatch on Type, not on the array's runtime type: the runtime's array covariance lets an sbyte[] match byte[]
+        // (short[]/ushort[], int[]/uint[], long[]/ulong[] likewise), which read int8 −3 as 253.
+
         /// <summary>Element <paramref name="index"/> converted to double (any numeric type).</summary>
-        public double GetDouble(int index) => Data switch
+        public double GetDouble(int index) => Type switch
         {
-            float[] f => f[index],
-            double[] d => d[index],
-            long[] l => l[index],
-            int[] i => i[index],
-            byte[] b => b[index],
-            sbyte[] s => s[index],
-            short[] s16 => s16[index],
-            ushort[] u16 => u16[index],
-            uint[] u32 => u32[index],
-            ulong[] u64 => u64[index],
-            _ => throw new NotSupportedException(),
+            DataType.Float32 => ((float[])Data)[index],
+            DataType.Float64 => ((double[])Data)[index],
+            DataType.UInt64 => ((ulong[])Data)[index],
+            _ => GetInt64(index),
         };
 
         /// <summary>Element <paramref name="index"/> as a 64-bit integer (integer and bool types).</summary>
-        public long GetInt64(int index) => Data switch
+        public long GetInt64(int index) => Type switch
         {
-            long[] l => l[index],
-            int[] i => i[index],
-            byte[] b => b[index],
-            sbyte[] s => s[index],
-            short[] s16 => s16[index],
-            ushort[] u16 => u16[index],
-            uint[] u32 => u32[index],
-            ulong[] u64 => (long)u64[index],
-            float[] f => (long)f[index],
-            double[] d => (long)d[index],
+            DataType.Int64 => ((long[])Data)[index],
+            DataType.Int32 => ((int[])Data)[index],
+            DataType.Int8 => ((sbyte[])Data)[index],
+            DataType.UInt8 or DataType.Bool => ((byte[])Data)[index],
+            DataType.Int16 => ((short[])Data)[index],
+            DataType.UInt16 or DataType.Float16 => ((ushort[])Data)[index],
+            DataType.UInt32 => ((uint[])Data)[index],
+            DataType.UInt64 => (long)((ulong[])Data)[index],
+            DataType.Float32 => (long)((float[])Data)[index],
+            DataType.Float64 => (long)((double[])Data)[index],
             _ => throw new NotSupportedException(),
         };
 

@@ -63,6 +63,7 @@ namespace QuantGen.Compiler.Lowering
             // A float op after integer code reads its inputs dequantized, in the layout they were written in.
             foreach (var input in node.Inputs)
                 if (input != null && !input.IsConstant) EnsureFloat(input);
+            if (TryLowerLinearQuantization(node, op)) return;
             RequireSupportedTypes(node, op);
             switch (op)
             {

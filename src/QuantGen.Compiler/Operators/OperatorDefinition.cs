@@ -134,6 +134,8 @@ namespace QuantGen.Compiler.Operators
             all.Add(new ResizeOperator("Upsample"));
             all.Add(new ConvTransposeOperator());
             all.Add(new CastOperator());
+            all.Add(new QuantizeLinearOperator());
+            all.Add(new DequantizeLinearOperator());
             return all.ToDictionary(d => d.OpType, StringComparer.Ordinal);
         }
     }

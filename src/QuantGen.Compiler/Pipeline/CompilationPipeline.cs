@@ -25,7 +25,12 @@ namespace QuantGen.Compiler.Pipeline
             QuantizationScheme? scheme = null;
             BudgetOutcome? budget = null;
             int calibrationSamples = 0;
-            if (precision == Precision.Int8 && options.CalibrationData == null)
+            if (precision == Precision.Int8 && options.CalibrationData == null && QuantizationScheme.FromQdq(graph) is { } stated)
+            {
+                // A model quantized elsewhere (QDQ): its own scales and zero points, no calibration, no budget.
+                scheme = stated;
+            }
+            else if (precision == Precision.Int8 && options.CalibrationData == null)
             {
                 // No data, no activation ranges: an honest Float32 build (the generated class says so) beats guessed scales.
                 diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.NoCalibrationData, DiagnosticSeverity.Warning,

@@ -72,7 +72,7 @@ namespace QuantGen.Compiler.Quantization
     /// per-tensor parameters) and which nodes run in integers. Per-channel weight parameters follow
     /// from the weights alone (<see cref="QuantizationMath.QuantizeWeightsPerChannel"/>).
     /// </summary>
-    public sealed class QuantizationScheme
+    public sealed partial class QuantizationScheme
     {
         /// <summary>
         /// The method used without a user choice. MSE-optimal clipping had the best output SQNR on the
