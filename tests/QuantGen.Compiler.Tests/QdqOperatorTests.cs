@@ -163,5 +163,141 @@ namespace QuantGen.Compiler.Tests
             Assert.False(result.Succeeded);
             Assert.Contains("block_size", result.Diagnostics.Single().Message);
         }
+    
+        // ---- the integer operators (MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv, DynamicQuantizeLinear) ----
+
+        private static Value IntInput(GraphBuilder b, string name, DataType type, params int[] shape)
+        {
+            var v = b.Input(name, shape);
+            v.Type = type;
+            return v;
+        }
+
+        private static Tensor RunInteger(GraphBuilder b, Value output, Tensor x)
+        {
+            b.Output(output);
+            Passes.ShapeInference.Run(b.Graph);
+            return new ReferenceEvaluator(b.Graph).Run(new System.Collections.Generic.Dictionary<string, Tensor> { ["x"] = x })[output.Name];
+        }
+
+        private static Tensor U8(int[] shape, params byte[] data) => new Tensor(DataType.UInt8, shape, data);
+
+        [Fact]
+        public void MatMulInteger_subtracts_the_zero_points_and_accumulates_in_int32()
+        {
+            // The ONNX operator documentation's example.
+            var b = new GraphBuilder();
+            var x = IntInput(b, "x", DataType.UInt8, 4, 3);
+            var w = Const("w", DataType.UInt8, new[] { 3, 2 }, (byte)1, (byte)4, (byte)2, (byte)5, (byte)3, (byte)6);
+            var y = RunInteger(b, b.Node("MatMulInteger", new[] { x, w, Const("za", DataType.UInt8, Array.Empty<int>(), (byte)12), Const("zb", DataType.UInt8, Array.Empty<int>(), (byte)0) }),
+                U8(new[] { 4, 3 }, 11, 7, 3, 10, 6, 2, 9, 5, 1, 8, 4, 0));
+            Assert.Equal(DataType.Int32, y.Type);
+            Assert.Equal(new[] { 4, 2 }, y.Shape);
+            Assert.Equal(new[] { -38, -83, -44, -98, -50, -113, -56, -128 }, y.Int32s);
+        }
+
+        [Fact]
+        public void ConvInteger_subtracts_the_zero_point_of_the_input()
+        {
+            var b = new GraphBuilder();
+            var x = IntInput(b, "x", DataType.UInt8, 1, 1, 3, 3);
+            var w = Const("w", DataType.UInt8, new[] { 1, 1, 2, 2 }, (byte)1, (byte)1, (byte)1, (byte)1);
+            var y = RunInteger(b, b.Node("ConvInteger", new[] { x, w, Const("zx", DataType.UInt8, Array.Empty<int>(), (byte)1) }),
+                U8(new[] { 1, 1, 3, 3 }, 2, 3, 4, 5, 6, 7, 8, 9, 10));
+            Assert.Equal(DataType.Int32, y.Type);
+            Assert.Equal(new[] { 12, 16, 24, 28 }, y.Int32s);
+        }
+
+        private static Value QLinearMatMul2D(GraphBuilder b, Value a) =>
+            b.Node("QLinearMatMul", new[]
+            {
+                a, Scalar(0.0066f), Const("za", DataType.UInt8, Array.Empty<int>(), (byte)113),
+                Const("b", DataType.UInt8, new[] { 4, 3 }, new byte[] { 152, 51, 244, 60, 26, 255, 0, 127, 246, 127, 254, 247 }),
+                Scalar(0.00705f), Const("zb", DataType.UInt8, Array.Empty<int>(), (byte)114),
+                Scalar(0.0107f), Const("zy", DataType.UInt8, Array.Empty<int>(), (byte)118),
+            });
+
+        [Fact]
+        public void QLinearMatMul_requantizes_with_the_float32_multiplier()
+        {
+            // The ONNX backend test test_qlinearmatmul_2D.
+            var b = new GraphBuilder();
+            var x = IntInput(b, "x", DataType.UInt8, 2, 4);
+            var y = RunInteger(b, QLinearMatMul2D(b, x), U8(new[] { 2, 4 }, 208, 236, 0, 238, 3, 214, 255, 29));
+            Assert.Equal(DataType.UInt8, y.Type);
+            Assert.Equal(new byte[] { 168, 115, 255, 1, 66, 151 }, y.Bytes);
+        }
+
+        [Fact]
+        public void QLinearConv_adds_the_bias_and_requantizes_per_output_channel()
+        {
+            // x − 1 = [1..9]; a 2×2 window of ones sums to 12, 16, 24, 28; channel 1 has weights 2 (zero point 1 → 1) and bias 4.
+            var b = new GraphBuilder();
+            var x = IntInput(b, "x", DataType.UInt8, 1, 1, 3, 3);
+            var w = Const("w", DataType.Int8, new[] { 2, 1, 2, 2 }, (sbyte)1, (sbyte)1, (sbyte)1, (sbyte)1, (sbyte)2, (sbyte)2, (sbyte)2, (sbyte)2);
+            var y = RunInteger(b, b.Node("QLinearConv", new[]
+            {
+                x, Scalar(1f), Const("zx", DataType.UInt8, Array.Empty<int>(), (byte)1),
+                w, Const("sw", DataType.Float32, new[] { 2 }, 0.5f, 2f), Const("zw", DataType.Int8, new[] { 2 }, (sbyte)0, (sbyte)1),
+                Scalar(4f), Const("zy", DataType.UInt8, Array.Empty<int>(), (byte)10),
+                Const("bias", DataType.Int32, new[] { 2 }, 0, 4),
+            }), U8(new[] { 1, 1, 3, 3 }, 2, 3, 4, 5, 6, 7, 8, 9, 10));
+            Assert.Equal(new[] { 1, 2, 2, 2 }, y.Shape);
+            // Channel 0: acc · 0.125 = 1.5, 2, 3, 3.5 → 2, 2, 3, 4 (half to even); channel 1: (acc + 4) · 0.5 = 8, 10, 14, 16.
+            Assert.Equal(new byte[] { 12, 12, 13, 14, 18, 20, 24, 26 }, y.Bytes);
+            var result = ModelCompiler.Compile(b.Graph, new CompileOptions { Precision = Precision.Float32, ResourceName = "R" });
+            Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics.Select(d => d.Message)));
+            Assert.Equal("QuantizeLinear", result.Plan!.Steps.Last().Kernel);
+        }
+
+        [Fact]
+        public void DynamicQuantizeLinear_takes_the_range_with_zero_and_rounds_half_to_even()
+        {
+            var b = new GraphBuilder();
+            var x = b.Input("x", 6);
+            var y = b.Node("DynamicQuantizeLinear", new[] { x });
+            var node = b.Graph.Nodes.Last();
+            var scale = new Value("scale");
+            var zp = new Value("zp");
+            node.Outputs.Add(scale); node.Outputs.Add(zp);
+            scale.Producer = node; zp.Producer = node;
+            b.Output(y); b.Output(scale); b.Output(zp);
+            Passes.ShapeInference.Run(b.Graph);
+            var r = new ReferenceEvaluator(b.Graph).Run(new System.Collections.Generic.Dictionary<string, Tensor> { ["x"] = Tensor.FromFloats(new[] { 6 }, new[] { 0f, 2f, -3f, -2.5f, 1.34f, 0.5f }) });
+            // The ONNX backend test test_dynamicquantizelinear.
+            Assert.Equal(new byte[] { 153, 255, 0, 26, 221, 179 }, r[y.Name].Bytes);
+            Assert.Equal(0.019607844f, r["scale"].Floats[0]);
+            Assert.Equal((byte)153, r["zp"].Bytes[0]);
+            var result = ModelCompiler.Compile(b.Graph, new CompileOptions { Precision = Precision.Float32, ResourceName = "R" });
+            Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics.Select(d => d.Message)));
+            Assert.Equal(3, result.Plan!.Outputs.Count);
+        }
+
+        [Fact]
+        public void QLinearMatMul_lowers_to_float_kernels_and_keeps_its_uint8_output()
+        {
+            var b = new GraphBuilder();
+            var x = IntInput(b, "x", DataType.UInt8, 2, 4);
+            b.Output(QLinearMatMul2D(b, x));
+            var result = ModelCompiler.Compile(b.Graph, new CompileOptions { Precision = Precision.Float32, ResourceName = "R" });
+            Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics.Select(d => d.Message)));
+            var kernels = result.Plan!.Steps.Select(st => st.Kernel).ToList();
+            Assert.Contains("DequantizeLinear", kernels);
+            Assert.Contains("MatMulF32", kernels);
+            Assert.Equal("QuantizeLinear", kernels.Last());
+        }
+
+        [Fact]
+        public void Integer_products_that_could_leave_the_exact_float32_range_are_not_supported()
+        {
+            // 300 products of up to 255 · 255 may reach 2^24 and more: float32 sums would no longer be exact.
+            var b = new GraphBuilder();
+            var x = IntInput(b, "x", DataType.UInt8, 1, 300);
+            b.Output(b.Node("MatMulInteger", new[] { x, Const("w", DataType.UInt8, new[] { 300, 1 }, new byte[300]), Const("za", DataType.UInt8, Array.Empty<int>(), (byte)0) }));
+            var result = ModelCompiler.Compile(b.Graph, new CompileOptions { Precision = Precision.Float32, ResourceName = "R" });
+            Assert.False(result.Succeeded);
+            Assert.Equal("QG0004", result.Diagnostics.Single().Id);
+            Assert.Contains("2^24", result.Diagnostics.Single().Message);
+        }
     }
 }

@@ -64,6 +64,7 @@ namespace QuantGen.Compiler.Lowering
             foreach (var input in node.Inputs)
                 if (input != null && !input.IsConstant) EnsureFloat(input);
             if (TryLowerLinearQuantization(node, op)) return;
+            if (TryLowerIntegerOperator(node, op)) return;
             RequireSupportedTypes(node, op);
             switch (op)
             {

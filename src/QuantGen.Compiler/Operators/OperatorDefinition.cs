@@ -136,6 +136,7 @@ namespace QuantGen.Compiler.Operators
             all.Add(new CastOperator());
             all.Add(new QuantizeLinearOperator());
             all.Add(new DequantizeLinearOperator());
+            all.AddRange(new OperatorDefinition[] { new MatMulIntegerOperator(), new ConvIntegerOperator(), new QLinearMatMulOperator(), new QLinearConvOperator(), new DynamicQuantizeLinearOperator() });
             return all.ToDictionary(d => d.OpType, StringComparer.Ordinal);
         }
     }

@@ -1,0 +1,184 @@
+// Lowering of the pre-quantized integer operators (MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv,
+// DynamicQuantizeLinear) as float32 compositions: the centred integer operands (q − zero point) are exact in float32, so
+// are the products' sums while they stay under 2^24 (checked here from the shapes), and the QLinear results are
+// requantized by the QuantizeLinear kernel after the float32 multiplier ONNX Runtime uses.
+using System;
+using System.Linq;
+using QuantGen.Compiler.Diagnostics;
+using QuantGen.Compiler.Ir;
+using QuantGen.Compiler.Operators;
+
+namespace QuantGen.Compiler.Lowering
+{
+    public sealed partial class Lowerer
+    {
+        private const double ExactFloatSum = 1 << 24;
+
+        /// <summary>Lowers the integer operators; false for any other operator.</summary>
+        private bool TryLowerIntegerOperator(Node node, OperatorDefinition op)
+        {
+            switch (op)
+            {
+                case MatMulIntegerOperator _: LowerIntegerMatMul(node, 0, 2, 1, 3, null); return true;
+                case QLinearMatMulOperator _: LowerIntegerMatMul(node, 0, 2, 3, 5, 1); return true;
+                case ConvIntegerOperator _: LowerIntegerConv(node, 0, 2, 1, 3, null); return true;
+                case QLinearConvOperator _: LowerIntegerConv(node, 0, 2, 3, 5, 1); return true;
+                case DynamicQuantizeLinearOperator _: LowerDynamicQuantizeLinear(node); return true;
+                default: return false;
+            }
+        }
+
+        /// <summary>
+        /// MatMulInteger (<paramref name="scales"/> null: a, b at <paramref name="ia"/>, <paramref name="ib"/>) or QLinearMatMul
+        /// (scales at 1, 4, 6 and y_zero_point at 7).
+        /// </summary>
+        private void LowerIntegerMatMul(Node node, int ia, int iza, int ib, int izb, int? scales)
+        {
+            var a = node.Input(ia)!;
+            var b = node.Input(ib)!;
+            int k = a.Shape![a.Rank - 1];
+            RequireExactSum(node, k, MaxCentered(a, node.Input(iza)), MaxCentered(b, node.Input(izb)), 0);
+            var fa = Centered(a, node.Input(iza), a.Rank == 2 ? a.Rank - 2 : -1);
+            var fb = Centered(b, node.Input(izb), b.Rank == 2 ? b.Rank - 1 : -1);
+            var y = node.Outputs[0];
+            var acc = new Value(y.Name + ".acc", DataType.Float32, y.Shape);
+            LowerRuntimeMatMul(new Node(node.Name, "MatMul", new[] { fa, fb }, new[] { acc }));
+            if (scales == null) CastAccumulator(acc, y);
+            else Requantize(node, acc, node.Input(1)!, node.Input(4)!, node.Input(6)!, node.Input(7), null, new int[0]);
+        }
+
+        /// <summary>ConvInteger (x, w at <paramref name="ix"/>, <paramref name="iw"/>) or QLinearConv (scales at 1, 4, 6, y_zero_point 7, bias 8).</summary>
+        private void LowerIntegerConv(Node node, int ix, int izx, int iw, int izw, int? scales)
+        {
+            var x = node.Input(ix)!;
+            var w = node.Input(iw)!;
+            var bias = scales == null ? null : node.Input(8);
+            if (bias != null && !bias.IsConstant) throw OperatorDefinition.Unsupported(node, "a bias computed at run time");
+            double maxBias = bias == null ? 0 : bias.Constant!.ToInt64Array().Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
+            int k = w.Shape!.Skip(1).Aggregate(1, (p, d) => p * d);
+            RequireExactSum(node, k, MaxCentered(x, node.Input(izx)), MaxCentered(w, node.Input(izw)), maxBias);
+            var fx = Centered(x, node.Input(izx), -1);
+            var fw = Centered(w, node.Input(izw), 0);
+            var y = node.Outputs[0];
+            var acc = new Value(y.Name + ".acc", DataType.Float32, y.Shape);
+            var conv = new Node(node.Name, "Conv", new[] { fx, fw }, new[] { acc });
+            foreach (var attribute in node.Attributes.All) conv.Attributes.Set(attribute);
+            LowerRuntimeConv(conv);
+            if (scales == null) CastAccumulator(acc, y);
+            else
+            {
+                int oc = w.Shape![0];
+                var channelShape = new[] { oc }.Concat(Enumerable.Repeat(1, y.Rank - 2)).ToArray();
+                Requantize(node, acc, node.Input(1)!, node.Input(4)!, node.Input(6)!, node.Input(7), bias, channelShape);
+            }
+        }
+
+        /// <summary>|q − zero point| at most: from the constant zero point, else the whole range of the type.</summary>
+        private static double MaxCentered(Value q, Value? zp)
+        {
+            var (min, max) = LinearQuantizationOperator.Range(q.Type);
+            if (zp == null) return Math.Max(max, -min);
+            if (!zp.IsConstant) return max - min;
+            return zp.Constant!.ToInt64Array().Select(z => Math.Max(max - z, z - min)).Max();
+        }
+
+        private static void RequireExactSum(Node node, int k, double a, double b, double bias)
+        {
+            double bound = k * a * b + bias;
+            if (bound >= ExactFloatSum)
+                throw OperatorDefinition.Unsupported(node, $"a sum of {k} products that may reach {bound} (this version computes in float32, exact below 2^24)");
+        }
+
+        /// <summary>A float32 value holding q − zero point (the zero point per tensor, or per slice of <paramref name="axis"/>).</summary>
+        private Value Centered(Value q, Value? zp, int axis)
+        {
+            long count = q.ElementCount;
+            int outer = 1, channels = 1;
+            long inner = count;
+            if (zp != null && zp.ElementCount > 1)
+            {
+                channels = q.Shape![axis];
+                for (int i = 0; i < axis; i++) outer *= q.Shape[i];
+                inner = count / outer / channels;
+            }
+            var result = new Value(q.Name + ".centred", DataType.Float32, q.Shape);
+            var output = Produce(result, Layout.Logical);
+            Call("DequantizeLinear").Arg("x", Data(q)).Arg("scale", Constant(Enumerable.Repeat(1f, channels).ToArray(), q.Name + ".one"))
+                .Arg("zeroPoint", zp == null ? null : Data(zp)).Arg("y", output)
+                .Arg("outer", outer).Arg("channels", channels).Arg("inner", inner);
+            return result;
+        }
+
+        /// <summary>The exact integer sums as int32 (MatMulInteger, ConvInteger).</summary>
+        private void CastAccumulator(Value acc, Value y)
+        {
+            Call("CastFromF32").Arg("x", Logical(acc)).Arg("y", Produce(y, Layout.Logical)).Arg("count", y.ElementCount);
+        }
+
+        /// <summary>
+        /// y = saturate(round_half_even((acc + bias) · m) + y_zero_point), m = (a_scale · b_scale) / y_scale in float32, per
+        /// tensor or per output channel (<paramref name="channelShape"/>, broadcast against the output).
+        /// </summary>
+        private void Requantize(Node node, Value acc, Value aScale, Value bScale, Value yScale, Value? yZeroPoint, Value? bias, int[] channelShape)
+        {
+            var y = node.Outputs[0];
+            var shape = y.Shape!;
+            var strides = Broadcasting.ContiguousStrides(shape);
+            var sum = Logical(acc);
+            int channels = (int)bScale.ElementCount;
+            var multiplierShape = channels == 1 ? new int[0] : channelShape;
+            if (bias != null)
+                EmitBinary("Add", sum, shape, strides, Constant(bias.Constant!.ToFloatArray(), bias.Name + ".f32"), channelShape, sum);
+            Buffer multiplier;
+            if (aScale.IsConstant && bScale.IsConstant && yScale.IsConstant)
+            {
+                float sa = aScale.Constant!.ToFloatArray()[0], sy = yScale.Constant!.ToFloatArray()[0];
+                multiplier = Constant(bScale.Constant!.ToFloatArray().Select(sb => IntegerProductOperator.Multiplier(sa, sb, sy)).ToArray(), node.Name + ".multiplier");
+            }
+            else
+            {
+                var product = NewBuffer(node.Name + ".scale", BufferKind.Workspace, DataType.Float32, channels);
+                multiplier = NewBuffer(node.Name + ".multiplier", BufferKind.Workspace, DataType.Float32, channels);
+                var vector = new[] { channels };
+                var contiguous = Broadcasting.ContiguousStrides(vector);
+                EmitBinary("Mul", Float(aScale), vector, Broadcasting.Strides(aScale.Shape!, vector), Float(bScale), bScale.ElementCount == 1 ? new int[0] : vector, product);
+                EmitBinary("Div", product, vector, contiguous, Float(yScale), yScale.ElementCount == 1 ? new int[0] : yScale.Shape!, multiplier);
+            }
+            EmitBinary("Mul", sum, shape, strides, multiplier, multiplierShape, sum);
+            var (min, max) = LinearQuantizationOperator.Range(y.Type);
+            Call("QuantizeLinear").Arg("x", sum).Arg("scale", Constant(new[] { 1f }, node.Name + ".one"))
+                .Arg("zeroPoint", yZeroPoint == null ? null : Data(yZeroPoint)).Arg("y", Produce(y, Layout.Logical))
+                .Arg("outer", 1).Arg("channels", 1).Arg("inner", y.ElementCount).Arg("qmin", min).Arg("qmax", max);
+        }
+
+        /// <summary>The range of the whole tensor (with 0) by two reductions, then the ONNX formulas in float32 kernels.</summary>
+        private void LowerDynamicQuantizeLinear(Node node)
+        {
+            var x = node.Input(0)!;
+            var input = Logical(x);
+            long[] all = x.Shape!.Select(_ => 1L).ToArray();
+            Buffer scalar(string name) => NewBuffer(node.Name + "." + name, BufferKind.Workspace, DataType.Float32, 1);
+            var scalarShape = new int[0];
+            var one = Broadcasting.ContiguousStrides(scalarShape);
+            var zero = Constant(new[] { 0f }, node.Name + ".zero");
+            var hi = scalar("max");
+            var lo = scalar("min");
+            Call("ReduceF32").Arg("x", input).Arg("y", hi).Arg("shape", Longs(x.Shape!)).Arg("reduced", all).Arg("op", new Symbol("Max"));
+            Call("ReduceF32").Arg("x", input).Arg("y", lo).Arg("shape", Longs(x.Shape!)).Arg("reduced", all).Arg("op", new Symbol("Min"));
+            EmitBinary("Max", hi, scalarShape, one, zero, scalarShape, hi);
+            EmitBinary("Min", lo, scalarShape, one, zero, scalarShape, lo);
+            var scaleValue = node.Outputs.Count > 1 ? node.Outputs[1] : new Value(node.Name + ".y_scale", DataType.Float32, scalarShape);
+            var zpValue = node.Outputs.Count > 2 ? node.Outputs[2] : new Value(node.Name + ".y_zero_point", DataType.UInt8, scalarShape);
+            var scale = Produce(scaleValue, Layout.Logical);
+            EmitBinary("Sub", hi, scalarShape, one, lo, scalarShape, scale);
+            EmitBinary("Div", scale, scalarShape, one, Constant(new[] { 255f }, node.Name + ".255"), scalarShape, scale);
+            // −min(x, 0) / y_scale, rounded and saturated: the zero point.
+            EmitBinary("Sub", zero, scalarShape, one, lo, scalarShape, lo);
+            var zp = Produce(zpValue, Layout.Logical);
+            Call("QuantizeLinear").Arg("x", lo).Arg("scale", scale).Arg("zeroPoint", null).Arg("y", zp)
+                .Arg("outer", 1).Arg("channels", 1).Arg("inner", 1).Arg("qmin", 0).Arg("qmax", 255);
+            Call("QuantizeLinear").Arg("x", input).Arg("scale", scale).Arg("zeroPoint", zp).Arg("y", Produce(node.Outputs[0], Layout.Logical))
+                .Arg("outer", 1).Arg("channels", 1).Arg("inner", x.ElementCount).Arg("qmin", 0).Arg("qmax", 255);
+        }
+    }
+}
