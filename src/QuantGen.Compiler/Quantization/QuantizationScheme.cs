@@ -219,6 +219,21 @@ namespace QuantGen.Compiler.Quantization
         private static bool IsFloatConsumer(Node consumer) =>
             !(s_passThrough.Contains(consumer.OpType) || s_weighted.Contains(consumer.OpType) || consumer.OpType == "Add" || consumer.OpType == "GlobalAveragePool");
 
+        /// <summary>
+        /// How an Int8 build runs <paramref name="opType"/> (for the support matrix): in integers, as a move of uint8
+        /// data, or null when it stays float (between a dequantize and a quantize).
+        /// </summary>
+        public static string? IntegerForm(string opType)
+        {
+            if (s_weighted.Contains(opType))
+                return opType == "Conv" ? "integer (int8 per-channel weights; 1-D/2-D, groups, depthwise; fused Relu/Clip)"
+                    : "integer (int8 per-channel weights; " + (opType == "Gemm" ? "no transA, alpha = beta = 1" : "constant B") + "; fused Relu/Clip; float logits for float consumers)";
+            if (opType == "Add") return "integer (residual add of two same-shape tensors)";
+            if (opType == "GlobalAveragePool") return "integer";
+            if (s_passThrough.Contains(opType)) return "uint8 pass-through";
+            return null;
+        }
+
         /// <summary>The output channel axis of a weighted node's weights (Conv: 0; Gemm: 0 with transB, else 1; MatMul: 1).</summary>
         public static int WeightChannelAxis(Node node) => node.OpType switch
         {
