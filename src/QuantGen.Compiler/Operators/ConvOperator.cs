@@ -1,5 +1,6 @@
 // Conv (2-D, NCHW in ONNX terms) with groups, strides, pads, dilations and auto_pad.
 using System.Linq;
+using System;
 using QuantGen.Compiler.Ir;
 
 namespace QuantGen.Compiler.Operators
@@ -38,34 +39,39 @@ namespace QuantGen.Compiler.Operators
             var y = Tensor.Create(DataType.Float32, g.OutputShape(n, oc));
             var fx = x.Floats; var fw = w.Floats; var fy = y.Floats; var fb = bias?.ToFloatArray();
             int ihw = g.InH * g.InW, ohw = g.OutH * g.OutW, kk = g.KernelH * g.KernelW;
+            // One output channel at a time, in double (so the oracle is more precise than any kernel it checks), with
+            // the window loops outside and whole output rows inside: each output still sums its terms in the order
+            // c, ky, kx, but the inner loop walks x and y with unit stride and no per-tap bounds checks.
+            var acc = new double[ohw];
             for (int b = 0; b < n; b++)
                 for (int o = 0; o < oc; o++)
                 {
                     int gi = o / ocg;
                     int yBase = (b * oc + o) * ohw;
-                    for (int oy = 0; oy < g.OutH; oy++)
-                        for (int ox = 0; ox < g.OutW; ox++)
-                        {
-                            // Accumulate in double so the oracle is more precise than any kernel it checks.
-                            double acc = fb?[o] ?? 0;
-                            for (int c = 0; c < icg; c++)
+                    double init = fb?[o] ?? 0;
+                    for (int i = 0; i < ohw; i++) acc[i] = init;
+                    for (int c = 0; c < icg; c++)
+                    {
+                        int xBase = (b * ic + gi * icg + c) * ihw;
+                        int wBase = (o * icg + c) * kk;
+                        for (int ky = 0; ky < g.KernelH; ky++)
+                            for (int kx = 0; kx < g.KernelW; kx++)
                             {
-                                int xBase = (b * ic + gi * icg + c) * ihw;
-                                int wBase = (o * icg + c) * kk;
-                                for (int ky = 0; ky < g.KernelH; ky++)
+                                double wv = fw[wBase + ky * g.KernelW + kx];
+                                // Output columns whose input column ix = ox·sw − pl + kx·dw lies inside the row.
+                                int shift = kx * g.DilationW - g.PadLeft;
+                                int oxFrom = shift >= 0 ? 0 : (-shift + g.StrideW - 1) / g.StrideW;
+                                int oxTo = g.InW - 1 - shift < 0 ? -1 : Math.Min(g.OutW - 1, (g.InW - 1 - shift) / g.StrideW);
+                                for (int oy = 0; oy < g.OutH; oy++)
                                 {
                                     int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
                                     if ((uint)iy >= (uint)g.InH) continue;
-                                    for (int kx = 0; kx < g.KernelW; kx++)
-                                    {
-                                        int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
-                                        if ((uint)ix >= (uint)g.InW) continue;
-                                        acc += (double)fx[xBase + iy * g.InW + ix] * fw[wBase + ky * g.KernelW + kx];
-                                    }
+                                    int xRow = xBase + iy * g.InW + shift, aRow = oy * g.OutW;
+                                    for (int ox = oxFrom; ox <= oxTo; ox++) acc[aRow + ox] += fx[xRow + ox * g.StrideW] * wv;
                                 }
                             }
-                            fy[yBase + oy * g.OutW + ox] = (float)acc;
-                        }
+                    }
+                    for (int i = 0; i < ohw; i++) fy[yBase + i] = (float)acc[i];
                 }
             FusedActivation.ApplyInPlace(node, fy);
             return new[] { y };
