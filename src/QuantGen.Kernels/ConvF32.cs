@@ -45,7 +45,7 @@ namespace QuantGen.Kernels
                 for (int p0 = 0; p0 < pixels; p0 += blockRows)
                 {
                     int rows = Math.Min(blockRows, pixels - p0);
-                    Im2Col(x, scratch, p0, rows, ih, iw, ic, ow, kh, kw, sh, sw, pt, pl, dh, dw, g * icg, icg);
+                    Im2Col.ChannelsLast(x, scratch, p0, rows, ih, iw, ic, ow, kh, kw, sh, sw, pt, pl, dh, dw, g * icg, icg, 0f);
                     GemmF32.Multiply(scratch, k, wg, biasG, y + (long)p0 * oc + g * ocg, oc, rows, ocg, k, act, alpha, beta);
                 }
             }
@@ -258,77 +258,6 @@ namespace QuantGen.Kernels
                 }
                 yp[ch] = fused.Invoke(s);
             }
-        }
-
-        /// <summary>Rows [p0, p0 + rows) of the im2col matrix of group channels [c0, c0 + icg), written from a (row 0).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Im2Col(float* x, float* a, int p0, int rows, int ih, int iw, int ic, int ow,
-            int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw, int c0, int icg)
-        {
-            // Without groups and dilation, the in-bounds taps of one window row are one contiguous run of x.
-            bool runs = icg == ic && dw == 1;
-            int rowLength = kw * icg;
-            for (int r = 0; r < rows; r++)
-            {
-                int p = p0 + r;
-                int oy = p / ow;
-                int ox = p - oy * ow;
-                int iy0 = oy * sh - pt;
-                int ix0 = ox * sw - pl;
-                for (int ky = 0; ky < kh; ky++)
-                {
-                    int iy = iy0 + ky * dh;
-                    if ((uint)iy >= (uint)ih)
-                    {
-                        Zero(a, rowLength);
-                    }
-                    else if (runs)
-                    {
-                        int kxLo = Math.Min(kw, Math.Max(0, -ix0));
-                        int kxHi = Math.Max(kxLo, Math.Min(kw, iw - ix0));
-                        Zero(a, kxLo * icg);
-                        CopyFloats(x + ((long)iy * iw + ix0 + kxLo) * ic, a + kxLo * icg, (kxHi - kxLo) * icg);
-                        Zero(a + kxHi * icg, (kw - kxHi) * icg);
-                    }
-                    else
-                    {
-                        for (int kx = 0; kx < kw; kx++)
-                        {
-                            int ix = ix0 + kx * dw;
-                            if ((uint)ix < (uint)iw) CopyFloats(x + ((long)iy * iw + ix) * ic + c0, a + kx * icg, icg);
-                            else Zero(a + kx * icg, icg);
-                        }
-                    }
-                    a += rowLength;
-                }
-            }
-        }
-
-        // Short runs dominate im2col (3 floats for an RGB tap): an inlined vector loop beats a memmove call.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CopyFloats(float* src, float* dst, int n)
-        {
-            int i = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; i + 8 <= n; i += 8) Vector256.Load(src + i).Store(dst + i);
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                for (; i + 4 <= n; i += 4) Vector128.Load(src + i).Store(dst + i);
-            }
-            for (; i < n; i++) dst[i] = src[i];
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Zero(float* dst, int n)
-        {
-            int i = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; i + 8 <= n; i += 8) Vector256<float>.Zero.Store(dst + i);
-            }
-            for (; i < n; i++) dst[i] = 0f;
         }
     }
 }

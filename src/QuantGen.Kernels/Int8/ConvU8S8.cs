@@ -45,7 +45,7 @@ namespace QuantGen.Kernels
                 for (int p0 = 0; p0 < pixels; p0 += blockRows)
                 {
                     int rows = Math.Min(blockRows, pixels - p0);
-                    Im2Col(x, scratch, p0, rows, ih, iw, ic, ow, kh, kw, sh, sw, pt, pl, dh, dw, g * icg, icg, (byte)zpIn);
+                    Im2Col.ChannelsLast(x, scratch, p0, rows, ih, iw, ic, ow, kh, kw, sh, sw, pt, pl, dh, dw, g * icg, icg, (byte)zpIn);
                     GemmU8S8.Multiply(scratch, k, wg, biasG, y + (long)p0 * oc + g * ocg, oc, rows, ocg, k,
                         multiplier + g * ocg, shift + g * ocg, zpOut, qmin, qmax);
                 }
@@ -146,50 +146,6 @@ namespace QuantGen.Kernels
                         if (bias != null) s += bias[ch];
                         yp[ch] = Requantization.Output(Requantization.Apply(s, multiplier[ch], shift[ch]), zpOut, qmin, qmax);
                     }
-                }
-            }
-        }
-
-        /// <summary>Rows [p0, p0 + rows) of the im2col matrix of group channels [c0, c0 + icg); padding taps are zpIn.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Im2Col(byte* x, byte* a, int p0, int rows, int ih, int iw, int ic, int ow,
-            int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw, int c0, int icg, byte zpIn)
-        {
-            // Without groups and dilation, the in-bounds taps of one window row are one contiguous run of x.
-            bool runs = icg == ic && dw == 1;
-            int rowLength = kw * icg;
-            for (int r = 0; r < rows; r++)
-            {
-                int p = p0 + r;
-                int oy = p / ow;
-                int ox = p - oy * ow;
-                int iy0 = oy * sh - pt;
-                int ix0 = ox * sw - pl;
-                for (int ky = 0; ky < kh; ky++)
-                {
-                    int iy = iy0 + ky * dh;
-                    if ((uint)iy >= (uint)ih)
-                    {
-                        new Span<byte>(a, rowLength).Fill(zpIn);
-                    }
-                    else if (runs)
-                    {
-                        int kxLo = Math.Min(kw, Math.Max(0, -ix0));
-                        int kxHi = Math.Max(kxLo, Math.Min(kw, iw - ix0));
-                        new Span<byte>(a, kxLo * icg).Fill(zpIn);
-                        new ReadOnlySpan<byte>(x + ((long)iy * iw + ix0 + kxLo) * ic, (kxHi - kxLo) * icg).CopyTo(new Span<byte>(a + kxLo * icg, (kxHi - kxLo) * icg));
-                        new Span<byte>(a + kxHi * icg, (kw - kxHi) * icg).Fill(zpIn);
-                    }
-                    else
-                    {
-                        for (int kx = 0; kx < kw; kx++)
-                        {
-                            int ix = ix0 + kx * dw;
-                            if ((uint)ix < (uint)iw) new ReadOnlySpan<byte>(x + ((long)iy * iw + ix) * ic + c0, icg).CopyTo(new Span<byte>(a + kx * icg, icg));
-                            else new Span<byte>(a + kx * icg, icg).Fill(zpIn);
-                        }
-                    }
-                    a += rowLength;
                 }
             }
         }
