@@ -8,13 +8,16 @@ namespace QuantGen.Plan
     // - Activations are uint8 with a zero point zp in [0, 255]; weights int8, symmetric per output channel, values in
     //   [-127, 127]; accumulation in int32 (wrapping). bias is int32 per output channel with the input zero point folded
     //   in at build time: bias' = bias − zpIn · Σ w over the channel's K weights (all taps, padding included).
-    // - R(v, multiplier, shift) = (int)(((long)v * multiplier + (1L << (30 + shift))) >> (31 + shift)), with multiplier in
-    //   [2^30, 2^31) (or 0 for a real multiplier below 2^−32) and shift in [−30, 31]: real multiplier = multiplier ·
-    //   2^(−31 − shift), i.e. QuantizationMath.QuantizeMultiplier's pairs; one rounding, half up; the cast keeps the low
-    //   32 bits. An output is clamp(zpOut + R(acc, multiplier, shift), qmin, qmax) with zpOut + R in int32 arithmetic
-    //   (QuantizationMath.Requantize); qmin/qmax (within [0, 255]) carry a fused Relu (qmin = zpOut) or ReLU6
-    //   (qmax = zpOut + round(6 / sOut)); use 0/255 for none.
-    // - Per-channel multiplier/shift/bias are int32 tensors in the weights blob; tensor operands first, then ints, floats.
+    // - Per-channel requantization (Gemm, Conv): Rc(v, multiplier, shift) = (int)(((long)v * multiplier + 2^(shift − 1)) >> shift)
+    //   (no rounding term for shift 0) with multiplier[o] in [0, 2^31) per output channel and one shift in [0, 62] per
+    //   layer: real multiplier = multiplier · 2^−shift (QuantizationMath.QuantizeChannelMultipliers); one rounding, half up;
+    //   the cast keeps the low 32 bits. An output is clamp(zpOut + Rc(acc, multiplier[o], shift), qmin, qmax) with zpOut + Rc
+    //   in int32 arithmetic (QuantizationMath.RequantizeChannel); qmin/qmax (within [0, 255]) carry a fused Relu
+    //   (qmin = zpOut) or ReLU6 (qmax = zpOut + round(6 / sOut)); use 0/255 for none.
+    // - Per-tensor requantization (AddU8, GlobalAverage): R(v, multiplier, shift) = (int)(((long)v * multiplier +
+    //   (1L << (30 + shift))) >> (31 + shift)), multiplier in [2^30, 2^31) (or 0), shift in [−30, 31]
+    //   (QuantizationMath.QuantizeMultiplier / Requantize).
+    // - Per-channel multiplier/bias are int32 tensors in the weights blob; tensor operands first, then ints, floats.
     public static partial class KernelCatalog
     {
         /// <summary>Columns per packed GemmU8S8 panel.</summary>
@@ -27,6 +30,13 @@ namespace QuantGen.Plan
         /// </summary>
         public static long PackedGemmU8S8Length(long n, long k) =>
             (n + GemmU8S8PanelWidth - 1) / GemmU8S8PanelWidth * GemmU8S8PanelWidth * ((k + 3) / 4 * 4);
+
+        /// <summary>
+        /// Where ConvU8S8.Depthwise reads the weight of tap t (= ky · kw + kx) for channel ch: taps (2p, 2p + 1) as pairs
+        /// [p][c][2] (each channel's two weights adjacent, the vpmaddwd operand order), then an odd last tap as [c].
+        /// </summary>
+        public static long DepthwiseU8S8Index(int t, int ch, int taps, int c) =>
+            t < (taps & ~1) ? ((long)(t >> 1) * c + ch) * 2 + (t & 1) : (long)(taps - 1) * c + ch;
 
         /// <summary>Bytes of im2col scratch ConvU8S8.Gemm needs: none for a plain 1×1, stride-1, unpadded, ungrouped convolution.</summary>
         public static long ConvU8S8ScratchLength(long oh, long ow, long kh, long kw, long sh, long sw, long pt, long pl, long pb, long pr, long icPerGroup, long group) =>
@@ -62,18 +72,17 @@ namespace QuantGen.Plan
                 new[] { U8("x"), T("y"), I("count"), I("zp"), F("scale") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count"))));
 
-            // y[i, j] = clamp(zpOut + R(bias[j] + Σ_kk x[i, kk] · B[kk, j], multiplier[j], shift[j]), qmin, qmax) for
+            // y[i, j] = clamp(zpOut + Rc(bias[j] + Σ_kk x[i, kk] · B[kk, j], multiplier[j], shift), qmin, qmax) for
             // i < m, j < n; x u8 [m, k] row-major, w = B [k, n] int8 packed (PackedGemmU8S8Length), bias null = 0.
             yield return new KernelSignature("GemmU8S8", "GemmU8S8.Run", false,
-                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I32("shift"),
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I("shift"),
                         I("m"), I("n"), I("k"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("m") * a.Int("k")),
                     a.AtLeast("w", PackedGemmU8S8Length(a.Int("n"), a.Int("k"))),
                     a.AtLeast("bias", a.Int("n")),
                     a.AtLeast("y", a.Int("m") * a.Int("n")),
-                    a.AtLeast("multiplier", a.Int("n")),
-                    a.AtLeast("shift", a.Int("n"))));
+                    a.AtLeast("multiplier", a.Int("n"))));
 
             // The same product written as float, for a last layer whose consumer is float (logits before Softmax, a graph
             // output): y[i, j] = (float)(bias[j] + Σ_kk x[i, kk] · B[kk, j]) * scale[j], scale[j] = sIn · sW[j].
@@ -106,9 +115,9 @@ namespace QuantGen.Plan
 
             // NHWC convolution through im2col (u8 scratch, padding taps = zpIn) and GemmU8S8, per group g: B_g [K, ocg],
             // K ordered (ky, kx, ci), packed at byte offset g * PackedGemmU8S8Length(ocg, K); y[.., o] = clamp(zpOut +
-            // R(bias[o] + Σ x·w, multiplier[o], shift[o]), qmin, qmax). scratch may be null when ConvU8S8ScratchLength = 0.
+            // Rc(bias[o] + Σ x·w, multiplier[o], shift), qmin, qmax). scratch may be null when ConvU8S8ScratchLength = 0.
             yield return new KernelSignature("ConvU8S8.Gemm", "ConvU8S8.Gemm", false,
-                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I32("shift"), U8("scratch", optional: true),
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I("shift"), U8("scratch", optional: true),
                         I("ih"), I("iw"), I("ic"), I("oh"), I("ow"), I("oc"), I("kh"), I("kw"), I("sh"), I("sw"),
                         I("pt"), I("pl"), I("pb"), I("pr"), I("dh"), I("dw"), I("group"), I("zpIn"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
@@ -117,14 +126,13 @@ namespace QuantGen.Plan
                     a.AtLeast("bias", a.Int("oc")),
                     a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("oc")),
                     a.AtLeast("multiplier", a.Int("oc")),
-                    a.AtLeast("shift", a.Int("oc")),
                     a.AtLeast("scratch", ConvU8S8ScratchLength(a.Int("oh"), a.Int("ow"), a.Int("kh"), a.Int("kw"), a.Int("sh"), a.Int("sw"),
                         a.Int("pt"), a.Int("pl"), a.Int("pb"), a.Int("pr"), a.Int("ic") / a.Int("group"), a.Int("group")))));
 
-            // NHWC depthwise convolution (group == ic == oc); w is int8 [kh*kw, c] (tap-major, channels contiguous, not
-            // packed); taps in the padding read zpIn; y[.., ch] = clamp(zpOut + R(bias[ch] + Σ x·w, multiplier[ch], shift[ch]), qmin, qmax).
+            // NHWC depthwise convolution (group == ic == oc); w is int8 in tap pairs (DepthwiseU8S8Index, kh*kw*c bytes);
+            // taps in the padding read zpIn; y[.., ch] = clamp(zpOut + Rc(bias[ch] + Σ x·w, multiplier[ch], shift), qmin, qmax).
             yield return new KernelSignature("ConvU8S8.Depthwise", "ConvU8S8.Depthwise", false,
-                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I32("shift"),
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I("shift"),
                         I("ih"), I("iw"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"),
                         I("pt"), I("pl"), I("dh"), I("dw"), I("zpIn"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
@@ -132,8 +140,7 @@ namespace QuantGen.Plan
                     a.AtLeast("w", a.Int("kh") * a.Int("kw") * a.Int("c")),
                     a.AtLeast("bias", a.Int("c")),
                     a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c")),
-                    a.AtLeast("multiplier", a.Int("c")),
-                    a.AtLeast("shift", a.Int("c"))));
+                    a.AtLeast("multiplier", a.Int("c"))));
 
             // Residual add of two same-shape u8 tensors (TFLite style, left shift 20):
             //   y[i] = clamp(yZp + R(R((a[i] − aZp) << 20, aMultiplier, aShift) + R((b[i] − bZp) << 20, bMultiplier, bShift),

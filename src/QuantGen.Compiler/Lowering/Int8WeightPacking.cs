@@ -31,6 +31,19 @@ namespace QuantGen.Compiler.Lowering
         }
 
         /// <summary>
+        /// Depthwise weights [c, 1, kh, kw] in ConvU8S8.Depthwise's tap-pair layout (KernelCatalog.DepthwiseU8S8Index):
+        /// the same kh·kw·c bytes, each channel's weights of taps 2p and 2p + 1 adjacent.
+        /// </summary>
+        public static sbyte[] PackDepthwise(sbyte[] w, int c, int kh, int kw)
+        {
+            int taps = kh * kw;
+            var result = new sbyte[(long)taps * c];
+            for (int ch = 0; ch < c; ch++)
+                for (int t = 0; t < taps; t++) result[KernelCatalog.DepthwiseU8S8Index(t, ch, taps, c)] = w[ch * taps + t];
+            return result;
+        }
+
+        /// <summary>
         /// ONNX Conv weights [oc, ic/group, kh, kw] as one packed GEMM B per group (K = kh·kw·icg in (ky, kx, ci)
         /// order, the NHWC im2col order; N = oc/group), group g at byte g · PackedGemmU8S8Length(ocg, K).
         /// </summary>

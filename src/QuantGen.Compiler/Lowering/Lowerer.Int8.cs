@@ -96,7 +96,7 @@ namespace QuantGen.Compiler.Lowering
             var output = ProduceU8(y, Layout.Nhwc);
             if (group == ic && group == oc && icg == 1)
             {
-                var packed = Constant(WeightPacking.PackDepthwise(layer.Values, oc, g.KernelH, g.KernelW), wValue.Name + ".depthwise.i8");
+                var packed = Constant(Int8WeightPacking.PackDepthwise(layer.Values, oc, g.KernelH, g.KernelW), wValue.Name + ".depthwise.i8");
                 foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
                     Call("ConvU8S8.Depthwise").Arg("x", xi).Arg("w", packed).Arg("bias", bias).Arg("y", yi).Arg("multiplier", multiplier).Arg("shift", shift)
                         .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", oc).Arg("oh", g.OutH).Arg("ow", g.OutW)
@@ -207,14 +207,14 @@ namespace QuantGen.Compiler.Lowering
             return result;
         }
 
-        /// <summary>Per-channel (multiplier, shift) for M[c] = sIn · sW[c] / sOut, as int32 weight tensors.</summary>
-        private (Buffer Multiplier, Buffer Shift) ChannelMultipliers(Node node, QuantizedWeights layer, QuantParams input, QuantParams output)
+        /// <summary>Per-channel multipliers (an int32 weight tensor) and the layer's one shift for M[c] = sIn · sW[c] / sOut.</summary>
+        private (Buffer Multiplier, int Shift) ChannelMultipliers(Node node, QuantizedWeights layer, QuantParams input, QuantParams output)
         {
-            var multipliers = new int[layer.Scales.Length];
-            var shifts = new int[layer.Scales.Length];
-            for (int c = 0; c < multipliers.Length; c++)
-                (multipliers[c], shifts[c]) = Multiplier((double)input.Scale * layer.Scales[c] / output.Scale);
-            return (Constant(multipliers, node.Name + ".multiplier"), Constant(shifts, node.Name + ".shift"));
+            var reals = layer.Scales.Select(s => (double)input.Scale * s / output.Scale).ToArray();
+            double largest = reals.Length == 0 ? 0 : reals.Max();
+            if (!(largest < 1 << 30)) throw OperatorDefinition.Unsupported(_current!, $"a requantization multiplier of {largest:G3} (scales too far apart)");
+            var (multipliers, shift) = QuantizationMath.QuantizeChannelMultipliers(reals);
+            return (Constant(multipliers, node.Name + ".multiplier"), shift);
         }
 
         // ---- requantizing and pass-through nodes ----

@@ -12,12 +12,12 @@ namespace QuantGen.Kernels
         private const int Im2ColBlockBytes = 32 * 1024;
 
         /// <summary>
-        /// y[oh, ow, oc] = clamp(zpOut + R(bias[o] + Σ x·w, multiplier[o], shift[o]), qmin, qmax) with taps in the padding
+        /// y[oh, ow, oc] = clamp(zpOut + Rc(bias[o] + Σ x·w, multiplier[o], shift), qmin, qmax) with taps in the padding
         /// reading zpIn. Per group g, w holds a packed GemmU8S8 B [K, ocg] (K ordered ky, kx, ci) at byte offset
         /// g * PackedGemmU8S8Length(ocg, K). scratch holds oh * ow * K bytes; for a plain 1×1 convolution
         /// (KernelCatalog.ConvU8S8ScratchLength = 0) it may be null and x is A directly. pb and pr only document padding.
         /// </summary>
-        public static void Gemm(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int* shift, byte* scratch,
+        public static void Gemm(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift, byte* scratch,
             int ih, int iw, int ic, int oh, int ow, int oc, int kh, int kw, int sh, int sw,
             int pt, int pl, int pb, int pr, int dh, int dw, int group, int zpIn, int zpOut, int qmin, int qmax)
         {
@@ -47,107 +47,187 @@ namespace QuantGen.Kernels
                     int rows = Math.Min(blockRows, pixels - p0);
                     Im2Col.ChannelsLast(x, scratch, p0, rows, ih, iw, ic, ow, kh, kw, sh, sw, pt, pl, dh, dw, g * icg, icg, (byte)zpIn);
                     GemmU8S8.Multiply(scratch, k, wg, biasG, y + (long)p0 * oc + g * ocg, oc, rows, ocg, k,
-                        multiplier + g * ocg, shift + g * ocg, zpOut, qmin, qmax);
+                        multiplier + g * ocg, shift, zpOut, qmin, qmax);
                 }
             }
         }
 
         /// <summary>
-        /// Depthwise NHWC convolution (group == ic == oc): w is [kh * kw, c] int8, tap-major with channels contiguous;
-        /// y[.., ch] = clamp(zpOut + R(bias[ch] + Σ_taps x·w, multiplier[ch], shift[ch]), qmin, qmax) where taps in the
-        /// padding read zpIn (so a bias with zpIn·Σw folded out is exact at the borders too).
+        /// Depthwise NHWC convolution (group == ic == oc): y[.., ch] = clamp(zpOut + Rc(bias[ch] + Σ_taps x·w,
+        /// multiplier[ch], shift), qmin, qmax), where taps in the padding read zpIn (so a bias with zpIn·Σw folded out is
+        /// exact at the borders too). w is int8 in tap pairs (KernelCatalog.DepthwiseU8S8Index): taps t = ky·kw + kx, pair
+        /// p = (2p, 2p + 1) stored [p][c][2] so each channel's two weights are adjacent (the vpmaddwd operand order), then
+        /// an odd last tap as [c].
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Depthwise(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int* shift,
+        public static void Depthwise(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
             int ih, int iw, int c, int oh, int ow, int kh, int kw, int sh, int sw,
             int pt, int pl, int dh, int dw, int zpIn, int zpOut, int qmin, int qmax)
         {
-            int* acc = stackalloc int[16];
+            int taps = kh * kw;
+            if (oh <= 0 || ow <= 0 || c <= 0 || taps <= 0) return;
+            // Per output pixel, one pointer per tap: into x, or into a row of zpIn bytes for a tap in the padding, so
+            // border and interior pixels run the same channel loop.
+            byte** tap = stackalloc byte*[taps];
+            long* offset = stackalloc long[taps];
+            byte* pad = stackalloc byte[c];
+            new Span<byte>(pad, c).Fill((byte)zpIn);
+            for (int ky = 0, t = 0; ky < kh; ky++)
+                for (int kx = 0; kx < kw; kx++, t++) offset[t] = ((long)ky * dh * iw + (long)kx * dw) * c;
+            var rq = Avx2.IsSupported ? new ChannelRequantAvx2(shift, zpOut, qmin, qmax) : default;
+            // Output columns whose window lies inside the input horizontally.
+            int oxFirst = Math.Min(ow, (pl + sw - 1) / sw);
+            int oxEnd = Math.Max(oxFirst, Math.Min(ow, (iw - 1 + pl - (kw - 1) * dw) / sw + 1));
+            if (iw - 1 + pl - (kw - 1) * dw < 0) oxEnd = oxFirst;
             for (int oy = 0; oy < oh; oy++)
             {
                 int iy0 = oy * sh - pt;
-                for (int ox = 0; ox < ow; ox++)
+                bool rowsInside = iy0 >= 0 && iy0 + (kh - 1) * dh < ih;
+                for (int ox = 0; ox < ow;)
                 {
                     int ix0 = ox * sw - pl;
-                    byte* yp = y + ((long)oy * ow + ox) * c;
-                    int ch = 0;
-                    if (Avx2.IsSupported)
+                    byte* origin = x + ((long)iy0 * iw + ix0) * c;
+                    int run = 1;
+                    if (rowsInside && ox >= oxFirst && ox < oxEnd)
                     {
-                        Vector256<short> zv = Vector256.Create((short)zpIn);
-                        Vector256<int> zo = Vector256.Create(zpOut), lo = Vector256.Create(qmin), hi = Vector256.Create(qmax);
-                        for (; ch + 16 <= c; ch += 16)
-                        {
-                            Vector256<int> s0 = Vector256<int>.Zero, s1 = s0;
-                            for (int ky = 0; ky < kh; ky++)
-                            {
-                                int iy = iy0 + ky * dh;
-                                bool rowIn = (uint)iy < (uint)ih;
-                                for (int kx = 0; kx < kw; kx++)
-                                {
-                                    int ix = ix0 + kx * dw;
-                                    Vector256<short> xv = rowIn && (uint)ix < (uint)iw ? Avx2.ConvertToVector256Int16(x + ((long)iy * iw + ix) * c + ch) : zv;
-                                    Vector256<short> prod = Avx2.MultiplyLow(xv, Avx2.ConvertToVector256Int16(w + (long)(ky * kw + kx) * c + ch));
-                                    s0 += Avx2.ConvertToVector256Int32(prod.GetLower());
-                                    s1 += Avx2.ConvertToVector256Int32(prod.GetUpper());
-                                }
-                            }
-                            if (bias != null)
-                            {
-                                s0 += Vector256.Load(bias + ch);
-                                s1 += Vector256.Load(bias + ch + 8);
-                            }
-                            s0 = Requantization.Apply(s0, Vector256.Load(multiplier + ch), Vector256.Load(shift + ch)) + zo;
-                            s1 = Requantization.Apply(s1, Vector256.Load(multiplier + ch + 8), Vector256.Load(shift + ch + 8)) + zo;
-                            Requantization.StoreBytes(Vector256.Min(Vector256.Max(s0, lo), hi), yp + ch);
-                            Requantization.StoreBytes(Vector256.Min(Vector256.Max(s1, lo), hi), yp + ch + 8);
-                        }
+                        // A run of interior pixels: the taps of the next pixel are these plus sw · c.
+                        run = oxEnd - ox;
+                        for (int t = 0; t < taps; t++) tap[t] = origin + offset[t];
                     }
-                    // Also after AVX2: a remaining block of 8 channels (c = 24, 40, ...) stays vectorized.
-                    if (Vector128.IsHardwareAccelerated)
+                    else
                     {
-                        Vector128<short> zv = Vector128.Create((short)zpIn);
-                        for (; ch + 8 <= c; ch += 8)
-                        {
-                            Vector128<int> s0 = Vector128<int>.Zero, s1 = s0;
-                            for (int ky = 0; ky < kh; ky++)
-                            {
-                                int iy = iy0 + ky * dh;
-                                bool rowIn = (uint)iy < (uint)ih;
-                                for (int kx = 0; kx < kw; kx++)
-                                {
-                                    int ix = ix0 + kx * dw;
-                                    Vector128<short> xv = rowIn && (uint)ix < (uint)iw
-                                        ? Vector128.WidenLower(Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(x + ((long)iy * iw + ix) * c + ch)).AsByte()).AsInt16()
-                                        : zv;
-                                    Vector128<short> wv = Vector128.WidenLower(Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(w + (long)(ky * kw + kx) * c + ch)).AsSByte());
-                                    (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(xv * wv);
-                                    s0 += p0;
-                                    s1 += p1;
-                                }
-                            }
-                            s0.Store(acc);
-                            s1.Store(acc + 4);
-                            Requantization.Store(acc, bias != null ? bias + ch : null, yp + ch, 8, multiplier + ch, shift + ch, zpOut, qmin, qmax);
-                        }
-                    }
-                    for (; ch < c; ch++)
-                    {
-                        int s = 0;
-                        for (int ky = 0; ky < kh; ky++)
+                        for (int ky = 0, t = 0; ky < kh; ky++)
                         {
                             int iy = iy0 + ky * dh;
-                            for (int kx = 0; kx < kw; kx++)
+                            for (int kx = 0; kx < kw; kx++, t++)
                             {
                                 int ix = ix0 + kx * dw;
-                                int xv = (uint)iy < (uint)ih && (uint)ix < (uint)iw ? x[((long)iy * iw + ix) * c + ch] : zpIn;
-                                s += xv * w[(long)(ky * kw + kx) * c + ch];
+                                tap[t] = (uint)iy < (uint)ih && (uint)ix < (uint)iw ? origin + offset[t] : pad;
                             }
                         }
-                        if (bias != null) s += bias[ch];
-                        yp[ch] = Requantization.Output(Requantization.Apply(s, multiplier[ch], shift[ch]), zpOut, qmin, qmax);
                     }
+                    DepthwiseRun(tap, taps, (long)sw * c, run, w, bias, y + ((long)oy * ow + ox) * c, multiplier, shift, c, zpOut, qmin, qmax, in rq);
+                    ox += run;
                 }
             }
         }
+
+        /// <summary>
+        /// All channels of <paramref name="pixels"/> consecutive output pixels: the first reads its taps at tap[t], each
+        /// next one <paramref name="step"/> bytes further (a run of interior pixels; a border pixel is a run of one).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void DepthwiseRun(byte** tap, int taps, long step, int pixels, sbyte* w, int* bias, byte* y, int* multiplier, int shift, int c,
+            int zpOut, int qmin, int qmax, in ChannelRequantAvx2 rq)
+        {
+            for (int px = 0; px < pixels; px++, y += c)
+                DepthwisePixel(tap, px * step, taps, w, bias, y, multiplier, shift, c, zpOut, qmin, qmax, in rq);
+        }
+
+        /// <summary>All channels of one output pixel from its tap pointers (each indexed by channel) plus <paramref name="at"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void DepthwisePixel(byte** tap, long at, int taps, sbyte* w, int* bias, byte* y, int* multiplier, int shift, int c,
+            int zpOut, int qmin, int qmax, in ChannelRequantAvx2 rq)
+        {
+            int pairs = taps >> 1;
+            bool odd = (taps & 1) != 0;
+            sbyte* wOdd = w + (long)(taps - 1) * c;
+            int ch = 0;
+            if (Avx2.IsSupported)
+            {
+                // Per tap pair, the two taps' bytes interleaved (vpunpck{l,h}bw) and zero-extended are the x operand of
+                // vpmaddwd; the packed weights, sign-extended, are the other: one instruction per 8 channels and 2 taps.
+                for (; ch + 16 <= c; ch += 16)
+                {
+                    Vector256<int> s0 = bias != null ? Vector256.Load(bias + ch) : Vector256<int>.Zero;
+                    Vector256<int> s1 = bias != null ? Vector256.Load(bias + ch + 8) : Vector256<int>.Zero;
+                    sbyte* wp = w + 2L * ch;
+                    for (int p = 0; p < pairs; p++, wp += 2L * c)
+                    {
+                        Vector128<byte> a = Vector128.Load(tap[2 * p] + at + ch), b = Vector128.Load(tap[2 * p + 1] + at + ch);
+                        s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(a, b)), Avx2.ConvertToVector256Int16(wp));
+                        s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(a, b)), Avx2.ConvertToVector256Int16(wp + 16));
+                    }
+                    if (odd)
+                    {
+                        // The last tap alone: (x, 0) pairs against (w, w).
+                        Vector128<byte> a = Vector128.Load(tap[taps - 1] + at + ch);
+                        Vector128<sbyte> wv = Vector128.Load(wOdd + ch);
+                        s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(a, Vector128<byte>.Zero)), Avx2.ConvertToVector256Int16(Sse2.UnpackLow(wv, wv)));
+                        s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(a, Vector128<byte>.Zero)), Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(wv, wv)));
+                    }
+                    Vector256<int> m0 = Vector256.Load(multiplier + ch), m1 = Vector256.Load(multiplier + ch + 8);
+                    rq.Pack16(rq.ApplyWithZeroPoint(s0, m0, Avx2.Shuffle(m0, 0xF5)), rq.ApplyWithZeroPoint(s1, m1, Avx2.Shuffle(m1, 0xF5))).Store(y + ch);
+                }
+                for (; ch + 8 <= c; ch += 8)
+                {
+                    Vector256<int> s0 = bias != null ? Vector256.Load(bias + ch) : Vector256<int>.Zero;
+                    sbyte* wp = w + 2L * ch;
+                    for (int p = 0; p < pairs; p++, wp += 2L * c)
+                    {
+                        Vector128<byte> a = Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(tap[2 * p] + at + ch)).AsByte();
+                        Vector128<byte> b = Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(tap[2 * p + 1] + at + ch)).AsByte();
+                        s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(a, b)), Avx2.ConvertToVector256Int16(wp));
+                    }
+                    if (odd)
+                    {
+                        Vector128<byte> a = Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(tap[taps - 1] + at + ch)).AsByte();
+                        Vector128<sbyte> wv = Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(wOdd + ch)).AsSByte();
+                        s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(a, Vector128<byte>.Zero)), Avx2.ConvertToVector256Int16(Sse2.UnpackLow(wv, wv)));
+                    }
+                    Vector256<int> m0 = Vector256.Load(multiplier + ch);
+                    Requantization.StoreBytes(rq.Output(s0, m0, Avx2.Shuffle(m0, 0xF5)), y + ch);
+                }
+            }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                // Portable form of the same pairs (the ARM64 path): the two taps' 8 bytes interleaved by one shuffle, int16
+                // products (exact: 255 · 128 < 2^15), and each int32 lane's two halves summed with shifts.
+                Vector128<byte> interleave = Vector128.Create((byte)0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+                Vector128<int> zv = Vector128.Create(zpOut), lo = Vector128.Create(qmin), hi = Vector128.Create(qmax);
+                for (; ch + 8 <= c; ch += 8)
+                {
+                    Vector128<int> s0 = bias != null ? Vector128.Load(bias + ch) : Vector128<int>.Zero;
+                    Vector128<int> s1 = bias != null ? Vector128.Load(bias + ch + 4) : Vector128<int>.Zero;
+                    sbyte* wp = w + 2L * ch;
+                    for (int p = 0; p < pairs; p++, wp += 2L * c)
+                    {
+                        Vector128<byte> ab = Vector128.Shuffle(Vector128.Create(Unsafe.ReadUnaligned<ulong>(tap[2 * p] + at + ch), Unsafe.ReadUnaligned<ulong>(tap[2 * p + 1] + at + ch)).AsByte(), interleave);
+                        (Vector128<ushort> x0, Vector128<ushort> x1) = Vector128.Widen(ab);
+                        (Vector128<short> w0, Vector128<short> w1) = Vector128.Widen(Vector128.Load(wp));
+                        s0 += SumHalves((x0.AsInt16() * w0).AsInt32());
+                        s1 += SumHalves((x1.AsInt16() * w1).AsInt32());
+                    }
+                    if (odd)
+                    {
+                        Vector128<short> xv = Vector128.WidenLower(Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(tap[taps - 1] + at + ch)).AsByte()).AsInt16();
+                        Vector128<short> wv = Vector128.WidenLower(Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(wOdd + ch)).AsSByte());
+                        (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(xv * wv);
+                        s0 += p0;
+                        s1 += p1;
+                    }
+                    s0 = Requantization.ApplyChannel(s0, Vector128.Load(multiplier + ch), shift);
+                    s1 = Requantization.ApplyChannel(s1, Vector128.Load(multiplier + ch + 4), shift);
+                    Requantization.StoreBytes(Vector128.Min(Vector128.Max(s0 + zv, lo), hi), y + ch);
+                    Requantization.StoreBytes(Vector128.Min(Vector128.Max(s1 + zv, lo), hi), y + ch + 4);
+                }
+            }
+            for (; ch < c; ch++)
+            {
+                int s = bias != null ? bias[ch] : 0;
+                for (int t = 0; t < taps; t++) s += tap[t][at + ch] * w[WeightIndex(t, ch, taps, c)];
+                y[ch] = Requantization.Output(Requantization.ApplyChannel(s, multiplier[ch], shift), zpOut, qmin, qmax);
+            }
+        }
+
+        /// <summary>Index of tap t, channel ch in the tap-pair layout (KernelCatalog.DepthwiseU8S8Index).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static long WeightIndex(int t, int ch, int taps, int c) =>
+            t < (taps & ~1) ? ((long)(t >> 1) * c + ch) * 2 + (t & 1) : (long)(taps - 1) * c + ch;
+
+        /// <summary>Each int32 lane as the sum of its two int16 halves.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<int> SumHalves(Vector128<int> v) =>
+            Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(v, 16), 16) + Vector128.ShiftRightArithmetic(v, 16);
     }
 }

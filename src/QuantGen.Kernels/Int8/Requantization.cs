@@ -14,22 +14,23 @@ namespace QuantGen.Kernels
     /// </summary>
     internal static unsafe class Requantization
     {
-        /// <summary>y[j] = clamp(zp + R(acc[j] + bias[j], multiplier[j], shift[j]), qmin, qmax) for j &lt; count; bias may be null.</summary>
-        // Called once per tile row: left to tiered compilation it runs unoptimized (Apply not inlined) for the first
-        // ~100 ms of a process, which measured 3× (GEMM) to 10× (depthwise) slower on short runs.
+        /// <summary>
+        /// y[j] = clamp(zp + Rc(acc[j] + bias[j], multiplier[j], shift), qmin, qmax) for j &lt; count, bias may be null:
+        /// the per-channel requantization of a layer, one shift for all its channels (see <see cref="ApplyChannel(int, int, int)"/>).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Store(int* acc, int* bias, byte* y, int count, int* multiplier, int* shift, int zp, int qmin, int qmax)
+        public static void StoreChannels(int* acc, int* bias, byte* y, int count, int* multiplier, int shift, int zp, int qmin, int qmax)
         {
             int j = 0;
             if (Avx2.IsSupported)
             {
-                Vector256<int> zv = Vector256.Create(zp), lo = Vector256.Create(qmin), hi = Vector256.Create(qmax);
+                var rq = new ChannelRequantAvx2(shift, zp, qmin, qmax);
                 for (; j + 8 <= count; j += 8)
                 {
                     Vector256<int> v = Vector256.Load(acc + j);
                     if (bias != null) v += Vector256.Load(bias + j);
-                    v = Apply(v, Vector256.Load(multiplier + j), Vector256.Load(shift + j));
-                    StoreBytes(Vector256.Min(Vector256.Max(v + zv, lo), hi), y + j);
+                    Vector256<int> m = Vector256.Load(multiplier + j);
+                    StoreBytes(rq.Output(v, m, Avx2.Shuffle(m, 0xF5)), y + j);
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
@@ -39,7 +40,7 @@ namespace QuantGen.Kernels
                 {
                     Vector128<int> v = Vector128.Load(acc + j);
                     if (bias != null) v += Vector128.Load(bias + j);
-                    v = Apply(v, Vector128.Load(multiplier + j), Vector128.Load(shift + j));
+                    v = ApplyChannel(v, Vector128.Load(multiplier + j), shift);
                     StoreBytes(Vector128.Min(Vector128.Max(v + zv, lo), hi), y + j);
                 }
             }
@@ -47,8 +48,27 @@ namespace QuantGen.Kernels
             {
                 int v = acc[j];
                 if (bias != null) v += bias[j];
-                y[j] = Output(Apply(v, multiplier[j], shift[j]), zp, qmin, qmax);
+                y[j] = Output(ApplyChannel(v, multiplier[j], shift), zp, qmin, qmax);
             }
+        }
+
+        /// <summary>
+        /// Rc(v, multiplier, shift) = (int)(((long)v * multiplier + 2^(shift−1)) &gt;&gt; shift) (no rounding term for shift 0),
+        /// multiplier in [0, 2^31), shift in [0, 62]: v times multiplier · 2^−shift, rounded half up, once; the cast keeps
+        /// the low 32 bits. The per-channel form: one shift for every channel of a layer (QuantizationMath.RequantizeChannel).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int ApplyChannel(int v, int multiplier, int shift) =>
+            (int)(((long)v * multiplier + ((1L << shift) >> 1)) >> shift);
+
+        /// <summary>Rc per lane with portable 128-bit vectors: 64-bit products, one arithmetic shift by the layer's count.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<int> ApplyChannel(Vector128<int> v, Vector128<int> multiplier, int shift)
+        {
+            (Vector128<long> vLo, Vector128<long> vHi) = Vector128.Widen(v);
+            (Vector128<long> mLo, Vector128<long> mHi) = Vector128.Widen(multiplier);
+            Vector128<long> round = Vector128.Create((1L << shift) >> 1);
+            return Vector128.Narrow(Vector128.ShiftRightArithmetic(vLo * mLo + round, shift), Vector128.ShiftRightArithmetic(vHi * mHi + round, shift));
         }
 
         /// <summary>y[j] = (float)(acc[j] + bias[j]) * scale[j] for j &lt; count; bias may be null. IEEE conversion and multiply: the same bits on every path.</summary>
@@ -165,6 +185,70 @@ namespace QuantGen.Kernels
         {
             Vector128<ushort> s = Vector128.Narrow(v.AsUInt32(), v.AsUInt32());
             Unsafe.WriteUnaligned(y, Vector128.Narrow(s, s).AsUInt32().ToScalar());
+        }
+    }
+    /// <summary>
+    /// Rc (<see cref="Requantization.ApplyChannel(int, int, int)"/>) on 8 lanes with AVX2 for one layer's shift s, with
+    /// the constants made once per kernel call. vpmuldq gives the 64-bit products of the even lanes (of the odd ones
+    /// after vpshufd moves them down). AVX2 has no 64-bit arithmetic shift, so 2^62 (a multiple of 2^s) is added to make
+    /// each sum non-negative as an unsigned number, one vpsrlq by s divides, and 2^(62 − s) is taken off the 32-bit
+    /// result (0 modulo 2^32 for s &lt; 31): exact for every int32 v.
+    /// </summary>
+    internal readonly struct ChannelRequantAvx2
+    {
+        private readonly Vector256<long> _round;
+        private readonly Vector128<long> _count;
+        private readonly Vector256<int> _zeroPointMinusOffset;
+        private readonly Vector256<int> _min;
+        private readonly Vector256<int> _max;
+        private readonly Vector256<byte> _min8;
+        private readonly Vector256<byte> _max8;
+
+        public ChannelRequantAvx2(int shift, int zp, int qmin, int qmax)
+        {
+            _round = Vector256.Create((1L << 62) + ((1L << shift) >> 1));
+            _count = Vector128.CreateScalar((long)shift);
+            _zeroPointMinusOffset = Vector256.Create(unchecked(zp - (int)(1L << (62 - shift))));
+            _min = Vector256.Create(qmin);
+            _max = Vector256.Create(qmax);
+            _min8 = Vector256.Create((byte)qmin);
+            _max8 = Vector256.Create((byte)qmax);
+        }
+
+        /// <summary>zp + Rc(v, m) per lane (int32 wrapping); mOdd is vpshufd(m, 0xF5), hoisted by callers that reuse one set of multipliers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<int> ApplyWithZeroPoint(Vector256<int> v, Vector256<int> m, Vector256<int> mOdd)
+        {
+            Vector256<long> even = Avx2.ShiftRightLogical(Avx2.Multiply(v, m) + _round, _count);
+            Vector256<long> odd = Avx2.ShiftRightLogical(Avx2.Multiply(Avx2.Shuffle(v, 0xF5), mOdd) + _round, _count);
+            return Avx2.Blend(even.AsInt32(), Avx2.ShiftLeftLogical(odd, 32).AsInt32(), 0b1010_1010) + _zeroPointMinusOffset;
+        }
+
+        /// <summary>clamp(zp + Rc(v, m), qmin, qmax) per lane.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<int> Output(Vector256<int> v, Vector256<int> m, Vector256<int> mOdd) =>
+            Vector256.Min(Vector256.Max(ApplyWithZeroPoint(v, m, mOdd), _min), _max);
+
+        /// <summary>
+        /// Four rows of 8 int32 (zp + Rc) as 4 × 8 bytes clamped to [qmin, qmax], row r in 64-bit element r: the saturating
+        /// packs clamp to [0, 255] (vpackssdw, vpackuswb), one byte min/max applies [qmin, qmax], vpermd restores row order.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<ulong> PackRows(Vector256<int> r0, Vector256<int> r1, Vector256<int> r2, Vector256<int> r3)
+        {
+            // Per 128-bit lane: r0[0..3] r1[0..3] r2[0..3] r3[0..3] | the same for columns 4..7.
+            Vector256<byte> bytes = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(r0, r1), Avx2.PackSignedSaturate(r2, r3));
+            bytes = Avx2.Min(Avx2.Max(bytes, _min8), _max8);
+            return Avx2.PermuteVar8x32(bytes.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsUInt64();
+        }
+
+        /// <summary>Two vectors of 8 int32 (zp + Rc, channels 0..7 and 8..15) as 16 bytes clamped to [qmin, qmax].</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<byte> Pack16(Vector256<int> lo, Vector256<int> hi)
+        {
+            Vector256<short> words = Avx2.Permute4x64(Avx2.PackSignedSaturate(lo, hi).AsInt64(), 0b11_01_10_00).AsInt16();
+            Vector128<byte> bytes = Sse2.PackUnsignedSaturate(words.GetLower(), words.GetUpper());
+            return Sse2.Min(Sse2.Max(bytes, _min8.GetLower()), _max8.GetLower());
         }
     }
 }

@@ -30,7 +30,7 @@ namespace QuantGen.Kernels.Tests.Int8
             byte[] x = Int8Reference.Bytes(m * 31 + n + k, m * k);
             sbyte[] w = Int8Reference.Weights(k + 7, k * n);
             int[] bias = Int8Reference.Ints(n + 3, n, -200000, 200000);
-            (int[] mult, int[] shift) = Int8Reference.Requant(n * k, n, Int8Reference.ShiftFor(k) + shiftDelta);
+            (int[] mult, int shift) = Int8Reference.Requant(n * k, n, Int8Reference.ShiftFor(k) + shiftDelta);
 
             var expected = new byte[m * n];
             for (int i = 0; i < m; i++)
@@ -38,7 +38,7 @@ namespace QuantGen.Kernels.Tests.Int8
                 {
                     int acc = bias[j];
                     for (int kk = 0; kk < k; kk++) acc += x[i * k + kk] * w[kk * n + j];
-                    expected[i * n + j] = Int8Reference.Out(acc, mult[j], shift[j], zpOut, qmin, qmax);
+                    expected[i * n + j] = Int8Reference.OutChannel(acc, mult[j], shift, zpOut, qmin, qmax);
                 }
 
             sbyte[] packed = Int8Reference.Pack(w, k, n);
@@ -46,8 +46,8 @@ namespace QuantGen.Kernels.Tests.Int8
             byte[] y = Int8Reference.Output(m * n);
             fixed (byte* px = x, py = y)
             fixed (sbyte* pw = packed)
-            fixed (int* pb = bias, pm = mult, ps = shift)
-                GemmU8S8.Run(px, pw, pb, py, pm, ps, m, n, k, zpOut, qmin, qmax);
+            fixed (int* pb = bias, pm = mult)
+                GemmU8S8.Run(px, pw, pb, py, pm, shift, m, n, k, zpOut, qmin, qmax);
             Int8Reference.AssertEqual(expected, y, m * n, $"GemmU8S8 {m}x{n}x{k}");
         }
 
@@ -146,7 +146,7 @@ namespace QuantGen.Kernels.Tests.Int8
             byte[] x = Int8Reference.Bytes(1, m * k + 8);
             for (int i = m * k; i < x.Length; i++) x[i] = 255;
             sbyte[] w = Int8Reference.Weights(2, k * n);
-            (int[] mult, int[] shift) = Int8Reference.Requant(3, n, 0, 0);
+            (int[] mult, int shift) = Int8Reference.Requant(3, n, 0, 0);
             for (int j = 0; j < n; j++) mult[j] = int.MaxValue;
             var expected = new byte[m * n];
             for (int i = 0; i < m; i++)
@@ -154,7 +154,7 @@ namespace QuantGen.Kernels.Tests.Int8
                 {
                     int acc = 0;
                     for (int kk = 0; kk < k; kk++) acc += x[i * k + kk] * w[kk * n + j];
-                    expected[i * n + j] = Int8Reference.Out(acc, mult[j], shift[j], 128, 0, 255);
+                    expected[i * n + j] = Int8Reference.OutChannel(acc, mult[j], shift, 128, 0, 255);
                 }
             sbyte[] packed = Int8Reference.Pack(w, k, n);
             int quads = (k + 3) / 4;
@@ -164,8 +164,8 @@ namespace QuantGen.Kernels.Tests.Int8
             byte[] y = Int8Reference.Output(m * n);
             fixed (byte* px = x, py = y)
             fixed (sbyte* pw = packed)
-            fixed (int* pm = mult, ps = shift)
-                GemmU8S8.Run(px, pw, null, py, pm, ps, m, n, k, 128, 0, 255);
+            fixed (int* pm = mult)
+                GemmU8S8.Run(px, pw, null, py, pm, shift, m, n, k, 128, 0, 255);
             Int8Reference.AssertEqual(expected, y, m * n, "GemmU8S8 tail");
         }
 
@@ -193,7 +193,7 @@ namespace QuantGen.Kernels.Tests.Int8
             byte[] x = Int8Reference.Bytes(11 + ic, ih * iw * ic);
             sbyte[] wOnnx = Int8Reference.Weights(12 + oc, oc * icg * kh * kw);
             int[] bias = Int8Reference.Ints(13, oc, -100000, 100000);
-            (int[] mult, int[] shift) = Int8Reference.Requant(14 + k, oc, Int8Reference.ShiftFor(k));
+            (int[] mult, int shift) = Int8Reference.Requant(14 + k, oc, Int8Reference.ShiftFor(k));
             byte[] expected = Int8Reference.Conv(x, wOnnx, bias, mult, shift, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, pt, pl, dh, dw, group, zpIn, zpOut, 0, 255);
 
             long perGroup = KernelCatalog.PackedGemmU8S8Length(ocg, k);
@@ -214,8 +214,8 @@ namespace QuantGen.Kernels.Tests.Int8
             byte[] y = Int8Reference.Output(oh * ow * oc);
             fixed (byte* px = x, py = y, pscr = scratch)
             fixed (sbyte* pw = packed)
-            fixed (int* pbias = bias, pm = mult, ps = shift)
-                ConvU8S8.Gemm(px, pw, pbias, py, pm, ps, scratchLength == 0 ? null : pscr, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw,
+            fixed (int* pbias = bias, pm = mult)
+                ConvU8S8.Gemm(px, pw, pbias, py, pm, shift, scratchLength == 0 ? null : pscr, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw,
                     pt, pl, pb, pr, dh, dw, group, zpIn, zpOut, 0, 255);
             Int8Reference.AssertEqual(expected, y, oh * ow * oc, "ConvU8S8.Gemm");
         }
@@ -229,6 +229,9 @@ namespace QuantGen.Kernels.Tests.Int8
         [InlineData(10, 10, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 128, 128, 0, 255)]    // dilation 2
         [InlineData(4, 5, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]       // c < 8: scalar only
         [InlineData(3, 3, 144, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 128, 128, 0, 255)]     // no padding
+        [InlineData(7, 7, 48, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1, 9, 128, 0, 255)]        // even tap count (pairs only), pad at the end
+        [InlineData(2, 3, 16, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 128, 128, 0, 255)]      // window wider than the input: no interior pixel
+        [InlineData(9, 20, 24, 1, 3, 1, 2, 0, 1, 0, 1, 1, 1, 200, 128, 0, 255)]     // 1×3, stride 2 across
         public void DepthwiseMatchesReference(int ih, int iw, int c, int kh, int kw, int sh, int sw, int pt, int pl, int pb, int pr,
             int dh, int dw, int zpIn, int zpOut, int qmin, int qmax)
         {
@@ -237,7 +240,7 @@ namespace QuantGen.Kernels.Tests.Int8
             byte[] x = Int8Reference.Bytes(21 + c, ih * iw * c);
             sbyte[] w = Int8Reference.Weights(22 + c, kh * kw * c);
             int[] bias = Int8Reference.Ints(23, c, -30000, 30000);
-            (int[] mult, int[] shift) = Int8Reference.Requant(24, c, Int8Reference.ShiftFor(kh * kw));
+            (int[] mult, int shift) = Int8Reference.Requant(24, c, Int8Reference.ShiftFor(kh * kw));
 
             // The reference in ONNX layout W[c, 1, kh, kw] through the general convolution reference.
             var wOnnx = new sbyte[c * kh * kw];
@@ -245,11 +248,15 @@ namespace QuantGen.Kernels.Tests.Int8
                 for (int t = 0; t < kh * kw; t++) wOnnx[ch * kh * kw + t] = w[t * c + ch];
             byte[] expected = Int8Reference.Conv(x, wOnnx, bias, mult, shift, ih, iw, c, oh, ow, c, kh, kw, sh, sw, pt, pl, dh, dw, c, zpIn, zpOut, qmin, qmax);
 
+            // The kernel's tap-pair layout, packed here from the definition (tap-major w[t * c + ch]).
+            var packed = new sbyte[w.Length];
+            for (int ch = 0; ch < c; ch++)
+                for (int t = 0; t < kh * kw; t++) packed[KernelCatalog.DepthwiseU8S8Index(t, ch, kh * kw, c)] = w[t * c + ch];
             byte[] y = Int8Reference.Output(oh * ow * c);
             fixed (byte* px = x, py = y)
-            fixed (sbyte* pw = w)
-            fixed (int* pbias = bias, pm = mult, ps = shift)
-                ConvU8S8.Depthwise(px, pw, pbias, py, pm, ps, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, zpIn, zpOut, qmin, qmax);
+            fixed (sbyte* pw = packed)
+            fixed (int* pbias = bias, pm = mult)
+                ConvU8S8.Depthwise(px, pw, pbias, py, pm, shift, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, zpIn, zpOut, qmin, qmax);
             Int8Reference.AssertEqual(expected, y, oh * ow * c, "ConvU8S8.Depthwise");
         }
 
@@ -262,41 +269,46 @@ namespace QuantGen.Kernels.Tests.Int8
         {
             int[] values = { int.MinValue, int.MinValue + 1, -(1 << 30), -65537, -32385, -1000, -3, -2, -1, 0, 1, 2, 3, 1000, 32385, 65537, 1 << 30, int.MaxValue - 1, int.MaxValue };
             int[] multipliers = { 0, 1, 1 << 30, (1 << 30) + 1, 1518500250, int.MaxValue - 1, int.MaxValue };
-            int[] shifts = { -30, -29, -17, -2, -1, 0, 1, 2, 7, 15, 29, 30, 31 };
-            int count = values.Length * multipliers.Length * shifts.Length;
+            int count = values.Length * multipliers.Length;
             var acc = new int[count];
             var mult = new int[count];
-            var shift = new int[count];
             var bias = Int8Reference.Ints(5, count, -3, 4);
-            var expected = new byte[count];
-            var expectedBias = new byte[count];
             int i = 0;
             foreach (int v in values)
                 foreach (int mu in multipliers)
-                    foreach (int s in shifts)
-                    {
-                        acc[i] = v; mult[i] = mu; shift[i] = s;
-                        expected[i] = Int8Reference.Out(v, mu, s, zp, qmin, qmax);
-                        expectedBias[i] = Int8Reference.Out(unchecked(v + bias[i]), mu, s, zp, qmin, qmax);
-                        i++;
-                    }
-
-            byte[] y = Int8Reference.Output(count);
-            byte[] yBias = Int8Reference.Output(count);
-            fixed (int* pa = acc, pm = mult, ps = shift, pb = bias)
-            fixed (byte* py = y, pyb = yBias)
+                {
+                    acc[i] = v; mult[i] = mu;
+                    i++;
+                }
+            // The per-channel form: every shift a layer can have, each with all (value, multiplier) pairs as its channels.
+            foreach (int s in new[] { 0, 1, 2, 7, 15, 29, 30, 31, 32, 33, 45, 60, 61, 62 })
             {
-                Requantization.Store(pa, null, py, count, pm, ps, zp, qmin, qmax);
-                Requantization.Store(pa, pb, pyb, count, pm, ps, zp, qmin, qmax);
+                var expected = new byte[count];
+                var expectedBias = new byte[count];
+                for (int j = 0; j < count; j++)
+                {
+                    expected[j] = Int8Reference.OutChannel(acc[j], mult[j], s, zp, qmin, qmax);
+                    expectedBias[j] = Int8Reference.OutChannel(unchecked(acc[j] + bias[j]), mult[j], s, zp, qmin, qmax);
+                }
+                byte[] y = Int8Reference.Output(count);
+                byte[] yBias = Int8Reference.Output(count);
+                fixed (int* pa = acc, pm = mult, pb = bias)
+                fixed (byte* py = y, pyb = yBias)
+                {
+                    Requantization.StoreChannels(pa, null, py, count, pm, s, zp, qmin, qmax);
+                    Requantization.StoreChannels(pa, pb, pyb, count, pm, s, zp, qmin, qmax);
+                }
+                Int8Reference.AssertEqual(expected, y, count, $"Requantization, shift {s}");
+                Int8Reference.AssertEqual(expectedBias, yBias, count, $"Requantization with bias, shift {s}");
             }
-            Int8Reference.AssertEqual(expected, y, count, "Requantization");
-            Int8Reference.AssertEqual(expectedBias, yBias, count, "Requantization with bias");
 
             var rng = new Random(zp + qmin);
             for (int trial = 0; trial < 2000; trial++)
             {
                 int v = rng.Next(int.MinValue, int.MaxValue), mu = rng.Next(1 << 30, int.MaxValue), s = rng.Next(-30, 32);
                 Assert.Equal(Int8Reference.Out(v, mu, s, zp, qmin, qmax), Requantization.Output(Requantization.Apply(v, mu, s), zp, qmin, qmax));
+                int sc = rng.Next(0, 63);
+                Assert.Equal(Int8Reference.OutChannel(v, mu, sc, zp, qmin, qmax), Requantization.Output(Requantization.ApplyChannel(v, mu, sc), zp, qmin, qmax));
             }
         }
 

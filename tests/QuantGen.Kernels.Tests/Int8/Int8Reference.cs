@@ -39,6 +39,23 @@ namespace QuantGen.Kernels.Tests.Int8
             return unchecked((int)(long)q);
         }
 
+        /// <summary>Rc(v, m, s) = low 32 bits of floor((v·m + 2^(s−1)) / 2^s) (no rounding term for s = 0), in exact big-integer arithmetic.</summary>
+        public static int Rc(int v, int multiplier, int shift)
+        {
+            BigInteger num = (BigInteger)v * multiplier + (shift > 0 ? BigInteger.One << (shift - 1) : BigInteger.Zero);
+            BigInteger den = BigInteger.One << shift;
+            BigInteger q = BigInteger.Divide(num, den);
+            if (num.Sign < 0 && q * den != num) q -= 1;
+            return unchecked((int)(uint)(q & uint.MaxValue));
+        }
+
+        /// <summary>clamp(zp + Rc, qmin, qmax) with zp + Rc in int32 (wrapping) arithmetic: the per-channel output.</summary>
+        public static byte OutChannel(int acc, int multiplier, int shift, int zp, int qmin, int qmax)
+        {
+            int v = unchecked(zp + Rc(acc, multiplier, shift));
+            return (byte)Math.Min(Math.Max(v, qmin), qmax);
+        }
+
         /// <summary>clamp(zp + R, qmin, qmax) with zp + R in int32 (wrapping) arithmetic, as the contract says.</summary>
         public static byte Out(int acc, int multiplier, int shift, int zp, int qmin, int qmax)
         {
@@ -70,20 +87,19 @@ namespace QuantGen.Kernels.Tests.Int8
             return data;
         }
 
-        /// <summary>Random multipliers in [2^30, 2^31) and shifts around <paramref name="shift"/> (clamped to [−30, 31]).</summary>
-        public static (int[] Multiplier, int[] Shift) Requant(int seed, int count, int shift, int spread = 2)
+        /// <summary>
+        /// One layer's per-channel requantization: random multipliers spread over [2^(30 − 2·spread), 2^31) (channels of
+        /// different magnitude under one shift) and the shift 31 + <paramref name="shift"/> − spread, clamped to [0, 62]:
+        /// real multipliers from about 2^−(shift − spread) down to 2^−(shift + spread), with R's shift convention.
+        /// </summary>
+        public static (int[] Multiplier, int Shift) Requant(int seed, int count, int shift, int spread = 2)
         {
             var rng = new Random(seed);
             var m = new int[count];
-            var s = new int[count];
-            for (int i = 0; i < count; i++)
-            {
-                m[i] = (1 << 30) + rng.Next(0, 1 << 30);
-                s[i] = Math.Clamp(shift + rng.Next(-spread, spread + 1), -30, 31);
-            }
+            for (int i = 0; i < count; i++) m[i] = ((1 << 30) + rng.Next(0, 1 << 30)) >> rng.Next(0, 2 * spread + 1);
             if (count > 0) m[0] = 1 << 30;
             if (count > 1) m[1] = int.MaxValue;
-            return (m, s);
+            return (m, Math.Clamp(31 + shift - spread, 0, 62));
         }
 
         /// <summary>A shift that maps typical accumulators of k random products onto about ±100 quantized steps.</summary>
@@ -105,7 +121,7 @@ namespace QuantGen.Kernels.Tests.Int8
         }
 
         /// <summary>NHWC convolution with ONNX-layout weights W[oc, icg, kh, kw], padding reading zpIn.</summary>
-        public static byte[] Conv(byte[] x, sbyte[] wOnnx, int[]? bias, int[] mult, int[] shift, int ih, int iw, int ic, int oh, int ow, int oc,
+        public static byte[] Conv(byte[] x, sbyte[] wOnnx, int[]? bias, int[] mult, int shift, int ih, int iw, int ic, int oh, int ow, int oc,
             int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw, int group, int zpIn, int zpOut, int qmin, int qmax)
         {
             int icg = ic / group, ocg = oc / group;
@@ -124,7 +140,7 @@ namespace QuantGen.Kernels.Tests.Int8
                                     int xv = iy >= 0 && iy < ih && ix >= 0 && ix < iw ? x[(iy * iw + ix) * ic + g * icg + ci] : zpIn;
                                     acc = unchecked(acc + xv * wOnnx[((o * icg + ci) * kh + ky) * kw + kx]);
                                 }
-                        y[(oy * ow + ox) * oc + o] = Out(acc, mult[o], shift[o], zpOut, qmin, qmax);
+                        y[(oy * ow + ox) * oc + o] = OutChannel(acc, mult[o], shift, zpOut, qmin, qmax);
                     }
             return y;
         }
