@@ -1,5 +1,6 @@
 // The integer arithmetic against exact (BigInteger) and double computation, edge cases included.
 using System;
+using System.Linq;
 using System.Numerics;
 using QuantGen.Compiler.Operators;
 using QuantGen.Compiler.Quantization;
@@ -111,6 +112,49 @@ namespace QuantGen.Quantization.Tests
         public void Quantize_multiplier_edge_cases(double m, int expectedMultiplier, int expectedShift)
         {
             Assert.Equal((expectedMultiplier, expectedShift), QuantizationMath.QuantizeMultiplier(m));
+        }
+
+        [Fact]
+        public void Channel_multipliers_share_one_shift_that_gives_the_largest_31_bits()
+        {
+            var random = new Random(14);
+            for (int trial = 0; trial < 2000; trial++)
+            {
+                double top = Math.Pow(2, random.NextDouble() * 50 - 40);
+                var reals = Enumerable.Range(0, 1 + random.Next(40)).Select(_ => top * Math.Pow(2, -random.NextDouble() * 24)).ToList();
+                reals.Add(top);
+                var (multipliers, shift) = QuantizationMath.QuantizeChannelMultipliers(reals);
+                Assert.InRange(shift, 0, QuantizationMath.ChannelShiftMax);
+                Assert.InRange(multipliers.Max(), shift == QuantizationMath.ChannelShiftMax ? 0 : 1 << 30, int.MaxValue);
+                for (int c = 0; c < reals.Count; c++)
+                    Assert.True(Math.Abs(multipliers[c] - reals[c] * Math.Pow(2, shift)) <= 0.5, $"channel {c}: {multipliers[c]} for {reals[c]:R} at shift {shift}");
+            }
+            var (zeros, zeroShift) = QuantizationMath.QuantizeChannelMultipliers(new[] { 0.0, 0.0 });
+            Assert.Equal(new[] { 0, 0 }, zeros);
+            Assert.Equal(0, zeroShift);
+            Assert.Equal(1 << 30, QuantizationMath.QuantizeChannelMultipliers(new[] { 0.5 }).Multipliers[0]);
+            Assert.Throws<ArgumentOutOfRangeException>(() => QuantizationMath.QuantizeChannelMultipliers(new[] { Math.Pow(2, 31) }));
+        }
+
+        [Fact]
+        public void Channel_requantization_is_one_exact_rounding_of_the_product()
+        {
+            var random = new Random(15);
+            for (int i = 0; i < 20000; i++)
+            {
+                int acc = random.Next(int.MinValue, int.MaxValue), multiplier = random.Next(0, int.MaxValue), shift = random.Next(0, 63);
+                int zp = random.Next(0, 256);
+                var numerator = (BigInteger)acc * multiplier + (shift == 0 ? BigInteger.Zero : BigInteger.Pow(2, shift - 1));
+                var denominator = BigInteger.Pow(2, shift);
+                var quotient = BigInteger.Divide(numerator, denominator);
+                if (numerator.Sign < 0 && quotient * denominator != numerator) quotient -= 1;
+                int low32 = unchecked((int)(uint)(quotient & uint.MaxValue));
+                int expected = Math.Clamp(unchecked(low32 + zp), 0, 255);
+                Assert.Equal(expected, QuantizationMath.RequantizeChannel(acc, multiplier, shift, zp, 0, 255));
+            }
+            // 2.5 → 3, −2.5 → −2: half up, as the per-tensor form.
+            Assert.Equal(3, QuantizationMath.RequantizeChannel(5, 1 << 30, 31, 0, -100, 100));
+            Assert.Equal(-2, QuantizationMath.RequantizeChannel(-5, 1 << 30, 31, 0, -100, 100));
         }
 
         /// <summary>The defining formula with unbounded integers: floor((acc·mult + 2^(30+s)) / 2^(31+s)) + zp, clamped.</summary>
