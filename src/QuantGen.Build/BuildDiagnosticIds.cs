@@ -25,13 +25,16 @@ namespace QuantGen.Build
         /// <summary>The plan or weights file could not be written.</summary>
         public const string OutputNotWritten = "QG2007";
 
-        /// <summary>The subcategory of every QuantGen error and warning ("file : QuantGen error QG0002: …"), so logs can be filtered.</summary>
         /// <summary>ValidationData or ValidationLabels names no file, or one is given without the other.</summary>
         public const string ValidationDataNotFound = "QG2008";
 
         /// <summary>MaxAccuracyDrop or MinOutputSqnr is not a number in range.</summary>
         public const string InvalidBudget = "QG2009";
 
+        /// <summary>Parallelism is not a whole number from 1 to 64.</summary>
+        public const string InvalidParallelism = "QG2010";
+
+        /// <summary>The subcategory of every QuantGen error and warning ("file : QuantGen error QG0002: …"), so logs can be filtered.</summary>
         public const string Subcategory = "QuantGen";
     }
 }

@@ -36,6 +36,8 @@ namespace QuantGen.Build
 
         private static readonly string[] Precisions = { "Int8", "Float32", "Int8Dynamic" };
 
+        private const int MaxParallelism = 64;
+
         public override bool Execute()
         {
             var resolved = new List<ITaskItem>();
@@ -121,6 +123,16 @@ namespace QuantGen.Build
                 ok = false;
             }
 
+            // Threads the generated Run may split large kernels across (the caller plus persistent workers); 1 = none.
+            string parallelismText = model.GetMetadata("Parallelism").Trim();
+            int parallelism = 1;
+            if (parallelismText.Length > 0 && (!int.TryParse(parallelismText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out parallelism) || parallelism < 1 || parallelism > MaxParallelism))
+            {
+                Error(BuildDiagnosticIds.InvalidParallelism, model.ItemSpec,
+                    $"QuantGenModel '{model.ItemSpec}': Parallelism '{parallelismText}' is not a whole number from 1 to {MaxParallelism} (the threads Run may use; 1 runs on the caller's thread only).");
+                ok = false;
+            }
+
             string calibration = model.GetMetadata("CalibrationData").Trim();
             string calibrationFullPath = "";
             var calibrationFiles = new List<string>();
@@ -182,6 +194,7 @@ namespace QuantGen.Build
             item.SetMetadata("CalibrationData", calibrationFullPath);
             item.SetMetadata("CalibrationFiles", string.Join(";", calibrationFiles));
             item.SetMetadata("CalibrationSamples", samplesText);
+            item.SetMetadata("Parallelism", parallelism.ToString(System.Globalization.CultureInfo.InvariantCulture));
             item.SetMetadata("PlanFile", plan);
             item.SetMetadata("WeightsFile", weights);
             item.SetMetadata("ResourceName", resourceName);

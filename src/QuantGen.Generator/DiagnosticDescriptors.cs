@@ -48,6 +48,14 @@ namespace QuantGen.Generator
             defaultSeverity: DiagnosticSeverity.Error,
             isEnabledByDefault: true);
 
+        public static readonly DiagnosticDescriptor InvalidParallelism = new DiagnosticDescriptor(
+            id: "QG1007",
+            title: "Invalid QuantGen Parallelism",
+            messageFormat: "The QuantGen plan '{0}' asks for Parallelism '{1}', which is not a whole number from 1 to 64; set Parallelism on the QuantGenModel item",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Error,
+            isEnabledByDefault: true);
+
         public static readonly DiagnosticDescriptor DuplicateClass = new DiagnosticDescriptor(
             id: "QG1006",
             title: "Two QuantGen models generate the same class",

@@ -185,6 +185,12 @@ namespace QuantGen.Generator
                 w.WriteLine("/// <summary>File name of the ONNX model this class was compiled from.</summary>");
                 w.WriteLine("public const string SourceFile = " + Literal(info.Source) + ";");
                 w.WriteLine();
+                w.WriteLine("/// <summary>");
+                w.WriteLine("/// Threads <see cref=\"Run\"/> may use (the <c>Parallelism</c> metadata): above 1, large kernels split their output rows");
+                w.WriteLine("/// across the calling thread and persistent worker threads, with results identical to one thread.");
+                w.WriteLine("/// </summary>");
+                w.WriteLine("public const int Parallelism = " + Int(model.Parallelism) + ";");
+                w.WriteLine();
                 WriteFacts(w, model);
                 w.WriteLine("private readonly byte[] _workspace;");
                 w.WriteLine("private readonly byte* _ws;");
@@ -268,6 +274,13 @@ namespace QuantGen.Generator
                 w.OpenBlock();
                 if (!inline) w.WriteLine(HasResourceWeights(model) ? "byte* weights = _weights;" : "byte* weights = null;");
                 w.WriteLine("byte* ws = _ws;");
+                if (model.Parallelism > 1)
+                {
+                    // Large kernels called on this thread split their rows across it and Parallelism − 1 persistent workers.
+                    w.WriteLine("int previousParallelism = global::QuantGen.Kernels.KernelThreads.Enter(Parallelism);");
+                    w.WriteLine("try");
+                    w.OpenBlock();
+                }
                 if (batched)
                 {
                     var args = new List<string> { "ws", "weights" };
@@ -282,6 +295,14 @@ namespace QuantGen.Generator
                     var args = new List<string> { "ws", "weights" };
                     foreach (TensorSpec t in tensors) args.Add(t.PointerName);
                     w.WriteLine("RunSample(" + string.Join(", ", args) + ");");
+                }
+                if (model.Parallelism > 1)
+                {
+                    w.CloseBlock();
+                    w.WriteLine("finally");
+                    w.OpenBlock();
+                    w.WriteLine("global::QuantGen.Kernels.KernelThreads.Exit(previousParallelism);");
+                    w.CloseBlock();
                 }
                 w.CloseBlock();
                 // The kernels only see raw pointers: without this the instance (and its pinned workspace)

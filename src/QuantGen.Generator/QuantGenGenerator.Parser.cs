@@ -22,7 +22,7 @@ namespace QuantGen.Generator
             /// <summary>Members every generated class has; a class cannot share a name with its own member.</summary>
             private static readonly string[] s_memberNames =
             {
-                "Run", "RunSample", "WorkspaceBytes", "WeightBytes", "WeightsSha256", "ModelSha256", "Opset", "Producer", "Precision", "SourceFile",
+                "Run", "RunSample", "WorkspaceBytes", "WeightBytes", "WeightsSha256", "ModelSha256", "Opset", "Producer", "Precision", "SourceFile", "Parallelism",
                 "InlineWeights", "LoadWeights",
             };
 
@@ -32,7 +32,7 @@ namespace QuantGen.Generator
                 if (!options.TryGetValue(PlanMetadata, out string? isPlan) || !string.Equals(isPlan?.Trim(), "true", StringComparison.OrdinalIgnoreCase))
                     return null;
                 string? text = file.GetText(cancellationToken)?.ToString();
-                return new PlanInput(file.Path, text, Metadata(options, ClassNameMetadata), Metadata(options, NamespaceMetadata));
+                return new PlanInput(file.Path, text, Metadata(options, ClassNameMetadata), Metadata(options, NamespaceMetadata), Metadata(options, ParallelismMetadata));
             }
 
             private static string? Metadata(AnalyzerConfigOptions options, string key) =>
@@ -52,6 +52,11 @@ namespace QuantGen.Generator
                 else if (!IsNamespace(input.Namespace))
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidName, input.Path, 0, input.Path, "namespace", input.Namespace, "is not a valid C# namespace"));
 
+                int parallelism = 1;
+                if (input.Parallelism is not null
+                    && (!int.TryParse(input.Parallelism, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out parallelism) || parallelism < 1 || parallelism > 64))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidParallelism, input.Path, 0, input.Path, input.Parallelism));
+
                 ModelSpec? model = null;
                 try
                 {
@@ -59,7 +64,7 @@ namespace QuantGen.Generator
                     cancellationToken.ThrowIfCancellationRequested();
                     ModelPlan plan = PlanText.Read(input.Text);
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (diagnostics.Count == 0) model = CreateSpec(input.Path, input.ClassName!, input.Namespace!, plan);
+                    if (diagnostics.Count == 0) model = CreateSpec(input.Path, input.ClassName!, input.Namespace!, plan) with { Parallelism = parallelism };
                 }
                 catch (PlanFormatException e)
                 {

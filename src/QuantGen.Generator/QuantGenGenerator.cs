@@ -33,6 +33,7 @@ namespace QuantGen.Generator
         internal const string PlanMetadata = "build_metadata.AdditionalFiles.QuantGenPlan";
         internal const string ClassNameMetadata = "build_metadata.AdditionalFiles.QuantGenClassName";
         internal const string NamespaceMetadata = "build_metadata.AdditionalFiles.QuantGenNamespace";
+        internal const string ParallelismMetadata = "build_metadata.AdditionalFiles.QuantGenParallelism";
         internal const string VersionProperty = "build_property.QuantGenVersion";
 
         public void Initialize(IncrementalGeneratorInitializationContext context)

@@ -26,7 +26,6 @@ namespace QuantGen.Kernels
             int icg = ic / group;
             int ocg = oc / group;
             int k = kh * kw * icg;
-            long packedPerGroup = (long)((ocg + GemmF32.PanelWidth - 1) / GemmF32.PanelWidth) * GemmF32.PanelWidth * k;
 
             // The same test as KernelCatalog.ConvF32ScratchLength: a plain 1×1 convolution reads x as A directly.
             bool direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && pb == 0 && pr == 0 && group == 1;
@@ -37,16 +36,38 @@ namespace QuantGen.Kernels
             }
             if (scratch == null) throw new ArgumentNullException(nameof(scratch), "This convolution needs im2col scratch (KernelCatalog.ConvF32ScratchLength).");
 
-            int blockRows = Math.Max(6, Im2ColBlockFloats / Math.Max(1, k) / 6 * 6);
-            for (int g = 0; g < group; g++)
+            var job = new GemmJob { X = x, W = w, Bias = bias, Y = y, Scratch = scratch, Ih = ih, Iw = iw, Ic = ic, Ow = ow, Oc = oc,
+                Kh = kh, Kw = kw, Sh = sh, Sw = sw, Pt = pt, Pl = pl, Dh = dh, Dw = dw, Group = group, Act = act, Alpha = alpha, Beta = beta, Pixels = pixels };
+            KernelThreads.For(ref job, KernelThreads.PartsFor((long)pixels * ocg * k * group, pixels));
+        }
+
+        /// <summary>
+        /// Output pixels [start, end) of an im2col convolution; im2col blocks go to scratch + start · K (scratch holds all
+        /// pixels' rows, so parts never share it), and part boundaries fall on the GEMM's 6-row tiles.
+        /// </summary>
+        private struct GemmJob : IKernelPart
+        {
+            public float* X; public float* W; public float* Bias; public float* Y; public float* Scratch;
+            public int Ih, Iw, Ic, Ow, Oc, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, Group, Pixels;
+            public Activation Act; public float Alpha, Beta;
+
+            public void Run(int part, int parts)
             {
-                float* wg = w + g * packedPerGroup;
-                float* biasG = bias != null ? bias + g * ocg : null;
-                for (int p0 = 0; p0 < pixels; p0 += blockRows)
+                (int start, int end) = KernelThreads.Share(Pixels, part, parts, 6);
+                int icg = Ic / Group, ocg = Oc / Group, k = Kh * Kw * icg;
+                long packedPerGroup = (long)((ocg + GemmF32.PanelWidth - 1) / GemmF32.PanelWidth) * GemmF32.PanelWidth * k;
+                int blockRows = Math.Max(6, Im2ColBlockFloats / Math.Max(1, k) / 6 * 6);
+                float* scratch = Scratch + (long)start * k;
+                for (int g = 0; g < Group; g++)
                 {
-                    int rows = Math.Min(blockRows, pixels - p0);
-                    Im2Col.ChannelsLast(x, scratch, p0, rows, ih, iw, ic, ow, kh, kw, sh, sw, pt, pl, dh, dw, g * icg, icg, 0f);
-                    GemmF32.Multiply(scratch, k, wg, biasG, y + (long)p0 * oc + g * ocg, oc, rows, ocg, k, act, alpha, beta);
+                    float* wg = W + g * packedPerGroup;
+                    float* biasG = Bias != null ? Bias + g * ocg : null;
+                    for (int p0 = start; p0 < end; p0 += blockRows)
+                    {
+                        int rows = Math.Min(blockRows, end - p0);
+                        Im2Col.ChannelsLast(X, scratch, p0, rows, Ih, Iw, Ic, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, g * icg, icg, 0f);
+                        GemmF32.MultiplyRows(scratch, k, wg, biasG, Y + (long)p0 * Oc + g * ocg, Oc, rows, ocg, k, Act, Alpha, Beta);
+                    }
                 }
             }
         }
@@ -59,13 +80,33 @@ namespace QuantGen.Kernels
             int ih, int iw, int c, int oh, int ow, int kh, int kw, int sh, int sw,
             int pt, int pl, int dh, int dw, Activation act, float alpha, float beta)
         {
-            switch (act)
+            var job = new DepthwiseJob { X = x, W = w, Bias = bias, Y = y, Ih = ih, Iw = iw, C = c, Oh = oh, Ow = ow, Kh = kh, Kw = kw,
+                Sh = sh, Sw = sw, Pt = pt, Pl = pl, Dh = dh, Dw = dw, Act = act, Alpha = alpha, Beta = beta };
+            KernelThreads.For(ref job, KernelThreads.PartsFor((long)oh * ow * c * kh * kw, oh));
+        }
+
+        /// <summary>Output rows [start, end) of a depthwise convolution: the rows' own y, the same taps, the same order.</summary>
+        private struct DepthwiseJob : IKernelPart
+        {
+            public float* X; public float* W; public float* Bias; public float* Y;
+            public int Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw;
+            public Activation Act; public float Alpha, Beta;
+
+            public void Run(int part, int parts)
             {
-                case Activation.Relu: Depthwise(x, w, bias, y, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, new ActivationMath.ReluOperator(), Activation.None, 0f, 0f); break;
-                case Activation.Clip: Depthwise(x, w, bias, y, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, new ActivationMath.ClipOperator(alpha, beta), Activation.None, 0f, 0f); break;
-                case Activation.LeakyRelu: Depthwise(x, w, bias, y, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, new ActivationMath.LeakyReluOperator(alpha), Activation.None, 0f, 0f); break;
-                case Activation.HardSwish: Depthwise(x, w, bias, y, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, new ActivationMath.HardSwishOperator(), Activation.None, 0f, 0f); break;
-                default: Depthwise(x, w, bias, y, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, new ActivationMath.IdentityOperator(), act, alpha, beta); break;
+                (int start, int end) = KernelThreads.Share(Oh, part, parts, 1);
+                // Rows [start, end) are a convolution of their own: output row start reads input rows from start · sh − pt.
+                float* y = Y + (long)start * Ow * C;
+                int pt = Pt - start * Sh;
+                int rows = end - start;
+                switch (Act)
+                {
+                    case Activation.Relu: Depthwise(X, W, Bias, y, Ih, Iw, C, rows, Ow, Kh, Kw, Sh, Sw, pt, Pl, Dh, Dw, new ActivationMath.ReluOperator(), Activation.None, 0f, 0f); break;
+                    case Activation.Clip: Depthwise(X, W, Bias, y, Ih, Iw, C, rows, Ow, Kh, Kw, Sh, Sw, pt, Pl, Dh, Dw, new ActivationMath.ClipOperator(Alpha, Beta), Activation.None, 0f, 0f); break;
+                    case Activation.LeakyRelu: Depthwise(X, W, Bias, y, Ih, Iw, C, rows, Ow, Kh, Kw, Sh, Sw, pt, Pl, Dh, Dw, new ActivationMath.LeakyReluOperator(Alpha), Activation.None, 0f, 0f); break;
+                    case Activation.HardSwish: Depthwise(X, W, Bias, y, Ih, Iw, C, rows, Ow, Kh, Kw, Sh, Sw, pt, Pl, Dh, Dw, new ActivationMath.HardSwishOperator(), Activation.None, 0f, 0f); break;
+                    default: Depthwise(X, W, Bias, y, Ih, Iw, C, rows, Ow, Kh, Kw, Sh, Sw, pt, Pl, Dh, Dw, new ActivationMath.IdentityOperator(), Act, Alpha, Beta); break;
+                }
             }
         }
 

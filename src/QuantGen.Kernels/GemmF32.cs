@@ -36,6 +36,32 @@ namespace QuantGen.Kernels
         /// </summary>
         internal static void Multiply(float* a, int lda, float* b, float* bias, float* c, int ldc, int m, int n, int k, Activation act, float alpha, float beta)
         {
+            int parts = KernelThreads.PartsFor((long)m * n * k, (m + MaxRows - 1) / MaxRows);
+            if (parts > 1)
+            {
+                var job = new RowsJob { A = a, Lda = lda, B = b, Bias = bias, C = c, Ldc = ldc, M = m, N = n, K = k, Act = act, Alpha = alpha, Beta = beta };
+                KernelThreads.For(ref job, parts);
+                return;
+            }
+            MultiplyRows(a, lda, b, bias, c, ldc, m, n, k, act, alpha, beta);
+        }
+
+        /// <summary>Multiply split by rows, on whole MaxRows tiles, so every element is computed as in one call.</summary>
+        private struct RowsJob : IKernelPart
+        {
+            public float* A; public int Lda; public float* B; public float* Bias; public float* C; public int Ldc; public int M, N, K;
+            public Activation Act; public float Alpha, Beta;
+
+            public void Run(int part, int parts)
+            {
+                (int start, int end) = KernelThreads.Share(M, part, parts, MaxRows);
+                MultiplyRows(A + (long)start * Lda, Lda, B, Bias, C + (long)start * Ldc, Ldc, end - start, N, K, Act, Alpha, Beta);
+            }
+        }
+
+        /// <summary><see cref="Multiply"/> on this thread.</summary>
+        internal static void MultiplyRows(float* a, int lda, float* b, float* bias, float* c, int ldc, int m, int n, int k, Activation act, float alpha, float beta)
+        {
             if (m <= 0 || n <= 0) return;
             if (k <= 0)
             {

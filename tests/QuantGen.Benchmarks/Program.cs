@@ -2,10 +2,11 @@
 // side-by-side.sh runs against ONNX Runtime (plain JSON lines, no BenchmarkDotNet, NativeAOT-safe).
 //
 //   (BenchmarkDotNet arguments)            e.g. --filter '*' ; runs in-process (see below)
-//   --side-by-side [--runs N] [--precision Float32|Int8] [--write-output DIR] [--model NAME]...
+//   --side-by-side [--runs N] [--precision Float32|Int8] [--threads T] [--write-output DIR] [--model NAME]...
 //        per model, one JSON line: median/min/p90 µs over N timed runs after >= 1 s of warm-up,
 //        allocated bytes per call, max relative error and SQNR against the (FP32) test vector;
-//        with --write-output, the output as raw float32 in DIR/{model}.{precision}.f32
+//        with --write-output, the output as raw float32 in DIR/{model}.{precision}.f32; --threads T runs the
+//        kernels as a class built with Parallelism="T" does
 //   --first-result NAME [Float32|Int8]
 //        a fresh process: one JSON line with the time from process start to the first Run done,
 //        the wall clock at that moment (for an external measurement) and the peak RSS
@@ -53,16 +54,21 @@ namespace QuantGen.Benchmarks
             int runs = 200;
             string precision = "Float32";
             string? outputDirectory = null;
+            int threads = 1;
             var names = new List<string>();
             for (int a = 1; a < args.Length; a++)
             {
                 if (args[a] == "--runs" && a + 1 < args.Length) runs = int.Parse(args[++a], CultureInfo.InvariantCulture);
+                else if (args[a] == "--threads" && a + 1 < args.Length) threads = int.Parse(args[++a], CultureInfo.InvariantCulture);
                 else if (args[a] == "--model" && a + 1 < args.Length) names.Add(args[++a]);
                 else if (args[a] == "--precision" && a + 1 < args.Length) precision = args[++a];
                 else if (args[a] == "--write-output" && a + 1 < args.Length) outputDirectory = args[++a];
                 else { Console.Error.WriteLine("unknown argument " + args[a]); return 2; }
             }
             if (names.Count == 0) names.AddRange(ReferenceModel.Names());
+            // What a class generated with Parallelism="N" sets around its kernels (the kernels are compiled into this
+            // assembly, so the benchmark sets it for the classes built with the default Parallelism of 1).
+            if (threads > 1) QuantGen.Kernels.KernelThreads.Enter(threads);
 
             foreach (string name in names)
             {
@@ -89,11 +95,11 @@ namespace QuantGen.Benchmarks
                 Array.Sort(times);
 
                 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                    "{{\"model\":\"{0}\",\"precision\":\"{10}\",\"runs\":{1},\"median_us\":{2:0.###},\"p90_us\":{3:0.###},\"min_us\":{4:0.###},\"allocated_bytes_per_call\":{5},\"max_rel_err\":{6:E3},\"sqnr_db\":{11:0.0},\"vector256\":{7},\"vector512\":{8},\"peak_rss_mb\":{9:0.0}}}",
+                    "{{\"model\":\"{0}\",\"precision\":\"{10}\",\"threads\":{12},\"runs\":{1},\"median_us\":{2:0.###},\"p90_us\":{3:0.###},\"min_us\":{4:0.###},\"allocated_bytes_per_call\":{5},\"max_rel_err\":{6:E3},\"sqnr_db\":{11:0.0},\"vector256\":{7},\"vector512\":{8},\"peak_rss_mb\":{9:0.0}}}",
                     name, runs, times[runs / 2], times[(int)(runs * 0.9)], times[0], (double)allocated / runs,
                     MaxRelativeError(output, expected),
                     Vector256.IsHardwareAccelerated ? "true" : "false", Vector512.IsHardwareAccelerated ? "true" : "false",
-                    PeakRssMegabytes(), model.Precision, SqnrDecibels(output, expected)));
+                    PeakRssMegabytes(), model.Precision, SqnrDecibels(output, expected), threads));
                 if (outputDirectory != null)
                 {
                     System.IO.Directory.CreateDirectory(outputDirectory);

@@ -95,6 +95,9 @@ namespace QuantGen.EndToEnd.Tests
         [InlineData("QG2004", "models/clinical-risk.onnx", "Namespace", "My.1st")]
         [InlineData("QG2005", "models/clinical-risk.onnx", "CalibrationData", "calibration/*.npy")]
         [InlineData("QG2006", "models/clinical-risk.onnx", "CalibrationSamples", "-5")]
+        [InlineData("QG2010", "models/clinical-risk.onnx", "Parallelism", "0")]
+        [InlineData("QG2010", "models/clinical-risk.onnx", "Parallelism", "65")]
+        [InlineData("QG2010", "models/clinical-risk.onnx", "Parallelism", "auto")]
         public void BadItems_AreErrors_NamingTheItem(string id, string include, string? metadata, string? value)
         {
             var model = metadata == null ? Model(include) : Model(include, (metadata, value!));
@@ -104,6 +107,18 @@ namespace QuantGen.EndToEnd.Tests
             Assert.Equal("QuantGen", error.Subcategory);
             Assert.Contains(include, error.Message);
             Assert.Equal(Path.Combine(_project, include), error.File);
+        }
+
+        [Theory]
+        [InlineData(null, "1")]
+        [InlineData("2", "2")]
+        [InlineData(" 4 ", "4")]
+        public void Parallelism_IsPassedOnAsAWholeNumber(string? given, string expected)
+        {
+            var model = given == null ? Model("models/clinical-risk.onnx") : Model("models/clinical-risk.onnx", ("Parallelism", given));
+            var item = Assert.Single(Resolve(model));
+            Assert.Empty(_engine.Errors);
+            Assert.Equal(expected, item.GetMetadata("Parallelism"));
         }
 
         [Fact]

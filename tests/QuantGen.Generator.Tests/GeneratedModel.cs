@@ -45,17 +45,23 @@ namespace QuantGen.Generator.Tests
                 }
 
                 public static string Precision => Ref.Model.Precision;
+
+                public static int Parallelism => Ref.Model.Parallelism;
             }
             """;
 
         /// <summary>Generates, compiles and loads <paramref name="result"/>'s class (plus <paramref name="extraSources"/>), then calls <paramref name="run"/>.</summary>
-        public static void Run(CompileResult result, Action<Assembly> run, params string[] extraSources)
+        public static void Run(CompileResult result, Action<Assembly> run, params string[] extraSources) =>
+            Run(result, null, run, extraSources);
+
+        /// <summary>The same with the Parallelism metadata (null: not set).</summary>
+        public static void Run(CompileResult result, string? parallelism, Action<Assembly> run, params string[] extraSources)
         {
             var sources = new string[extraSources.Length + 1];
             sources[0] = Harness;
             extraSources.CopyTo(sources, 1);
             var (_, output, diagnostics) = GeneratorHarness.Run(
-                new[] { new PlanFile("/obj/quantgen/Model.plan", PlanText.Write(result.Plan!), "Model", "Ref") },
+                new[] { new PlanFile("/obj/quantgen/Model.plan", PlanText.Write(result.Plan!), "Model", "Ref", Parallelism: parallelism) },
                 GeneratorHarness.CreateCompilation(true, sources));
             Assert.Empty(diagnostics);
             var resources = result.Plan!.Weights.Storage == WeightStorage.Resource

@@ -66,6 +66,7 @@ namespace QuantGen.Generator.Tests
                 if (plan.IsPlan) metadata["build_metadata.AdditionalFiles.QuantGenPlan"] = "true";
                 if (plan.ClassName is not null) metadata["build_metadata.AdditionalFiles.QuantGenClassName"] = plan.ClassName;
                 if (plan.Namespace is not null) metadata["build_metadata.AdditionalFiles.QuantGenNamespace"] = plan.Namespace;
+                if (plan.Parallelism is not null) metadata["build_metadata.AdditionalFiles.QuantGenParallelism"] = plan.Parallelism;
                 options[plan.Path] = new DictionaryOptions(metadata);
             }
             var global = new Dictionary<string, string>();

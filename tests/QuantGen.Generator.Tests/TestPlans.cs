@@ -7,7 +7,7 @@ using QuantGen.Plan;
 namespace QuantGen.Generator.Tests
 {
     /// <summary>A plan file as the build would add it: path, text and the item metadata.</summary>
-    public sealed record PlanFile(string Path, string Text, string? ClassName, string? Namespace, bool IsPlan = true);
+    public sealed record PlanFile(string Path, string Text, string? ClassName, string? Namespace, bool IsPlan = true, string? Parallelism = null);
 
     public static class TestPlans
     {
@@ -19,6 +19,8 @@ namespace QuantGen.Generator.Tests
             yield return ("ClinicalMlp", File("ClinicalMlp", ClinicalMlp(out _)));
             yield return ("TinyConvNet", File("TinyConvNet", TinyConvNet(out _)));
             yield return ("OddNames", File("OddNames", OddNames()));
+            // The batched MLP with Parallelism="2": Run sets the kernels' thread count around the samples.
+            yield return ("ClinicalMlpParallel", File("ClinicalMlpParallel", ClinicalMlp(out _)) with { Parallelism = "2" });
         }
 
         public static PlanFile File(string className, ModelPlan plan) =>

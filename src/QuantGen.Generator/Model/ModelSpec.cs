@@ -14,7 +14,8 @@ namespace QuantGen.Generator.Model
         int WorkspaceBytes,
         WeightsSpec Weights,
         EquatableArray<StepSpec> Steps,
-        EquatableArray<FactSpec> Facts)
+        EquatableArray<FactSpec> Facts,
+        int Parallelism = 1)
     {
         /// <summary>The generated file's hint name, e.g. "MyApp.Models.ClinicalMlp.g.cs".</summary>
         public string HintName => Namespace + "." + ClassName + ".g.cs";

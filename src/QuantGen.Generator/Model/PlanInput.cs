@@ -5,5 +5,5 @@ namespace QuantGen.Generator.Model
     /// One AdditionalFiles item marked <c>QuantGenPlan=true</c>. Only strings, so an edit elsewhere in
     /// the project leaves it equal and everything after it cached.
     /// </summary>
-    internal sealed record PlanInput(string Path, string? Text, string? ClassName, string? Namespace);
+    internal sealed record PlanInput(string Path, string? Text, string? ClassName, string? Namespace, string? Parallelism = null);
 }

@@ -23,10 +23,7 @@ namespace QuantGen.Kernels
         {
             int pixels = oh * ow;
             if (pixels <= 0 || oc <= 0) return;
-            int icg = ic / group;
-            int ocg = oc / group;
-            int k = kh * kw * icg;
-            long packedPerGroup = (long)((ocg + GemmU8S8.PanelWidth - 1) / GemmU8S8.PanelWidth) * GemmU8S8.PanelWidth * ((k + 3) & ~3);
+            int k = kh * kw * (ic / group);
 
             // The same test as KernelCatalog.ConvU8S8ScratchLength: a plain 1×1 convolution reads x as A directly.
             bool direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && pb == 0 && pr == 0 && group == 1;
@@ -37,17 +34,39 @@ namespace QuantGen.Kernels
             }
             if (scratch == null) throw new ArgumentNullException(nameof(scratch), "This convolution needs im2col scratch (KernelCatalog.ConvU8S8ScratchLength).");
 
-            int blockRows = Math.Max(4, Im2ColBlockBytes / Math.Max(1, k) / 4 * 4);
-            for (int g = 0; g < group; g++)
+            var job = new GemmJob { X = x, W = w, Bias = bias, Y = y, Multiplier = multiplier, Shift = shift, Scratch = scratch,
+                Ih = ih, Iw = iw, Ic = ic, Ow = ow, Oc = oc, Kh = kh, Kw = kw, Sh = sh, Sw = sw, Pt = pt, Pl = pl, Dh = dh, Dw = dw,
+                Group = group, ZpIn = zpIn, ZpOut = zpOut, QMin = qmin, QMax = qmax, Pixels = pixels };
+            KernelThreads.For(ref job, KernelThreads.PartsFor((long)pixels * oc * k / group, pixels));
+        }
+
+        /// <summary>
+        /// Output pixels [start, end) of an im2col convolution; im2col blocks go to scratch + start · K, so parts never
+        /// share scratch (it holds all pixels' rows).
+        /// </summary>
+        private struct GemmJob : IKernelPart
+        {
+            public byte* X; public sbyte* W; public int* Bias; public byte* Y; public int* Multiplier; public int Shift; public byte* Scratch;
+            public int Ih, Iw, Ic, Ow, Oc, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, Group, ZpIn, ZpOut, QMin, QMax, Pixels;
+
+            public void Run(int part, int parts)
             {
-                sbyte* wg = w + g * packedPerGroup;
-                int* biasG = bias != null ? bias + g * ocg : null;
-                for (int p0 = 0; p0 < pixels; p0 += blockRows)
+                (int start, int end) = KernelThreads.Share(Pixels, part, parts, 4);
+                int icg = Ic / Group, ocg = Oc / Group, k = Kh * Kw * icg;
+                long packedPerGroup = (long)((ocg + GemmU8S8.PanelWidth - 1) / GemmU8S8.PanelWidth) * GemmU8S8.PanelWidth * ((k + 3) & ~3);
+                int blockRows = Math.Max(4, Im2ColBlockBytes / Math.Max(1, k) / 4 * 4);
+                byte* scratch = Scratch + (long)start * k;
+                for (int g = 0; g < Group; g++)
                 {
-                    int rows = Math.Min(blockRows, pixels - p0);
-                    Im2Col.ChannelsLast(x, scratch, p0, rows, ih, iw, ic, ow, kh, kw, sh, sw, pt, pl, dh, dw, g * icg, icg, (byte)zpIn);
-                    GemmU8S8.Multiply(scratch, k, wg, biasG, y + (long)p0 * oc + g * ocg, oc, rows, ocg, k,
-                        multiplier + g * ocg, shift, zpOut, qmin, qmax);
+                    sbyte* wg = W + g * packedPerGroup;
+                    int* biasG = Bias != null ? Bias + g * ocg : null;
+                    for (int p0 = start; p0 < end; p0 += blockRows)
+                    {
+                        int rows = Math.Min(blockRows, end - p0);
+                        Im2Col.ChannelsLast(X, scratch, p0, rows, Ih, Iw, Ic, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, g * icg, icg, (byte)ZpIn);
+                        GemmU8S8.MultiplyRows(scratch, k, wg, biasG, Y + (long)p0 * Oc + g * ocg, Oc, rows, ocg, k,
+                            Multiplier + g * ocg, Shift, ZpOut, QMin, QMax);
+                    }
                 }
             }
         }
@@ -59,13 +78,36 @@ namespace QuantGen.Kernels
         /// p = (2p, 2p + 1) stored [p][c][2] so each channel's two weights are adjacent (the vpmaddwd operand order), then
         /// an odd last tap as [c].
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Depthwise(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
             int ih, int iw, int c, int oh, int ow, int kh, int kw, int sh, int sw,
             int pt, int pl, int dh, int dw, int zpIn, int zpOut, int qmin, int qmax)
         {
             int taps = kh * kw;
             if (oh <= 0 || ow <= 0 || c <= 0 || taps <= 0) return;
+            var job = new DepthwiseJob { X = x, W = w, Bias = bias, Y = y, Multiplier = multiplier, Shift = shift, Ih = ih, Iw = iw, C = c,
+                Oh = oh, Ow = ow, Kh = kh, Kw = kw, Sh = sh, Sw = sw, Pt = pt, Pl = pl, Dh = dh, Dw = dw, ZpIn = zpIn, ZpOut = zpOut, QMin = qmin, QMax = qmax };
+            KernelThreads.For(ref job, KernelThreads.PartsFor((long)oh * ow * c * taps, oh));
+        }
+
+        /// <summary>Output rows [start, end) of a depthwise convolution.</summary>
+        private struct DepthwiseJob : IKernelPart
+        {
+            public byte* X; public sbyte* W; public int* Bias; public byte* Y; public int* Multiplier; public int Shift;
+            public int Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, ZpIn, ZpOut, QMin, QMax;
+
+            public void Run(int part, int parts)
+            {
+                (int start, int end) = KernelThreads.Share(Oh, part, parts, 1);
+                DepthwiseRows(X, W, Bias, Y, Multiplier, Shift, Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, ZpIn, ZpOut, QMin, QMax, start, end);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void DepthwiseRows(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
+            int ih, int iw, int c, int oh, int ow, int kh, int kw, int sh, int sw,
+            int pt, int pl, int dh, int dw, int zpIn, int zpOut, int qmin, int qmax, int oyStart, int oyEnd)
+        {
+            int taps = kh * kw;
             // Per output pixel, one pointer per tap: into x, or into a row of zpIn bytes for a tap in the padding, so
             // border and interior pixels run the same channel loop.
             byte** tap = stackalloc byte*[taps];
@@ -79,7 +121,7 @@ namespace QuantGen.Kernels
             int oxFirst = Math.Min(ow, (pl + sw - 1) / sw);
             int oxEnd = Math.Max(oxFirst, Math.Min(ow, (iw - 1 + pl - (kw - 1) * dw) / sw + 1));
             if (iw - 1 + pl - (kw - 1) * dw < 0) oxEnd = oxFirst;
-            for (int oy = 0; oy < oh; oy++)
+            for (int oy = oyStart; oy < oyEnd; oy++)
             {
                 int iy0 = oy * sh - pt;
                 bool rowsInside = iy0 >= 0 && iy0 + (kh - 1) * dh < ih;

@@ -43,8 +43,38 @@ namespace QuantGen.Kernels
         /// (n bytes written). Packed W: panel p (columns 16p..16p+15) at w + p * 64 * ceil(k / 4); inside it, k-quad q
         /// at offset 64q holds 16 columns × 4 consecutive k bytes (column j at 64q + 4j), zero past k and n.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void Multiply(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
+            int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale = null)
+        {
+            int parts = KernelThreads.PartsFor((long)m * n * k, (m + TileRows - 1) / TileRows);
+            if (parts > 1)
+            {
+                var job = new RowsJob { A = a, Lda = lda, W = w, Bias = bias, C = c, Ldc = ldc, M = m, N = n, K = k,
+                    Multiplier = multiplier, Shift = shift, ZpOut = zpOut, QMin = qmin, QMax = qmax, FloatScale = floatScale };
+                KernelThreads.For(ref job, parts);
+                return;
+            }
+            MultiplyRows(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
+        }
+
+        /// <summary>Multiply split by rows (whole tiles per part); floatScale set means c is float*.</summary>
+        private struct RowsJob : IKernelPart
+        {
+            public byte* A; public int Lda; public sbyte* W; public int* Bias; public byte* C; public int Ldc; public int M, N, K;
+            public int* Multiplier; public int Shift, ZpOut, QMin, QMax; public float* FloatScale;
+
+            public void Run(int part, int parts)
+            {
+                (int start, int end) = KernelThreads.Share(M, part, parts, TileRows);
+                long elementBytes = FloatScale != null ? sizeof(float) : 1;
+                MultiplyRows(A + (long)start * Lda, Lda, W, Bias, C + start * Ldc * elementBytes, Ldc, end - start, N, K,
+                    Multiplier, Shift, ZpOut, QMin, QMax, FloatScale);
+            }
+        }
+
+        /// <summary><see cref="Multiply"/> on this thread.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal static void MultiplyRows(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale = null)
         {
             if (m <= 0 || n <= 0) return;

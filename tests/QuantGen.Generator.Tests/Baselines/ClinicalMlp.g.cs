@@ -54,6 +54,12 @@ namespace MyApp.Models
         /// <summary>File name of the ONNX model this class was compiled from.</summary>
         public const string SourceFile = "clinical-mlp.onnx";
 
+        /// <summary>
+        /// Threads <see cref="Run"/> may use (the <c>Parallelism</c> metadata): above 1, large kernels split their output rows
+        /// across the calling thread and persistent worker threads, with results identical to one thread.
+        /// </summary>
+        public const int Parallelism = 1;
+
         /// <summary>Facts of the build that produced this class (the quantization report's numbers), for audits and health endpoints.</summary>
         public static class Facts
         {

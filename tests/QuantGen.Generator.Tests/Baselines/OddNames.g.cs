@@ -75,6 +75,12 @@ namespace MyApp.Models
         /// <summary>File name of the ONNX model this class was compiled from.</summary>
         public const string SourceFile = "odd names.onnx";
 
+        /// <summary>
+        /// Threads <see cref="Run"/> may use (the <c>Parallelism</c> metadata): above 1, large kernels split their output rows
+        /// across the calling thread and persistent worker threads, with results identical to one thread.
+        /// </summary>
+        public const int Parallelism = 1;
+
         private readonly byte[] _workspace;
         private readonly byte* _ws;
 
