@@ -3,7 +3,7 @@
 //
 //   (BenchmarkDotNet arguments)            e.g. --filter '*' ; runs in-process (see below)
 //   --side-by-side [--runs N] [--precision Float32|Int8] [--threads T] [--write-output DIR] [--model NAME]...
-//        per model, one JSON line: median/min/p90 µs over N timed runs after >= 1 s of warm-up,
+//        per model, one JSON line: median/min/p90 µs over N timed runs (more if N last under 0.25 s) after >= 1 s of warm-up,
 //        allocated bytes per call, max relative error and SQNR against the (FP32) test vector;
 //        with --write-output, the output as raw float32 in DIR/{model}.{precision}.f32; --threads T runs the
 //        kernels as a class built with Parallelism="T" does
@@ -80,12 +80,17 @@ namespace QuantGen.Benchmarks
 
                 // Warm-up long enough for tiered JIT to reach tier 1 (30 calls, then a 100 ms delay and a
                 // background compile; loops go through OSR): at least 1 s and 50 calls.
-                long warmUpEnd = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
-                for (int i = 0; i < 50 || Stopwatch.GetTimestamp() < warmUpEnd; i++) run(input, output);
+                long warmUpStart = Stopwatch.GetTimestamp(), warmUpEnd = warmUpStart + Stopwatch.Frequency;
+                int warmUpCalls = 0;
+                for (; warmUpCalls < 50 || Stopwatch.GetTimestamp() < warmUpEnd; warmUpCalls++) run(input, output);
+                // At least 0.25 s of timed calls: 200 calls of a sub-microsecond model last 0.2 ms, too short to
+                // average over the machine's frequency and scheduling swings.
+                double callSeconds = (double)(Stopwatch.GetTimestamp() - warmUpStart) / Stopwatch.Frequency / warmUpCalls;
+                int count = (int)Math.Max(runs, Math.Min(2_000_000, 0.25 / callSeconds));
 
-                var times = new double[runs];
+                var times = new double[count];
                 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < runs; i++)
+                for (int i = 0; i < count; i++)
                 {
                     long t0 = Stopwatch.GetTimestamp();
                     run(input, output);
@@ -93,10 +98,11 @@ namespace QuantGen.Benchmarks
                 }
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
                 Array.Sort(times);
+                int measured = count;
 
                 Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
                     "{{\"model\":\"{0}\",\"precision\":\"{10}\",\"threads\":{12},\"runs\":{1},\"median_us\":{2:0.###},\"p90_us\":{3:0.###},\"min_us\":{4:0.###},\"allocated_bytes_per_call\":{5},\"max_rel_err\":{6:E3},\"sqnr_db\":{11:0.0},\"vector256\":{7},\"vector512\":{8},\"peak_rss_mb\":{9:0.0}}}",
-                    name, runs, times[runs / 2], times[(int)(runs * 0.9)], times[0], (double)allocated / runs,
+                    name, measured, times[measured / 2], times[(int)(measured * 0.9)], times[0], (double)allocated / measured,
                     MaxRelativeError(output, expected),
                     Vector256.IsHardwareAccelerated ? "true" : "false", Vector512.IsHardwareAccelerated ? "true" : "false",
                     PeakRssMegabytes(), model.Precision, SqnrDecibels(output, expected), threads));

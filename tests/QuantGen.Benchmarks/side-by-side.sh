@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# QuantGen against ONNX Runtime on the four reference models, Float32 and Int8 (batch 1, one thread),
+# QuantGen against ONNX Runtime on the four reference models, Float32 and Int8 (batch 1, one thread; the two
+# MobileNetV2 models also on two threads: Parallelism="2" against ORT's intraOpNumThreads=2),
 # one after the other, and docs/benchmarks.md from the numbers of this one run. Float32: the generated
 # Float32 class against ORT on the original model. Int8: the generated Int8 class against ORT on
 # QuantGen's own QDQ export of the same quantization ({ClassName}.int8.onnx, written by the build), so
@@ -186,6 +187,19 @@ for p in "${PRECISIONS[@]}"; do
       log "$m $p round $r: ONNX Runtime"
       node -r "$HERE/peak-rss.js" "$ORT_RUN" bench "$onnx" 1 "$RUNS" > "$WORK/ort.out" 2> "$WORK/ort.err"
       record '{"kind":"steady","side":"ort"}' "$(tail -n1 "$WORK/ort.out")" "$(grep peak_rss_mb "$WORK/ort.err" | tail -n1)" "{\"round\":$r,\"model\":\"$m\",\"precision\":\"$p\"}"
+    done
+  done
+done
+
+# --- Two threads (Parallelism="2"), the large models: QuantGen --threads 2 against ORT intraOpNumThreads=2 --------
+for p in "${PRECISIONS[@]}"; do
+  for m in mobilenetv2-digits mobilenetv2-224; do
+    onnx="${ORT_MODEL[$p,$m]}"
+    for r in $(seq 1 "$ROUNDS"); do
+      log "$m $p two threads, round $r"
+      record '{"kind":"steady2","side":"quantgen"}' "{\"round\":$r}" "$("$APP" --side-by-side --runs "$RUNS" --precision "$p" --threads 2 --model "$m")"
+      node "$ORT_RUN" bench "$onnx" 2 "$RUNS" > "$WORK/ort.out" 2> "$WORK/ort.err"
+      record '{"kind":"steady2","side":"ort"}' "$(tail -n1 "$WORK/ort.out")" "{\"round\":$r,\"model\":\"$m\",\"precision\":\"$p\"}"
     done
   done
 done

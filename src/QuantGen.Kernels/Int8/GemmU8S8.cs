@@ -137,7 +137,9 @@ namespace QuantGen.Kernels
                 for (int i = 0; i < m; i += TileRows)
                 {
                     int rows = Math.Min(TileRows, m - i);
-                    for (int r = 0; r < TileRows; r++) Widen(a + (long)(i + Math.Min(r, rows - 1)) * lda, xw + r * kPad, k, kPad);
+                    // A single row (a Gemm on one sample, a last tile of one) gets the one-row kernel: a quarter of the work.
+                    bool single = rows == 1;
+                    for (int r = 0; r < (single ? 1 : TileRows); r++) Widen(a + (long)(i + Math.Min(r, rows - 1)) * lda, xw + r * kPad, k, kPad);
                     for (int p = p0; p < pEnd; p++)
                     {
                         for (int half = 0; half < 2; half++)
@@ -152,7 +154,8 @@ namespace QuantGen.Kernels
                                     c + (long)i * ldc + j0, ldc, rows, in rq);
                                 continue;
                             }
-                            Tile4x8WidenedAvx2(xw, kPad, wt, quads, tile);
+                            if (single) Tile1x8WidenedAvx2(xw, wt, quads, tile);
+                            else Tile4x8WidenedAvx2(xw, kPad, wt, quads, tile);
                             StoreTile(tile, rows, bias, c, ldc, i, j0, nc, multiplier, shift, zpOut, qmin, qmax, floatScale, in rq);
                         }
                     }
@@ -214,7 +217,16 @@ namespace QuantGen.Kernels
         private static void Tile4x8WidenedRequantAvx2(short* x, int kPad, sbyte* w, int quads, int* bias, int* multiplier,
             byte* c, int ldc, int rows, in ChannelRequantAvx2 rq)
         {
-            Accumulate4x8WidenedAvx2(x, kPad, w, quads, out Vector256<int> r0, out Vector256<int> r1, out Vector256<int> r2, out Vector256<int> r3);
+            Vector256<int> r0, r1, r2, r3;
+            if (rows == 1)
+            {
+                r0 = Accumulate1x8WidenedAvx2(x, w, quads);
+                r1 = r2 = r3 = r0;
+            }
+            else
+            {
+                Accumulate4x8WidenedAvx2(x, kPad, w, quads, out r0, out r1, out r2, out r3);
+            }
             if (bias != null)
             {
                 Vector256<int> b = Vector256.Load(bias);
@@ -228,6 +240,36 @@ namespace QuantGen.Kernels
             if (rows > 1) *(ulong*)(c + ldc) = bytes.GetElement(1);
             if (rows > 2) *(ulong*)(c + 2 * ldc) = bytes.GetElement(2);
             if (rows > 3) *(ulong*)(c + 3 * ldc) = bytes.GetElement(3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Tile1x8WidenedAvx2(short* x, sbyte* w, int quads, int* tile) => Accumulate1x8WidenedAvx2(x, w, quads).Store(tile);
+
+        /// <summary>One row × 8 columns: the 4×8 tile's arithmetic for row 0 only (the same sums, so the same bits).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Accumulate1x8WidenedAvx2(short* x, sbyte* w, int quads)
+        {
+            long* x0 = (long*)x;
+            Vector256<int> c0 = Vector256<int>.Zero, c1 = c0, d0 = c0, d1 = c0;
+            int q = 0;
+            // Two quads per iteration into separate accumulators: two independent add chains.
+            for (; q + 2 <= quads; q += 2)
+            {
+                Vector256<short> xv = Avx2.BroadcastScalarToVector256(x0 + q).AsInt16();
+                c0 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w));
+                c1 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w + 16));
+                xv = Avx2.BroadcastScalarToVector256(x0 + q + 1).AsInt16();
+                d0 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w + 4 * PanelWidth));
+                d1 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w + 4 * PanelWidth + 16));
+                w += 8 * PanelWidth;
+            }
+            if (q < quads)
+            {
+                Vector256<short> xv = Avx2.BroadcastScalarToVector256(x0 + q).AsInt16();
+                c0 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w));
+                c1 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w + 16));
+            }
+            return Fold(c0 + d0, c1 + d1);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
