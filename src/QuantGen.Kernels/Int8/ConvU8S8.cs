@@ -167,7 +167,9 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>All channels of one output pixel from its tap pointers (each indexed by channel) plus <paramref name="at"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Too large for the JIT to inline even when asked: without AggressiveOptimization it would run as tier-0 code
+        // (Vector helpers as calls) for the first ~100 ms of a process (measured: MobileNetV2-224's first INT8 run 2× slower).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void DepthwisePixel(byte** tap, long at, int taps, sbyte* w, int* bias, byte* y, int* multiplier, int shift, int c,
             int zpOut, int qmin, int qmax, in ChannelRequantAvx2 rq)
         {

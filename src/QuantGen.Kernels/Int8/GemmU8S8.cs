@@ -164,7 +164,7 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>Writes the tile's rows: requantized bytes, or floats (c is then float*, ldc in floats) when floatScale is set.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void StoreTile(int* tile, int rows, int* bias, byte* c, int ldc, int i, int j0, int nc,
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale, in ChannelRequantAvx2 rq)
         {
