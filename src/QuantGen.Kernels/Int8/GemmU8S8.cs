@@ -140,20 +140,23 @@ namespace QuantGen.Kernels
                     // A single row (a Gemm on one sample, a last tile of one) gets the one-row kernel: a quarter of the work.
                     bool single = rows == 1;
                     for (int r = 0; r < (single ? 1 : TileRows); r++) Widen(a + (long)(i + Math.Min(r, rows - 1)) * lda, xw + r * kPad, k, kPad);
-                    for (int p = p0; p < pEnd; p++)
+                    // Requantized output: every full 8-column half of the block in one call (one call and one load of
+                    // the requantization constants per strip, not per tile: a third of a small-k layer's time).
+                    int halfEnd = Math.Min(2 * pEnd, n / TileColumns);
+                    int firstOther = 2 * p0;
+                    if (floatScale == null && halfEnd > 2 * p0)
                     {
-                        for (int half = 0; half < 2; half++)
+                        StripWidenedRequantAvx2(xw, kPad, w, quads, panelBytes, 2 * p0, halfEnd, bias, multiplier, c + (long)i * ldc, ldc, rows, rq);
+                        firstOther = halfEnd;
+                    }
+                    for (int p = firstOther / 2; p < pEnd; p++)
+                    {
+                        for (int half = p == firstOther / 2 ? firstOther & 1 : 0; half < 2; half++)
                         {
                             int j0 = p * PanelWidth + half * TileColumns;
                             int nc = Math.Min(TileColumns, n - j0);
                             if (nc <= 0) break;
                             sbyte* wt = w + p * panelBytes + half * TileColumns * 4;
-                            if (floatScale == null && nc == TileColumns)
-                            {
-                                Tile4x8WidenedRequantAvx2(xw, kPad, wt, quads, bias != null ? bias + j0 : null, multiplier + j0,
-                                    c + (long)i * ldc + j0, ldc, rows, in rq);
-                                continue;
-                            }
                             if (single) Tile1x8WidenedAvx2(xw, wt, quads, tile);
                             else Tile4x8WidenedAvx2(xw, kPad, wt, quads, tile);
                             StoreTile(tile, rows, bias, c, ldc, i, j0, nc, multiplier, shift, zpOut, qmin, qmax, floatScale, in rq);
@@ -208,13 +211,26 @@ namespace QuantGen.Kernels
             r3.Store(tile + 3 * TileColumns);
         }
 
+        /// <summary>Halves [h0, h1) (8 columns each, full) of one 4-row strip, each a <see cref="TileRequant"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void StripWidenedRequantAvx2(short* x, int kPad, sbyte* w, int quads, long panelBytes, int h0, int h1,
+            int* bias, int* multiplier, byte* c, int ldc, int rows, ChannelRequantAvx2 rq)
+        {
+            for (int h = h0; h < h1; h++)
+            {
+                int j0 = h * TileColumns;
+                TileRequant(x, kPad, w + (h >> 1) * panelBytes + (h & 1) * TileColumns * 4, quads, bias != null ? bias + j0 : null,
+                    multiplier + j0, c + j0, ldc, rows, in rq);
+            }
+        }
+
         /// <summary>
         /// The 4×8 tile requantized in registers and stored as bytes (rows ≥ <paramref name="rows"/> are computed from
         /// aliased x rows and dropped): bias and multipliers loaded once, the four rows packed to bytes together
         /// (saturating packs clamp to [0, 255]) and clamped to [qmin, qmax] as 32 bytes at once.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile4x8WidenedRequantAvx2(short* x, int kPad, sbyte* w, int quads, int* bias, int* multiplier,
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void TileRequant(short* x, int kPad, sbyte* w, int quads, int* bias, int* multiplier,
             byte* c, int ldc, int rows, in ChannelRequantAvx2 rq)
         {
             Vector256<int> r0, r1, r2, r3;
