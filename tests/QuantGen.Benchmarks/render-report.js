@@ -176,7 +176,7 @@ if (weak.length) {
 }
 w('**MobileNetV2-224 INT8 and the default budget.** Its calibration set has 16 images and its weights are random. All-INT8 reaches ' +
   'about 14 dB output SQNR against FP32; with the default budget (≥ 25 dB on the calibration samples) the build keeps the 28 earliest of its 64 ' +
-  'integer layers in float (26.1 dB; `Int8ModelTests`, a Manual test of about 9 minutes). The benchmark sets `MinOutputSqnr="14"` on this one model ' +
+  'integer layers in float (26.1 dB; `Int8ModelTests`, a Manual test of about 4 minutes). The benchmark sets `MinOutputSqnr="14"` on this one model ' +
   'so it times the all-integer model (0 layers in float); its accuracy on real images is not measured here (no labelled set in tests/assets for it).');
 w();
 

@@ -210,9 +210,9 @@ namespace QuantGen.Generator.Tests
         /// MobileNetV2-224 (random weights, 16 calibration images) under the default budget (25 dB output SQNR on the
         /// calibration images): the build keeps its most sensitive layers in float. Checked on the model's own test
         /// vectors through the generated class: the output SQNR against FP32 there must reach the goal too.
-        /// Manual: 12 minutes on the loaded 2-core machine (the budget search simulates this model ~14 times on the
-        /// reference evaluator). Measured 2026-11-22: 26.1 dB on calibration and 26.3 dB on the test vectors with 28 of
-        /// 64 integer layers kept in float (the earliest ones), weights 29.0 % of FP32, 546 s to compile. Run it with
+        /// Manual: 4 minutes on the 2-core machine (the budget search simulates this model ~20 times on the reference
+        /// evaluator). Measured 2026-11-22 08:28 UTC: 26.1 dB on calibration and 26.3 dB on the test vectors with 28 of
+        /// 64 integer layers kept in float (the earliest ones), weights 28.6 % of FP32, 238 s to compile. Run it with
         /// <c>dotnet test tests/QuantGen.Generator.Tests -c Release --filter Category=Manual</c>.
         /// </summary>
         [Fact]

@@ -67,7 +67,7 @@ namespace QuantGen.Kernels
             {
                 (int start, int end) = KernelThreads.Share(M, part, parts, TileRows);
                 long elementBytes = FloatScale != null ? sizeof(float) : 1;
-                MultiplyRows(A + (long)start * Lda, Lda, W, Bias, C + start * Ldc * elementBytes, Ldc, end - start, N, K,
+                MultiplyRows(A + (long)start * Lda, Lda, W, Bias, C + (long)start * Ldc * elementBytes, Ldc, end - start, N, K,
                     Multiplier, Shift, ZpOut, QMin, QMax, FloatScale);
             }
         }
