@@ -6,6 +6,9 @@ using Xunit;
 
 namespace QuantGen.Kernels.Tests
 {
+    // One collection: xunit runs its classes one at a time. A split call made while another test holds the workers
+    // runs its parts on the caller (by design), which the worker-thread assertions below would misread.
+    [Collection(nameof(KernelThreads))]
     public unsafe class ParallelKernelTests
     {
         private static readonly int[] s_partCounts = { 2, 3, 4 };
@@ -241,6 +244,7 @@ namespace QuantGen.Kernels.Tests
         }
     }
 
+    [Collection(nameof(KernelThreads))]
     public class ParallelKernelConcurrencyTests
     {
         [Fact]

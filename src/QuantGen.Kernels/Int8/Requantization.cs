@@ -6,11 +6,16 @@ namespace QuantGen.Kernels
     using System.Runtime.Intrinsics.X86;
 
     /// <summary>
-    /// R(v, multiplier, shift) = (int)(((long)v * multiplier + (1L &lt;&lt; (30 + shift))) &gt;&gt; (31 + shift)) with multiplier in
-    /// [0, 2^31) (normally [2^30, 2^31)) and shift in [−30, 31] (negative: a real multiplier ≥ 1): v times the real
-    /// multiplier·2^(−31−shift), rounded half up, once. The output
-    /// is clamp(zp + R, qmin, qmax) with zp + R in int32 arithmetic. The AVX2, Vector128 and scalar forms below are exact for every int32 v (the
-    /// cast keeps the low 32 bits of the 64-bit quotient, as the vector forms do).
+    /// Two forms, each one rounding (half up) of the exact 64-bit product, the cast keeping the low 32 bits, and the
+    /// output clamp(zp + R, qmin, qmax) with zp + R in int32 arithmetic; the AVX2, Vector128 and scalar forms below are
+    /// exact for every int32 v:
+    /// <list type="bullet">
+    /// <item>Per channel (Gemm, Conv, depthwise), <see cref="ApplyChannel(int, int, int)"/>: Rc(v, multiplier, shift) =
+    /// (int)(((long)v * multiplier + 2^(shift − 1)) &gt;&gt; shift), a multiplier per channel and one shift in [0, 62] per layer.</item>
+    /// <item>Per tensor (residual add, average pooling), <see cref="Apply(int, int, int)"/>: R(v, multiplier, shift) =
+    /// (int)(((long)v * multiplier + (1L &lt;&lt; (30 + shift))) &gt;&gt; (31 + shift)) with multiplier in [0, 2^31) (normally
+    /// [2^30, 2^31)) and shift in [−30, 31] (negative: a real multiplier ≥ 1).</item>
+    /// </list>
     /// </summary>
     internal static unsafe class Requantization
     {
@@ -187,6 +192,7 @@ namespace QuantGen.Kernels
             Unsafe.WriteUnaligned(y, Vector128.Narrow(s, s).AsUInt32().ToScalar());
         }
     }
+
     /// <summary>
     /// Rc (<see cref="Requantization.ApplyChannel(int, int, int)"/>) on 8 lanes with AVX2 for one layer's shift s, with
     /// the constants made once per kernel call. vpmuldq gives the 64-bit products of the even lanes (of the odd ones
