@@ -186,20 +186,8 @@ namespace QuantGen.Kernels
                     Vector256<int> s0 = bias != null ? Vector256.Load(bias + ch) : Vector256<int>.Zero;
                     Vector256<int> s1 = bias != null ? Vector256.Load(bias + ch + 8) : Vector256<int>.Zero;
                     sbyte* wp = w + 2L * ch;
-                    for (int p = 0; p < pairs; p++, wp += 2L * c)
-                    {
-                        Vector128<byte> a = Vector128.Load(tap[2 * p] + at + ch), b = Vector128.Load(tap[2 * p + 1] + at + ch);
-                        s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(a, b)), Avx2.ConvertToVector256Int16(wp));
-                        s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(a, b)), Avx2.ConvertToVector256Int16(wp + 16));
-                    }
-                    if (odd)
-                    {
-                        // The last tap alone: (x, 0) pairs against (w, w).
-                        Vector128<byte> a = Vector128.Load(tap[taps - 1] + at + ch);
-                        Vector128<sbyte> wv = Vector128.Load(wOdd + ch);
-                        s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(a, Vector128<byte>.Zero)), Avx2.ConvertToVector256Int16(Sse2.UnpackLow(wv, wv)));
-                        s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(a, Vector128<byte>.Zero)), Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(wv, wv)));
-                    }
+                    for (int p = 0; p < pairs; p++, wp += 2L * c) Pair16(tap[2 * p] + at + ch, tap[2 * p + 1] + at + ch, wp, ref s0, ref s1);
+                    if (odd) Single16(tap[taps - 1] + at + ch, wOdd + ch, ref s0, ref s1);
                     Vector256<int> m0 = Vector256.Load(multiplier + ch), m1 = Vector256.Load(multiplier + ch + 8);
                     rq.Pack16(rq.ApplyWithZeroPoint(s0, m0, Avx2.Shuffle(m0, 0xF5)), rq.ApplyWithZeroPoint(s1, m1, Avx2.Shuffle(m1, 0xF5))).Store(y + ch);
                 }
@@ -262,6 +250,25 @@ namespace QuantGen.Kernels
                 for (int t = 0; t < taps; t++) s += tap[t][at + ch] * w[WeightIndex(t, ch, taps, c)];
                 y[ch] = Requantization.Output(Requantization.ApplyChannel(s, multiplier[ch], shift), zpOut, qmin, qmax);
             }
+        }
+
+        /// <summary>16 channels of one tap pair: a, b are the two taps' inputs at the channel, wp their 32 interleaved weights.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Pair16(byte* a, byte* b, sbyte* wp, ref Vector256<int> s0, ref Vector256<int> s1)
+        {
+            Vector128<byte> xa = Vector128.Load(a), xb = Vector128.Load(b);
+            s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(xa, xb)), Avx2.ConvertToVector256Int16(wp));
+            s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(xa, xb)), Avx2.ConvertToVector256Int16(wp + 16));
+        }
+
+        /// <summary>16 channels of the odd last tap alone: (x, 0) pairs against (w, w).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Single16(byte* a, sbyte* weights, ref Vector256<int> s0, ref Vector256<int> s1)
+        {
+            Vector128<byte> x = Vector128.Load(a);
+            Vector128<sbyte> wv = Vector128.Load(weights);
+            s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(x, Vector128<byte>.Zero)), Avx2.ConvertToVector256Int16(Sse2.UnpackLow(wv, wv)));
+            s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(x, Vector128<byte>.Zero)), Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(wv, wv)));
         }
 
         /// <summary>Index of tap t, channel ch in the tap-pair layout (KernelCatalog.DepthwiseU8S8Index).</summary>
