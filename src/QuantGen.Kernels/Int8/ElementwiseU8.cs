@@ -22,17 +22,19 @@ namespace QuantGen.Kernels
             int i = 0;
             if (Avx2.IsSupported)
             {
-                Vector256<int> az = Vector256.Create(aZp), am = Vector256.Create(aMultiplier), ash = Vector256.Create(aShift);
-                Vector256<int> bz = Vector256.Create(bZp), bm = Vector256.Create(bMultiplier), bsh = Vector256.Create(bShift);
-                Vector256<int> yz = Vector256.Create(yZp), ym = Vector256.Create(yMultiplier), ysh = Vector256.Create(yShift);
-                Vector256<int> lo = Vector256.Create(qmin), hi = Vector256.Create(qmax);
+                // R(v, m, s) is Rc(v, m, 31 + s): each of the three steps is the per-channel form with one count for all
+                // lanes (a uniform multiplier is its own odd-lane shuffle).
+                var ra = new ChannelRequantAvx2(31 + aShift, 0, 0, 0);
+                var rb = new ChannelRequantAvx2(31 + bShift, 0, 0, 0);
+                var ry = new ChannelRequantAvx2(31 + yShift, yZp, qmin, qmax);
+                Vector256<int> az = Vector256.Create(aZp), am = Vector256.Create(aMultiplier);
+                Vector256<int> bz = Vector256.Create(bZp), bm = Vector256.Create(bMultiplier), ym = Vector256.Create(yMultiplier);
                 for (; i + 8 <= count; i += 8)
                 {
                     Vector256<int> av = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(a + i) - az, LeftShift);
                     Vector256<int> bv = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(b + i) - bz, LeftShift);
-                    Vector256<int> sum = Requantization.Apply(av, am, ash) + Requantization.Apply(bv, bm, bsh);
-                    Vector256<int> q = Requantization.Apply(sum, ym, ysh) + yz;
-                    Requantization.StoreBytes(Vector256.Min(Vector256.Max(q, lo), hi), y + i);
+                    Vector256<int> sum = ra.ApplyWithZeroPoint(av, am, am) + rb.ApplyWithZeroPoint(bv, bm, bm);
+                    Requantization.StoreBytes(ry.Output(sum, ym, ym), y + i);
                 }
             }
             else if (Vector128.IsHardwareAccelerated)

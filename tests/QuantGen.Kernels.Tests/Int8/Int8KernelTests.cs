@@ -389,6 +389,7 @@ namespace QuantGen.Kernels.Tests.Int8
         [InlineData(300, 255, 0, 0, 0, 255, 0.05, 0.05, 0.05)]
         [InlineData(64, 100, 140, 20, 20, 255, 0.5, 0.25, 0.01)]    // fused Relu, heavy saturation
         [InlineData(23, 128, 128, 128, 100, 150, 0.01, 0.02, 0.5)]  // output much coarser than inputs
+        [InlineData(41, 128, 120, 128, 0, 255, 0.5, 0.5, 1e-7)]     // y multiplier ≥ 1 (a negative shift): the smallest counts
         public void AddMatchesReference(int count, int aZp, int bZp, int yZp, int qmin, int qmax, double aScale, double bScale, double yScale)
         {
             double twiceMax = 2 * Math.Max(aScale, bScale);
