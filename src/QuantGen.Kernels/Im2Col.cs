@@ -55,20 +55,36 @@ namespace QuantGen.Kernels
             }
         }
 
-        // Short runs dominate im2col (3 values for an RGB tap): an inlined vector loop beats a memmove call.
+        // Short runs dominate im2col (a 3×3 window row of RGB is 9 bytes or 36 floats' bytes): an inlined copy beats a
+        // memmove call. Lengths between two power-of-two block sizes are copied as a first and a last block that
+        // overlap (the overlap is written twice with the same bytes); nothing outside [0, n) is read or written.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Copy<T>(T* src, T* dst, int n) where T : unmanaged
         {
-            int i = 0;
-            if (Vector256.IsHardwareAccelerated)
+            byte* s = (byte*)src, d = (byte*)dst;
+            long bytes = (long)n * sizeof(T);
+            if (Vector256.IsHardwareAccelerated && bytes >= 32)
             {
-                for (; i + Vector256<T>.Count <= n; i += Vector256<T>.Count) Vector256.Load(src + i).Store(dst + i);
+                long i = 0;
+                for (; i + 32 <= bytes; i += 32) Vector256.Load(s + i).Store(d + i);
+                if (i < bytes) Vector256.Load(s + bytes - 32).Store(d + bytes - 32);
             }
-            else if (Vector128.IsHardwareAccelerated)
+            else if (Vector128.IsHardwareAccelerated && bytes >= 16)
             {
-                for (; i + Vector128<T>.Count <= n; i += Vector128<T>.Count) Vector128.Load(src + i).Store(dst + i);
+                long i = 0;
+                for (; i + 16 <= bytes; i += 16) Vector128.Load(s + i).Store(d + i);
+                if (i < bytes) Vector128.Load(s + bytes - 16).Store(d + bytes - 16);
             }
-            for (; i < n; i++) dst[i] = src[i];
+            else if (bytes >= 8)
+            {
+                Unsafe.WriteUnaligned(d, Unsafe.ReadUnaligned<ulong>(s));
+                Unsafe.WriteUnaligned(d + bytes - 8, Unsafe.ReadUnaligned<ulong>(s + bytes - 8));
+                for (long i = 8; i < bytes - 8; i += 8) Unsafe.WriteUnaligned(d + i, Unsafe.ReadUnaligned<ulong>(s + i));
+            }
+            else
+            {
+                for (long i = 0; i < bytes; i++) d[i] = s[i];
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
