@@ -39,16 +39,16 @@ namespace QuantGen.Kernels
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                Vector128<int> az = Vector128.Create(aZp), am = Vector128.Create(aMultiplier), ash = Vector128.Create(aShift);
-                Vector128<int> bz = Vector128.Create(bZp), bm = Vector128.Create(bMultiplier), bsh = Vector128.Create(bShift);
-                Vector128<int> yz = Vector128.Create(yZp), ym = Vector128.Create(yMultiplier), ysh = Vector128.Create(yShift);
+                Vector128<int> az = Vector128.Create(aZp), am = Vector128.Create(aMultiplier);
+                Vector128<int> bz = Vector128.Create(bZp), bm = Vector128.Create(bMultiplier);
+                Vector128<int> yz = Vector128.Create(yZp), ym = Vector128.Create(yMultiplier);
                 Vector128<int> lo = Vector128.Create(qmin), hi = Vector128.Create(qmax);
                 for (; i + 4 <= count; i += 4)
                 {
                     Vector128<int> av = Vector128.ShiftLeft(Load4(a + i) - az, LeftShift);
                     Vector128<int> bv = Vector128.ShiftLeft(Load4(b + i) - bz, LeftShift);
-                    Vector128<int> sum = Requantization.Apply(av, am, ash) + Requantization.Apply(bv, bm, bsh);
-                    Vector128<int> q = Requantization.Apply(sum, ym, ysh) + yz;
+                    Vector128<int> sum = Requantization.ApplyChannel(av, am, 31 + aShift) + Requantization.ApplyChannel(bv, bm, 31 + bShift);
+                    Vector128<int> q = Requantization.ApplyChannel(sum, ym, 31 + yShift) + yz;
                     Requantization.StoreBytes(Vector128.Min(Vector128.Max(q, lo), hi), y + i);
                 }
             }

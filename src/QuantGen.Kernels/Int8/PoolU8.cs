@@ -92,26 +92,27 @@ namespace QuantGen.Kernels
             int ch = 0;
             if (Avx2.IsSupported)
             {
-                Vector256<int> m = Vector256.Create(multiplier), s = Vector256.Create(shift), z = Vector256.Create(zpOut);
+                // R(v, m, s) = Rc(v, m, 31 + s) with one count for all lanes (a uniform multiplier is its own odd-lane shuffle).
+                var rq = new ChannelRequantAvx2(31 + shift, zpOut, 0, 255);
+                Vector256<int> m = Vector256.Create(multiplier), bias = Vector256.Create(-offset);
                 for (; ch + 8 <= c; ch += 8)
                 {
-                    Vector256<int> acc = Vector256<int>.Zero;
+                    Vector256<int> acc = bias;
                     byte* p = x + ch;
                     for (int i = 0; i < hw; i++, p += c) acc += Avx2.ConvertToVector256Int32(p);
-                    Vector256<int> q = Requantization.Apply(acc - Vector256.Create(offset), m, s) + z;
-                    Requantization.StoreBytes(Vector256.Min(Vector256.Max(q, Vector256<int>.Zero), Vector256.Create(255)), y + ch);
+                    Requantization.StoreBytes(rq.Output(acc, m, m), y + ch);
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                Vector128<int> m = Vector128.Create(multiplier), s = Vector128.Create(shift), z = Vector128.Create(zpOut);
+                Vector128<int> m = Vector128.Create(multiplier), z = Vector128.Create(zpOut);
                 for (; ch + 4 <= c; ch += 4)
                 {
                     Vector128<int> acc = Vector128<int>.Zero;
                     byte* p = x + ch;
                     for (int i = 0; i < hw; i++, p += c)
                         acc += Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalar(Unsafe.ReadUnaligned<uint>(p)).AsByte())).AsInt32();
-                    Vector128<int> q = Requantization.Apply(acc - Vector128.Create(offset), m, s) + z;
+                    Vector128<int> q = Requantization.ApplyChannel(acc - Vector128.Create(offset), m, 31 + shift) + z;
                     Requantization.StoreBytes(Vector128.Min(Vector128.Max(q, Vector128<int>.Zero), Vector128.Create(255)), y + ch);
                 }
             }

@@ -14,7 +14,8 @@ namespace QuantGen.Kernels
     /// (int)(((long)v * multiplier + 2^(shift − 1)) &gt;&gt; shift), a multiplier per channel and one shift in [0, 62] per layer.</item>
     /// <item>Per tensor (residual add, average pooling), <see cref="Apply(int, int, int)"/>: R(v, multiplier, shift) =
     /// (int)(((long)v * multiplier + (1L &lt;&lt; (30 + shift))) &gt;&gt; (31 + shift)) with multiplier in [0, 2^31) (normally
-    /// [2^30, 2^31)) and shift in [−30, 31] (negative: a real multiplier ≥ 1).</item>
+    /// [2^30, 2^31)) and shift in [−30, 31] (negative: a real multiplier ≥ 1). It is Rc(v, multiplier, 31 + shift), and the
+    /// vector paths compute it that way.</item>
     /// </list>
     /// </summary>
     internal static unsafe class Requantization
@@ -118,62 +119,6 @@ namespace QuantGen.Kernels
         {
             int v = unchecked(zp + r);
             return (byte)(v < qmin ? qmin : v > qmax ? qmax : v);
-        }
-
-        /// <summary>
-        /// R per lane with AVX2. vpmuldq gives the 64-bit products of the even lanes (the odd ones after a 32-bit shift).
-        /// AVX2 has no 64-bit arithmetic shift, so 2^62 (a multiple of 2^(31 + shift)) is added to make the sum
-        /// non-negative as an unsigned number, the logical variable shift (vpsrlvq) divides, and 2^(31 − shift) is taken
-        /// off the 32-bit result: exact for every v, where "low 32 bits of p &gt;&gt; 31, then &gt;&gt; shift" would wrap when the
-        /// intermediate exceeds int32 (v near ±2^31 with a large shift).
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Apply(Vector256<int> v, Vector256<int> multiplier, Vector256<int> shift)
-        {
-            Vector256<long> even = Avx2.Multiply(v, multiplier);
-            Vector256<long> odd = Avx2.Multiply(Avx2.ShiftRightLogical(v.AsInt64(), 32).AsInt32(), Avx2.ShiftRightLogical(multiplier.AsInt64(), 32).AsInt32());
-            // Shift counts (non-negative for shift ≥ −30) moved into the 64-bit lanes of the even and odd products.
-            Vector256<long> round = (shift + Vector256.Create(30)).AsInt64();
-            Vector256<long> roundEven = round & Vector256.Create(0xFFFFFFFFL);
-            Vector256<long> roundOdd = Avx2.ShiftRightLogical(round, 32);
-            Vector256<long> bias62 = Vector256.Create(1L << 62);
-            Vector256<long> one = Vector256.Create(1L);
-            even += Avx2.ShiftLeftLogicalVariable(one, roundEven.AsUInt64()) + bias62;
-            odd += Avx2.ShiftLeftLogicalVariable(one, roundOdd.AsUInt64()) + bias62;
-            even = Avx2.ShiftRightLogicalVariable(even, (roundEven + one).AsUInt64());
-            odd = Avx2.ShiftRightLogicalVariable(odd, (roundOdd + one).AsUInt64());
-            Vector256<int> q = Avx2.Blend(even.AsInt32(), Avx2.ShiftLeftLogical(odd, 32).AsInt32(), 0b1010_1010);
-            // 2^(31 − shift) is 0 modulo 2^32 for a negative shift (vpsllvd gives 0 for counts above 31).
-            return q - Avx2.ShiftLeftLogicalVariable(Vector256.Create(1), (Vector256.Create(31) - shift).AsUInt32());
-        }
-
-        /// <summary>
-        /// R per lane with portable 128-bit vectors (the ARM64 path). floor((v·m + 2^(30+s)) / 2^(31+s)) is computed as
-        /// (floor(v·m / 2^(30+s)) + 1) &gt;&gt; 1, exact by nesting floors, so the only per-lane variable shift is one
-        /// arithmetic shift by 30 + s (six conditional power-of-two steps) on 64-bit lanes.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<int> Apply(Vector128<int> v, Vector128<int> multiplier, Vector128<int> shift)
-        {
-            (Vector128<long> vLo, Vector128<long> vHi) = Vector128.Widen(v);
-            (Vector128<long> mLo, Vector128<long> mHi) = Vector128.Widen(multiplier);
-            (Vector128<long> sLo, Vector128<long> sHi) = Vector128.Widen(shift + Vector128.Create(30));
-            Vector128<long> lo = ShiftRightVariable(vLo * mLo, sLo);
-            Vector128<long> hi = ShiftRightVariable(vHi * mHi, sHi);
-            lo = Vector128.ShiftRightArithmetic(lo + Vector128<long>.One, 1);
-            hi = Vector128.ShiftRightArithmetic(hi + Vector128<long>.One, 1);
-            return Vector128.Narrow(lo, hi);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<long> ShiftRightVariable(Vector128<long> x, Vector128<long> s)
-        {
-            x = Vector128.ConditionalSelect(Vector128.Equals(s & Vector128.Create(32L), Vector128.Create(32L)), Vector128.ShiftRightArithmetic(x, 32), x);
-            x = Vector128.ConditionalSelect(Vector128.Equals(s & Vector128.Create(16L), Vector128.Create(16L)), Vector128.ShiftRightArithmetic(x, 16), x);
-            x = Vector128.ConditionalSelect(Vector128.Equals(s & Vector128.Create(8L), Vector128.Create(8L)), Vector128.ShiftRightArithmetic(x, 8), x);
-            x = Vector128.ConditionalSelect(Vector128.Equals(s & Vector128.Create(4L), Vector128.Create(4L)), Vector128.ShiftRightArithmetic(x, 4), x);
-            x = Vector128.ConditionalSelect(Vector128.Equals(s & Vector128.Create(2L), Vector128.Create(2L)), Vector128.ShiftRightArithmetic(x, 2), x);
-            return Vector128.ConditionalSelect(Vector128.Equals(s & Vector128<long>.One, Vector128<long>.One), Vector128.ShiftRightArithmetic(x, 1), x);
         }
 
         /// <summary>Stores 8 int32 lanes already clamped to [0, 255] as bytes.</summary>
