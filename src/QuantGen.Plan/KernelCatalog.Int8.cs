@@ -26,10 +26,17 @@ namespace QuantGen.Plan
         /// <summary>
         /// Bytes of an int8 B matrix [k, n] packed for GemmU8S8: ceil(n / 16) panels of ceil(k / 4) k-quads; quad q of
         /// panel p starts at byte (p · ceil(k / 4) + q) · 64 and holds, for columns j = 0..15, the 4 bytes
-        /// B[4q..4q+3, 16p + j] at offset 4j (zero past k and past n).
+        /// B[4q..4q+3, 16p + j] at offset 4 · <see cref="GemmU8S8Slot"/>(j) (zero past k and past n).
         /// </summary>
         public static long PackedGemmU8S8Length(long n, long k) =>
             (n + GemmU8S8PanelWidth - 1) / GemmU8S8PanelWidth * GemmU8S8PanelWidth * ((k + 3) / 4 * 4);
+
+        /// <summary>
+        /// The slot of panel column j (0..15) inside a packed k-quad: bits 1 and 2 of j swapped, so each 8-column half holds
+        /// columns 0, 1, 4, 5, 2, 3, 6, 7. The AVX2 kernel's vphaddd then yields the columns in order, with no cross-lane
+        /// permute per tile row.
+        /// </summary>
+        public static int GemmU8S8Slot(int j) => (j & ~6) | ((j & 2) << 1) | ((j & 4) >> 1);
 
         /// <summary>
         /// Where ConvU8S8.Depthwise reads the weight of tap t (= ky · kw + kx) for channel ch: taps (2p, 2p + 1) as pairs

@@ -8,7 +8,8 @@ namespace QuantGen.Compiler.Lowering
     {
         /// <summary>
         /// Packs B [k, n] (element (row, col) from <paramref name="get"/>) for GemmU8S8: 16-column panels of
-        /// k-quads, each quad 16 columns × 4 consecutive k values (the vpdpbusd operand order), zero past k and n.
+        /// k-quads, each quad 16 columns × 4 consecutive k values (column j in slot KernelCatalog.GemmU8S8Slot(j)), zero
+        /// past k and n.
         /// </summary>
         public static sbyte[] PackGemm(int k, int n, Func<int, int, sbyte> get)
         {
@@ -24,7 +25,7 @@ namespace QuantGen.Compiler.Lowering
                         for (int t = 0; t < 4; t++)
                         {
                             int row = 4 * q + t;
-                            if (row < k) packed[(p * quads + q) * 64 + 4 * j + t] = get(row, col);
+                            if (row < k) packed[(p * quads + q) * 64 + 4 * KernelCatalog.GemmU8S8Slot(j) + t] = get(row, col);
                         }
                     }
             return packed;

@@ -347,7 +347,8 @@ namespace QuantGen.Kernels
         // vpmaddubsw (it saturates to int16). Each accumulator lane pair holds the two halves of one column's quad sum;
         // vphaddd folds them at the end. Rows past 'rows' alias the last valid row (results discarded).
         // AVX-VNNI / AVX512-VNNI would slot in here: vpdpbusd consumes the same packed quads directly (u8 × s8, 4-byte
-        // dot per int32 lane, no widening), with x broadcast as raw bytes; its u8·s8 products cannot saturate.
+        // dot per int32 lane, no widening), with x broadcast as raw bytes; its u8·s8 products cannot saturate. Its lanes
+        // come out in slot order (0, 1, 4, 5, 2, 3, 6, 7), so it would permute bias and multipliers once per strip.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Tile4x8Avx2(byte* a, int lda, sbyte* w, int k, int rows, int* tile)
         {
@@ -405,11 +406,14 @@ namespace QuantGen.Kernels
         private static Vector256<short> Broadcast(int quad) =>
             Avx2.UnpackLow(Vector256.Create(quad).AsByte(), Vector256<byte>.Zero).AsInt16();
 
-        // lo: columns 0..3 as lane pairs, hi: columns 4..7. vphaddd works per 128-bit half, giving c0 c1 c4 c5 | c2 c3 c6 c7;
-        // vpermq (0, 2, 1, 3) restores column order.
+        // lo: slots 0..3 (columns 0, 1, 4, 5) as lane pairs, hi: slots 4..7 (columns 2, 3, 6, 7). vphaddd works per 128-bit
+        // half, giving slots 0 1 4 5 | 2 3 6 7 = columns 0..7 in order: the packing's slot order saves a vpermq here.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<int> Fold(Vector256<int> lo, Vector256<int> hi) =>
-            Avx2.Permute4x64(Avx2.HorizontalAdd(lo, hi).AsInt64(), 0b11_01_10_00).AsInt32();
+        private static Vector256<int> Fold(Vector256<int> lo, Vector256<int> hi) => Avx2.HorizontalAdd(lo, hi);
+
+        /// <summary>The slot of panel column j in a packed quad (KernelCatalog.GemmU8S8Slot): bits 1 and 2 swapped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Slot(int j) => (j & ~6) | ((j & 2) << 1) | ((j & 4) >> 1);
 
         // Portable 128-bit path (ARM64; x64 without AVX2): int16 products (exact: 255 · 127 < 2^15) widened to int32,
         // one accumulator per column holding its four k-phase partial sums, summed at the end.
@@ -438,9 +442,10 @@ namespace QuantGen.Kernels
                     s0 += p0; s1 += p1; s2 += p2; s3 += p3; s4 += p4; s5 += p5; s6 += p6; s7 += p7;
                     wq += 4 * PanelWidth;
                 }
+                // Slots 0..7 hold columns 0, 1, 4, 5, 2, 3, 6, 7.
                 int* t = tile + r * TileColumns;
-                t[0] = Vector128.Sum(s0); t[1] = Vector128.Sum(s1); t[2] = Vector128.Sum(s2); t[3] = Vector128.Sum(s3);
-                t[4] = Vector128.Sum(s4); t[5] = Vector128.Sum(s5); t[6] = Vector128.Sum(s6); t[7] = Vector128.Sum(s7);
+                t[0] = Vector128.Sum(s0); t[1] = Vector128.Sum(s1); t[4] = Vector128.Sum(s2); t[5] = Vector128.Sum(s3);
+                t[2] = Vector128.Sum(s4); t[3] = Vector128.Sum(s5); t[6] = Vector128.Sum(s6); t[7] = Vector128.Sum(s7);
             }
         }
 
@@ -456,7 +461,7 @@ namespace QuantGen.Kernels
                 {
                     int xv = ar[kk];
                     sbyte* wk = w + (kk >> 2) * 4 * PanelWidth + (kk & 3);
-                    for (int j = 0; j < TileColumns; j++) t[j] += xv * wk[j * 4];
+                    for (int j = 0; j < TileColumns; j++) t[j] += xv * wk[Slot(j) * 4];
                 }
             }
         }

@@ -1,6 +1,7 @@
 // Fixed-point requantization int32 → uint8 shared by the integer kernels: one rounding, the same bits on every CPU.
 namespace QuantGen.Kernels
 {
+    using System;
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
     using System.Runtime.Intrinsics.X86;
@@ -144,6 +145,13 @@ namespace QuantGen.Kernels
     /// after vpshufd moves them down). AVX2 has no 64-bit arithmetic shift, so 2^62 (a multiple of 2^s) is added to make
     /// each sum non-negative as an unsigned number, one vpsrlq by s divides, and 2^(62 − s) is taken off the 32-bit
     /// result (0 modulo 2^32 for s &lt; 31): exact for every int32 v.
+    /// <para>
+    /// Layers with s ≥ 33 (the usual case: real multipliers below 2^−2) take a shorter form. With p = v · m = H · 2^32 + L
+    /// (0 ≤ L &lt; 2^32, |H| ≤ 2^30) and t = s − 32, Rc = floor((H + 2^(t−1) + L / 2^32) / 2^t) = (H + 2^(t−1)) &gt;&gt; t, since
+    /// the fraction L / 2^32 never reaches the next multiple of 2^t. So only the high words of the products are needed,
+    /// and zp is added before the shift as zp · 2^t (exact, and no int32 overflow when (|zp| + 1) · 2^t ≤ 2^30):
+    /// 7 instructions per 8 lanes instead of 10.
+    /// </para>
     /// </summary>
     internal readonly struct ChannelRequantAvx2
     {
@@ -154,9 +162,16 @@ namespace QuantGen.Kernels
         private readonly Vector256<int> _max;
         private readonly Vector256<byte> _min8;
         private readonly Vector256<byte> _max8;
+        private readonly bool _highWords;
+        private readonly Vector128<int> _highWordCount;
+        private readonly Vector256<int> _highWordOffset;
 
         public ChannelRequantAvx2(int shift, int zp, int qmin, int qmax)
         {
+            int t = shift - 32;
+            _highWords = t >= 1 && (Math.Abs((long)zp) + 1) << t <= 1L << 30;
+            _highWordCount = Vector128.CreateScalar(_highWords ? t : 0);
+            _highWordOffset = Vector256.Create(_highWords ? (1 << (t - 1)) + zp * (1 << t) : 0);
             _round = Vector256.Create((1L << 62) + ((1L << shift) >> 1));
             _count = Vector128.CreateScalar((long)shift);
             _zeroPointMinusOffset = Vector256.Create(unchecked(zp - (int)(1L << (62 - shift))));
@@ -170,6 +185,13 @@ namespace QuantGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<int> ApplyWithZeroPoint(Vector256<int> v, Vector256<int> m, Vector256<int> mOdd)
         {
+            if (_highWords)
+            {
+                // The high words of the even lanes' products moved down, the odd lanes' already in place.
+                Vector256<int> high = Avx2.Blend(Avx2.ShiftRightLogical(Avx2.Multiply(v, m), 32).AsInt32(),
+                    Avx2.Multiply(Avx2.Shuffle(v, 0xF5), mOdd).AsInt32(), 0b1010_1010);
+                return Avx2.ShiftRightArithmetic(high + _highWordOffset, _highWordCount);
+            }
             Vector256<long> even = Avx2.ShiftRightLogical(Avx2.Multiply(v, m) + _round, _count);
             Vector256<long> odd = Avx2.ShiftRightLogical(Avx2.Multiply(Avx2.Shuffle(v, 0xF5), mOdd) + _round, _count);
             return Avx2.Blend(even.AsInt32(), Avx2.ShiftLeftLogical(odd, 32).AsInt32(), 0b1010_1010) + _zeroPointMinusOffset;

@@ -265,6 +265,8 @@ namespace QuantGen.Kernels.Tests.Int8
         [InlineData(128, 0, 255)]
         [InlineData(255, 0, 255)]
         [InlineData(128, 128, 200)]
+        [InlineData(-70000, 0, 255)]     // zero points far outside [0, 255]: the AVX2 high-word form must step aside
+        [InlineData(1 << 24, 0, 255)]    // where zp · 2^(s − 32) would overflow int32
         public void RequantizationIsExactForExtremeValues(int zp, int qmin, int qmax)
         {
             int[] values = { int.MinValue, int.MinValue + 1, -(1 << 30), -65537, -32385, -1000, -3, -2, -1, 0, 1, 2, 3, 1000, 32385, 65537, 1 << 30, int.MaxValue - 1, int.MaxValue };
@@ -281,7 +283,8 @@ namespace QuantGen.Kernels.Tests.Int8
                     i++;
                 }
             // The per-channel form: every shift a layer can have, each with all (value, multiplier) pairs as its channels.
-            foreach (int s in new[] { 0, 1, 2, 7, 15, 29, 30, 31, 32, 33, 45, 60, 61, 62 })
+            // 33..54: the AVX2 high-word form (for |zp| ≤ 255), with 32 and 55 on either side of it.
+            foreach (int s in new[] { 0, 1, 2, 7, 15, 29, 30, 31, 32, 33, 34, 40, 45, 52, 53, 54, 55, 60, 61, 62 })
             {
                 var expected = new byte[count];
                 var expectedBias = new byte[count];

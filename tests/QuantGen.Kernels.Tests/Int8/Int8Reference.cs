@@ -12,7 +12,8 @@ namespace QuantGen.Kernels.Tests.Int8
 
         /// <summary>
         /// The GemmU8S8 packing the compiler must produce: B [k, n] int8 row-major → ceil(n/16) panels × ceil(k/4) quads;
-        /// quad q of panel p at byte (p * ceil(k/4) + q) * 64, column j's bytes B[4q..4q+3, 16p+j] at offset 4j, zero-padded.
+        /// quad q of panel p at byte (p * ceil(k/4) + q) * 64, column j's bytes B[4q..4q+3, 16p+j] at offset 4 · slot(j),
+        /// zero-padded; slot(j) swaps bits 1 and 2 of j (each 8-column half in the order 0, 1, 4, 5, 2, 3, 6, 7).
         /// </summary>
         public static sbyte[] Pack(sbyte[] b, int k, int n)
         {
@@ -24,7 +25,8 @@ namespace QuantGen.Kernels.Tests.Int8
                         for (int t = 0; t < 4; t++)
                         {
                             int kk = q * 4 + t, col = p * 16 + j;
-                            packed[(p * quads + q) * 64 + j * 4 + t] = kk < k && col < n ? b[kk * n + col] : (sbyte)0;
+                            int slot = j switch { 2 => 4, 3 => 5, 4 => 2, 5 => 3, 10 => 12, 11 => 13, 12 => 10, 13 => 11, _ => j };
+                            packed[(p * quads + q) * 64 + slot * 4 + t] = kk < k && col < n ? b[kk * n + col] : (sbyte)0;
                         }
             return packed;
         }
