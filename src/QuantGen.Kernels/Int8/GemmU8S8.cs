@@ -192,13 +192,23 @@ namespace QuantGen.Kernels
             }
         }
 
+        /// <summary>x row → int16, zero-padded to kPad, never reading past row[k − 1].</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Widen(byte* row, short* dst, int k, int kPad)
         {
             int t = 0;
             for (; t + 16 <= k; t += 16) Avx2.ConvertToVector256Int16(row + t).Store(dst + t);
-            for (; t < k; t++) dst[t] = row[t];
-            for (; t < kPad; t++) dst[t] = 0;
+            if (t < k)
+            {
+                // The tail as one overlapping block of the last 16 bytes (k = 24, 27, 144 + 8 ...: no byte loop).
+                if (k >= 16) Avx2.ConvertToVector256Int16(row + k - 16).Store(dst + k - 16);
+                else
+                {
+                    if (t + 8 <= k) { Sse41.ConvertToVector128Int16(row + t).Store(dst + t); t += 8; }
+                    for (; t < k; t++) dst[t] = row[t];
+                }
+            }
+            for (t = k; t < kPad; t++) dst[t] = 0;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -212,7 +222,7 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>Halves [h0, h1) (8 columns each, full) of one 4-row strip, each a <see cref="TileRequant"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         private static void StripWidenedRequantAvx2(short* x, int kPad, sbyte* w, int quads, long panelBytes, int h0, int h1,
             int* bias, int* multiplier, byte* c, int ldc, int rows, ChannelRequantAvx2 rq)
         {

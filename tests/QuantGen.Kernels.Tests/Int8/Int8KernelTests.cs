@@ -232,6 +232,14 @@ namespace QuantGen.Kernels.Tests.Int8
         [InlineData(7, 7, 48, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1, 9, 128, 0, 255)]        // even tap count (pairs only), pad at the end
         [InlineData(2, 3, 16, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 128, 128, 0, 255)]      // window wider than the input: no interior pixel
         [InlineData(9, 20, 24, 1, 3, 1, 2, 0, 1, 0, 1, 1, 1, 200, 128, 0, 255)]     // 1×3, stride 2 across
+        // The paired AVX2 path (c a multiple of 16, stride 1 or 2, no dilation) and its fallbacks
+        [InlineData(9, 9, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]      // 3×3 stride 2 (MobileNet's down-sampling)
+        [InlineData(10, 11, 16, 3, 3, 2, 2, 0, 0, 1, 1, 1, 1, 30, 128, 0, 255)]     // stride 2, padding only at the end
+        [InlineData(11, 10, 32, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 255, 128, 128, 255)]  // 5×5: the general pair loop
+        [InlineData(12, 13, 48, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 9, 100, 0, 255)]      // 5×5 stride 2
+        [InlineData(6, 7, 16, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]      // strides 1 down, 2 across
+        [InlineData(7, 9, 32, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]      // stride 3: the per-pixel path
+        [InlineData(3, 600, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]    // rows too wide for the paired buffer
         public void DepthwiseMatchesReference(int ih, int iw, int c, int kh, int kw, int sh, int sw, int pt, int pl, int pb, int pr,
             int dh, int dw, int zpIn, int zpOut, int qmin, int qmax)
         {
