@@ -146,7 +146,7 @@ namespace QuantGen.Kernels
                     int firstOther = 2 * p0;
                     if (floatScale == null && halfEnd > 2 * p0)
                     {
-                        StripWidenedRequantAvx2(xw, kPad, w, quads, panelBytes, 2 * p0, halfEnd, bias, multiplier, c + (long)i * ldc, ldc, rows, rq);
+                        StripWidenedRequantAvx2(xw, kPad, w, quads, panelBytes, 2 * p0, halfEnd, bias, multiplier, c + (long)i * ldc, ldc, rows, in rq);
                         firstOther = halfEnd;
                     }
                     for (int p = firstOther / 2; p < pEnd; p++)
@@ -224,7 +224,7 @@ namespace QuantGen.Kernels
         /// <summary>Halves [h0, h1) (8 columns each, full) of one 4-row strip, each a <see cref="TileRequant"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
         private static void StripWidenedRequantAvx2(short* x, int kPad, sbyte* w, int quads, long panelBytes, int h0, int h1,
-            int* bias, int* multiplier, byte* c, int ldc, int rows, ChannelRequantAvx2 rq)
+            int* bias, int* multiplier, byte* c, int ldc, int rows, in ChannelRequantAvx2 rq)
         {
             for (int h = h0; h < h1; h++)
             {
