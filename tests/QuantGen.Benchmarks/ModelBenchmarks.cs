@@ -17,6 +17,7 @@ namespace QuantGen.Benchmarks
         private Case _digitsCnn = null!;
         private Case _mobileNetV2Digits = null!;
         private Case _mobileNetV2x224 = null!;
+        private Case _resNet18 = null!;
 
         /// <summary>
         /// Always in-process (BenchmarkDotNet's <c>--inProcess</c>, which applies to every job, also <c>--job short</c>):
@@ -41,6 +42,7 @@ namespace QuantGen.Benchmarks
             _digitsCnn = new Case(ReferenceModel.Find("digits-cnn", Precision));
             _mobileNetV2Digits = new Case(ReferenceModel.Find("mobilenetv2-digits", Precision));
             _mobileNetV2x224 = new Case(ReferenceModel.Find("mobilenetv2-224", Precision));
+            _resNet18 = new Case(ReferenceModel.Find("resnet18", Precision));
         }
 
         [Benchmark]
@@ -54,6 +56,9 @@ namespace QuantGen.Benchmarks
 
         [Benchmark]
         public void MobileNetV2x224() => _mobileNetV2x224.Run();
+
+        [Benchmark]
+        public void ResNet18() => _resNet18.Run();
 
         private sealed class Case
         {

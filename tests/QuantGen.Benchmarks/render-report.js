@@ -7,13 +7,17 @@ const rows = fs.readFileSync(process.argv[2], 'utf8').split('\n').filter((l) => 
 const of = (kind, extra = {}) => rows.filter((r) => r.kind === kind && Object.entries(extra).every(([k, v]) => r[k] === v));
 const machine = of('machine')[0];
 const peak = of('peak')[0] || {};
-const models = ['clinical-mlp', 'digits-cnn', 'mobilenetv2-digits', 'mobilenetv2-224'];
+const models = ['clinical-mlp', 'digits-cnn', 'mobilenetv2-digits', 'mobilenetv2-224', 'resnet18'];
+// Where the arithmetic dominates a call (the small models are call overhead): measured against the machine's peaks.
+const computeBound = ['mobilenetv2-224', 'resnet18'];
+const twoThreadModels = ['mobilenetv2-digits', 'mobilenetv2-224', 'resnet18'];
 const precisions = ['Float32', 'Int8'];
-const classes = { 'clinical-mlp': 'ClinicalMlp', 'digits-cnn': 'DigitsCnn', 'mobilenetv2-digits': 'MobileNetV2Digits', 'mobilenetv2-224': 'MobileNetV2x224' };
+const classes = { 'clinical-mlp': 'ClinicalMlp', 'digits-cnn': 'DigitsCnn', 'mobilenetv2-digits': 'MobileNetV2Digits', 'mobilenetv2-224': 'MobileNetV2x224', resnet18: 'ResNet18' };
 const className = (m, p) => classes[m] + (p === 'Int8' ? 'Int8' : '');
 const titles = { 'clinical-mlp': 'clinical-mlp (MLP, [1,30])', 'digits-cnn': 'digits-cnn (CNN, [1,1,8,8])',
-  'mobilenetv2-digits': 'mobilenetv2-digits (MobileNetV2 0.5, [1,3,32,32])', 'mobilenetv2-224': 'MobileNetV2-224 (MobileNetV2 1.0, [1,3,224,224])' };
-const short = { 'clinical-mlp': 'clinical-mlp', 'digits-cnn': 'digits-cnn', 'mobilenetv2-digits': 'mobilenetv2-digits', 'mobilenetv2-224': 'MobileNetV2-224' };
+  'mobilenetv2-digits': 'mobilenetv2-digits (MobileNetV2 0.5, [1,3,32,32])', 'mobilenetv2-224': 'MobileNetV2-224 (MobileNetV2 1.0, [1,3,224,224])',
+  resnet18: 'ResNet-18 (torchvision structure, generated with seeded random weights, [1,3,224,224])' };
+const short = { 'clinical-mlp': 'clinical-mlp', 'digits-cnn': 'digits-cnn', 'mobilenetv2-digits': 'mobilenetv2-digits', 'mobilenetv2-224': 'MobileNetV2-224', resnet18: 'ResNet-18' };
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[(s.length - 1) >> 1] : NaN; };
 const min = (xs) => (xs.length ? Math.min(...xs) : NaN);
@@ -88,7 +92,7 @@ w('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | 
 for (const m of models) {
   for (const p of precisions) {
     const x = all[`${m}/${p}`];
-    const pk = m === 'mobilenetv2-224' ? `${fmt(percentOfPeak(x, x.qgMedian), 0)} % / ${fmt(percentOfPeak(x, x.ortMedian), 0)} %` : '—';
+    const pk = computeBound.includes(m) ? `${fmt(percentOfPeak(x, x.qgMedian), 0)} % / ${fmt(percentOfPeak(x, x.ortMedian), 0)} %` : '—';
     w(`| ${short[m]} | ${p} | ${us(x.qgMedian)} | ${us(x.ortMedian)} | **${ratio(x.qgMedian, x.ortMedian)}** | ${pk} | ` +
       `${fmt(x.qgLaunch)} / ${fmt(x.aotLaunch)} | ${fmt(x.ortCreateFirst)} | ${ratio(x.qgLaunch, x.ortCreateFirst)} / ${ratio(x.aotLaunch, x.ortCreateFirst)} | ` +
       `${fmt(x.qgRss)} / ${fmt(x.ortRss)} | ${ratio(x.qgRss, x.ortRss)} | ${fmt(x.allocated, 0)} | ${x.compile ? fmt(x.compile.s, 2) : '—'} |`);
@@ -99,11 +103,13 @@ w();
 // Goals.
 const g = (cond) => (cond ? '**holds**' : '**misses**');
 const mb = all['mobilenetv2-224/Int8'], mbf = all['mobilenetv2-224/Float32'], mlp = all['clinical-mlp/Float32'], mlp8 = all['clinical-mlp/Int8'];
+const rn = all['resnet18/Int8'], rnf = all['resnet18/Float32'];
 w('## Issue 5\'s goals in this run');
 w();
 w(`- MobileNetV2-224 INT8 ≤ 0.8× ONNX Runtime INT8: ${g(ratioOf(mb.qgMedian, mb.ortMedian) <= 0.8)} — ${us(mb.qgMedian)} µs vs ${us(mb.ortMedian)} µs, ${ratio(mb.qgMedian, mb.ortMedian)}.`);
 w(`- MobileNetV2-224 FP32 ≤ 1.0× ONNX Runtime FP32: ${g(ratioOf(mbf.qgMedian, mbf.ortMedian) <= 1.0)} — ${us(mbf.qgMedian)} µs vs ${us(mbf.ortMedian)} µs, ${ratio(mbf.qgMedian, mbf.ortMedian)}.`);
-w(`- ResNet-18-class INT8 ≤ 1.25×: not measured (no such reference model in tests/assets/models).`);
+w(`- ResNet-18-class INT8 ≤ 1.25× ONNX Runtime INT8: ${g(ratioOf(rn.qgMedian, rn.ortMedian) <= 1.25)} — ${us(rn.qgMedian)} µs vs ${us(rn.ortMedian)} µs, ${ratio(rn.qgMedian, rn.ortMedian)} ` +
+  `(FP32: ${us(rnf.qgMedian)} µs vs ${us(rnf.ortMedian)} µs, ${ratio(rnf.qgMedian, rnf.ortMedian)}; the model is generated with random weights by resnet18/make-model.js).`);
 w(`- clinical MLP ≤ 1 µs per call and ≥ 10× faster than ONNX Runtime: FP32 ${g(mlp.qgMedian <= 1 && mlp.ortMedian / mlp.qgMedian >= 10)} — ${us(mlp.qgMedian)} µs, ` +
   `${fmt(mlp.ortMedian / mlp.qgMedian, 0)}× faster than ORT's ${us(mlp.ortMedian)} µs; INT8 ${g(mlp8.qgMedian <= 1 && mlp8.ortMedian / mlp8.qgMedian >= 10)} — ${us(mlp8.qgMedian)} µs, ` +
   `${fmt(mlp8.ortMedian / mlp8.qgMedian, 0)}× faster than ORT's ${us(mlp8.ortMedian)} µs on the QDQ export (ORT's figure is mostly the Node.js binding's per-call cost).`);
@@ -117,8 +123,8 @@ for (const m of models) for (const p of precisions) {
   firstRows.push(`${short[m]} ${p} ${fmt(rj, 2)}× / ${fmt(ra, 2)}×`);
 }
 const holds = (fn) => Object.values(all).filter(fn).length;
-w(`- Time to first result ≤ 0.2× ONNX Runtime's session creation + first run: JIT ${g(firstJitAll)} (${holds((x) => ratioOf(x.qgLaunch, x.ortCreateFirst) <= 0.2)} of 8 rows), ` +
-  `NativeAOT ${g(firstAotAll)} (${holds((x) => ratioOf(x.aotLaunch, x.ortCreateFirst) <= 0.2)} of 8 rows) ` +
+w(`- Time to first result ≤ 0.2× ONNX Runtime's session creation + first run: JIT ${g(firstJitAll)} (${holds((x) => ratioOf(x.qgLaunch, x.ortCreateFirst) <= 0.2)} of ${Object.keys(all).length} rows), ` +
+  `NativeAOT ${g(firstAotAll)} (${holds((x) => ratioOf(x.aotLaunch, x.ortCreateFirst) <= 0.2)} of ${Object.keys(all).length} rows) ` +
   `(JIT / AOT ratio: ${firstRows.join('; ')}). The QuantGen figure includes process start; ORT's excludes Node.js start and loading its library.`);
 w(`- Peak RSS of a process running MobileNetV2-224 ≤ 0.5× ONNX Runtime's: FP32 ${g(ratioOf(mbf.qgRss, mbf.ortRss) <= 0.5)} (${fmt(mbf.qgRss)} / ${fmt(mbf.ortRss)} MB = ${ratio(mbf.qgRss, mbf.ortRss)}), ` +
   `INT8 ${g(ratioOf(mb.qgRss, mb.ortRss) <= 0.5)} (${fmt(mb.qgRss)} / ${fmt(mb.ortRss)} MB = ${ratio(mb.qgRss, mb.ortRss)}); JIT process, the NativeAOT first-result process peaks at ${fmt(mbf.aotRss)} MB (FP32) / ${fmt(mb.aotRss)} MB (INT8).`);
@@ -130,8 +136,9 @@ const two = (m, p) => ({
   ort: min(of('steady2', { side: 'ort', model: m, precision: p }).map((r) => r.median_us)),
   allocated: max(of('steady2', { side: 'quantgen', model: m, precision: p }).map((r) => r.allocated_bytes_per_call)),
 });
-const mb2 = two('mobilenetv2-224', 'Int8'), mbf2 = two('mobilenetv2-224', 'Float32');
-w(`- Parallelism on 2 threads against ONNX Runtime on 2 threads (not a goal with a number; see [Two threads](#two-threads)): MobileNetV2-224 INT8 ${us(mb2.qg)} µs vs ${us(mb2.ort)} µs (${ratio(mb2.qg, mb2.ort)}), FP32 ${us(mbf2.qg)} µs vs ${us(mbf2.ort)} µs (${ratio(mbf2.qg, mbf2.ort)}).`);
+const mb2 = two('mobilenetv2-224', 'Int8'), mbf2 = two('mobilenetv2-224', 'Float32'), rn2 = two('resnet18', 'Int8'), rnf2 = two('resnet18', 'Float32');
+w(`- Parallelism on 2 threads against ONNX Runtime on 2 threads (not a goal with a number; see [Two threads](#two-threads)): MobileNetV2-224 INT8 ${us(mb2.qg)} µs vs ${us(mb2.ort)} µs (${ratio(mb2.qg, mb2.ort)}), FP32 ${us(mbf2.qg)} µs vs ${us(mbf2.ort)} µs (${ratio(mbf2.qg, mbf2.ort)}); ` +
+  `ResNet-18 INT8 ${us(rn2.qg)} µs vs ${us(rn2.ort)} µs (${ratio(rn2.qg, rn2.ort)}), FP32 ${us(rnf2.qg)} µs vs ${us(rnf2.ort)} µs (${ratio(rnf2.qg, rnf2.ort)}).`);
 w();
 
 w('## Two threads');
@@ -141,7 +148,7 @@ w('The generated class with `Parallelism="2"` (the benchmark sets the kernels\' 
 w();
 w('| model | precision | QuantGen 1 thread µs | QuantGen 2 threads µs | speed-up | ORT 2 threads µs | QuantGen / ORT (2 threads) | bytes / call |');
 w('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const m of ['mobilenetv2-digits', 'mobilenetv2-224']) for (const p of precisions) {
+for (const m of twoThreadModels) for (const p of precisions) {
   const t = two(m, p), one = all[`${m}/${p}`].qgMedian;
   w(`| ${short[m]} | ${p} | ${us(one)} | ${us(t.qg)} | ${ratio(one, t.qg)} | ${us(t.ort)} | **${ratio(t.qg, t.ort)}** | ${fmt(t.allocated, 0)} |`);
 }
@@ -178,6 +185,10 @@ w('**MobileNetV2-224 INT8 and the default budget.** Its calibration set has 16 i
   'about 14 dB output SQNR against FP32; with the default budget (≥ 25 dB on the calibration samples) the build keeps the 28 earliest of its 64 ' +
   'integer layers in float (26.1 dB; `Int8ModelTests`, a Manual test of about 4 minutes). The benchmark sets `MinOutputSqnr="14"` on this one model ' +
   'so it times the all-integer model (0 layers in float); its accuracy on real images is not measured here (no labelled set in tests/assets for it).');
+w();
+const rnFacts = (of('facts', { model: 'resnet18' })[0] || { facts: {} }).facts;
+w(`**ResNet-18 keeps the default budget.** Its all-INT8 model reaches ${fmt(Number(rnFacts['quantization.output_sqnr_db']))} dB on its 16 calibration images ` +
+  `(seeded random weights, like MobileNetV2-224's), above the default 25 dB, so the build keeps ${rnFacts['quantization.layers_in_float']} layers in float without a lower \`MinOutputSqnr\`.`);
 w();
 
 // Per model details.
@@ -223,7 +234,7 @@ w('³ VmHWM (`Process.PeakWorkingSet64` on .NET; `/proc/self/status` read at exi
   'QuantGen\'s figure on the small models (compare the NativeAOT first-result process).');
 w('⁴ QuantGen: `GC.GetAllocatedBytesForCurrentThread()` over the timed calls divided by their number (the summary shows the largest round). ' +
   'ONNX Runtime allocates in native code (its arena) and in the JS binding per call; neither is visible to a managed counter, so its column is empty.');
-w('⁵ Only for MobileNetV2-224, where the arithmetic dominates (the small models are call overhead). FP32 against the C# FMA peak, INT8 against the C# ' +
+w('⁵ Only for MobileNetV2-224 and ResNet-18, where the arithmetic dominates (the small models are call overhead). FP32 against the C# FMA peak, INT8 against the C# ' +
   'INT8 multiply-accumulate peak (both below); multiply-accumulates counted from the original model\'s Conv and Gemm nodes, 2 ops each.');
 w('⁶ The QuantGen build task\'s own time for the model (reading ONNX, optimizing, for INT8 calibrating, quantizing, measuring the budget, writing plan, ' +
   'weights, report and QDQ export), from its build-log line; the script deletes the plans first so every model is compiled in this run. ' +
@@ -231,24 +242,26 @@ w('⁶ The QuantGen build task\'s own time for the model (reading ONNX, optimizi
 w();
 
 // Ceiling
-const macs224 = (of('macs', { model: 'mobilenetv2-224' })[0] || {}).macs;
-if (macs224) {
-  w('## MobileNetV2-224 against the machine\'s C# peaks');
+const macsOf = (m) => (of('macs', { model: m })[0] || {}).macs;
+if (computeBound.some(macsOf)) {
+  w(`## ${computeBound.map((m) => short[m]).join(' and ')} against the machine's C# peaks`);
   w();
-  w(`${(macs224 / 1e6).toFixed(1)} M multiply-accumulates per inference (${(2 * macs224 / 1e9).toFixed(3)} G ops), counted from the model's ` +
+  w(`Multiply-accumulates per inference: ${computeBound.map((m) => `${short[m]} ${(macsOf(m) / 1e6).toFixed(1)} M (${(2 * macsOf(m) / 1e9).toFixed(3)} G ops)`).join(', ')}, counted from the models' ` +
     'Conv and Gemm nodes by `model-macs.js` (element-wise ops not counted). Peaks from `QuantGen.Benchmarks --fma-peak`, one thread, best of 5, ' +
     `in this run: FP32 **${fmt(peak.fma256_gflops)} GFLOP/s** (ten independent \`Vector256\` FMA chains${peak.fma512_gflops ? `; Vector512 ${fmt(peak.fma512_gflops)}` : '; no AVX-512 here'}); ` +
     `INT8 **${fmt(peak.int8_avx2_gops)} GOP/s** (eight independent AVX2 \`vpmaddubsw\` + \`vpmaddwd\` + \`vpaddd\` chains, u8×s8 → int32, operands loaded from L1` +
     `${peak.int8_avxvnni_gops ? `; AvxVnni ${fmt(peak.int8_avxvnni_gops)}` : '; no AVX-VNNI here'}). Measured on the same loaded machine, so the peaks ` +
     'themselves are depressed by the other processes; the percentages are indicative only.');
   w();
-  w('| | median (µs) | G ops/s | % of the C# peak |');
-  w('| --- | ---: | ---: | ---: |');
-  for (const p of precisions) {
-    const x = all[`mobilenetv2-224/${p}`];
-    const gops = (t) => 2 * macs224 / (t * 1e-6) / 1e9;
-    w(`| QuantGen ${p} | ${us(x.qgMedian)} | ${fmt(gops(x.qgMedian))} | ${fmt(percentOfPeak(x, x.qgMedian), 0)} % |`);
-    w(`| ONNX Runtime ${p}${p === 'Int8' ? ' (QDQ export)' : ''} | ${us(x.ortMedian)} | ${fmt(gops(x.ortMedian))} | ${fmt(percentOfPeak(x, x.ortMedian), 0)} % |`);
+  w('| model | | median (µs) | G ops/s | % of the C# peak |');
+  w('| --- | --- | ---: | ---: | ---: |');
+  for (const m of computeBound.filter(macsOf)) {
+    for (const p of precisions) {
+      const x = all[`${m}/${p}`];
+      const gops = (t) => 2 * macsOf(m) / (t * 1e-6) / 1e9;
+      w(`| ${short[m]} | QuantGen ${p} | ${us(x.qgMedian)} | ${fmt(gops(x.qgMedian))} | ${fmt(percentOfPeak(x, x.qgMedian), 0)} % |`);
+      w(`| ${short[m]} | ONNX Runtime ${p}${p === 'Int8' ? ' (QDQ export)' : ''} | ${us(x.ortMedian)} | ${fmt(gops(x.ortMedian))} | ${fmt(percentOfPeak(x, x.ortMedian), 0)} % |`);
+    }
   }
   w();
 }
@@ -258,7 +271,7 @@ const jitBuild = of('build', { variant: 'jit' })[0];
 const aotBuild = of('build', { variant: 'aot' })[0];
 w('## Builds in this run');
 w();
-w(`- \`dotnet build -c Release\` of this project with the eight models recompiled (plans deleted first; the C# compile and the QuantGen projects are incremental): ` +
+w(`- \`dotnet build -c Release\` of this project with the ten models recompiled (plans deleted first; the C# compile and the QuantGen projects are incremental): ` +
   `${jitBuild ? fmt(jitBuild.ms / 1000) : '—'} s, of which the model compiles (sequential, one task per model):`);
 w();
 w('| class | precision | parameters | weights | compile s |');
@@ -269,7 +282,7 @@ if (aotBuild) {
   w(`- NativeAOT: \`dotnet publish -c Release -p:QuantGenBenchAot=true\` (net8.0, \`PublishAot\`, \`-p:IlcInstructionSet=native\` so ` +
     `the kernels get AVX2/FMA; NativeAOT's default targets a baseline x64 ISA without AVX2): ${fmt(aotBuild.ms / 1000)} s (not a cold publish time; it reuses the plans ` +
     'of the build above when MSBuild finds them up to date, and recompiles the models when it does not, as it did in this session); ' +
-    `the binary, holding all eight classes and no BenchmarkDotNet, is **${fmt(aotBuild.binary_bytes / 1048576)} MB**. ` +
+    `the binary, holding all ten classes and no BenchmarkDotNet, is **${fmt(aotBuild.binary_bytes / 1048576)} MB**. ` +
     'A binary built with `native` requires a CPU with the build machine\'s instruction sets.');
 } else {
   w('- NativeAOT: not built in this run.');
@@ -291,6 +304,4 @@ w('tests/QuantGen.Benchmarks/side-by-side.sh            # this report (the build
 w('dotnet run -c Release --project tests/QuantGen.Benchmarks -- --filter \'*\'   # BenchmarkDotNet, [MemoryDiagnoser], in-process, Precision = Float32 and Int8');
 w('tests/QuantGen.Benchmarks/bin/Release/net10.0/QuantGen.Benchmarks --side-by-side --precision Int8 --runs 1000');
 w('```');
-w();
-w('Not here yet: a ResNet-18-class model, two-thread runs.');
 process.stdout.write(out.join('\n') + '\n');

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# QuantGen against ONNX Runtime on the four reference models, Float32 and Int8 (batch 1, one thread; the two
-# MobileNetV2 models also on two threads: Parallelism="2" against ORT's intraOpNumThreads=2),
-# one after the other, and docs/benchmarks.md from the numbers of this one run. Float32: the generated
+# QuantGen against ONNX Runtime on the four reference models and ResNet-18, Float32 and Int8 (batch 1, one thread;
+# the two MobileNetV2 models and ResNet-18 also on two threads: Parallelism="2" against ORT's intraOpNumThreads=2),
+# one after the other, and docs/benchmarks.md from the numbers of this one run. ResNet-18 is not checked in: the
+# build writes it into obj/resnet18 with resnet18/make-model.js (torchvision's structure, seeded random weights,
+# 16 calibration images, a test vector computed by ONNX Runtime; see the csproj). Float32: the generated
 # Float32 class against ORT on the original model. Int8: the generated Int8 class against ORT on
 # QuantGen's own QDQ export of the same quantization ({ClassName}.int8.onnx, written by the build), so
 # both sides run the same quantized model.
@@ -19,7 +21,7 @@
 #                before measuring, wait while the 1-minute load average is above L (default 3), at most
 #                S seconds (default 600); the report records the load either way
 #
-# Every run recompiles the eight models (the plans are deleted first) so the build prints each model's
+# Every run recompiles the ten models (the plans are deleted first) so the build prints each model's
 # compile time; the C# build around them is incremental.
 #
 # Environment: QUANTGEN_ORT_RUN (ort-run.js; default ../shared/peers/ort-run.js beside the repo),
@@ -45,10 +47,17 @@ while [ $# -gt 0 ]; do
 done
 # The AOT binary is published outside the repository: tell it where the models are.
 export QUANTGEN_MODELS_DIR="$REPO/tests/assets/models"
-MODELS=(clinical-mlp digits-cnn mobilenetv2-digits mobilenetv2-224)
+export QUANTGEN_BUILD_MODELS_DIR="$HERE/obj"
+MODELS=(clinical-mlp digits-cnn mobilenetv2-digits mobilenetv2-224 resnet18)
+# The models large enough to split across threads.
+TWO_THREAD_MODELS=(mobilenetv2-digits mobilenetv2-224 resnet18)
 PRECISIONS=(Float32 Int8)
 # The generated classes (csproj ClassName; the Int8 ones add "Int8").
-declare -A CLASS=([clinical-mlp]=ClinicalMlp [digits-cnn]=DigitsCnn [mobilenetv2-digits]=MobileNetV2Digits [mobilenetv2-224]=MobileNetV2x224)
+declare -A CLASS=([clinical-mlp]=ClinicalMlp [digits-cnn]=DigitsCnn [mobilenetv2-digits]=MobileNetV2Digits [mobilenetv2-224]=MobileNetV2x224 [resnet18]=ResNet18)
+# Each model's folder (model.onnx, test_data_set_0): checked in, except ResNet-18, which the build writes.
+declare -A MODEL_DIR
+for m in "${MODELS[@]}"; do MODEL_DIR[$m]="$QUANTGEN_MODELS_DIR/$m"; done
+MODEL_DIR[resnet18]="$QUANTGEN_BUILD_MODELS_DIR/resnet18"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/quantgen-bench.XXXXXX")"
 RESULTS="$WORK/results.jsonl"
 : > "$RESULTS"
@@ -78,11 +87,11 @@ ORT_VERSION="$(node -p "require('onnxruntime-node/package.json').version")"
 log "ONNX Runtime $ORT_VERSION from $ORT_NODE_PATH"
 
 
-# --- Build: the eight models compiled afresh (per-model compile times from the task's log lines) --------
+# --- Build: the ten models compiled afresh (per-model compile times from the task's log lines) --------
 PROJECT="$HERE/QuantGen.Benchmarks.csproj"
 QUANTGEN_OBJ="$HERE/obj/Release/net10.0/quantgen"
 rm -f "$QUANTGEN_OBJ"/*.plan
-log "dotnet build -c Release (recompiling the models; MobileNetV2-224 INT8 calibrates on the reference evaluator: minutes)"
+log "dotnet build -c Release (recompiling the models; MobileNetV2-224 and ResNet-18 INT8 calibrate on the reference evaluator: minutes)"
 LOAD_BUILD="$(cut -d' ' -f1-3 /proc/loadavg)"
 t0=$(now_us)
 if ! dotnet build "$PROJECT" -c Release -nologo -tl:off -v minimal > "$WORK/build.log" 2>&1; then
@@ -134,10 +143,10 @@ fi
 # ort-run.js feeds a model the first test_data_set beside it: each export gets a folder with the model's own.
 declare -A ORT_MODEL
 for m in "${MODELS[@]}"; do
-  ORT_MODEL[Float32,$m]="$REPO/tests/assets/models/$m/model.onnx"
+  ORT_MODEL[Float32,$m]="${MODEL_DIR[$m]}/model.onnx"
   mkdir -p "$WORK/qdq/$m"
   cp "$QUANTGEN_OBJ/${CLASS[$m]}Int8.int8.onnx" "$WORK/qdq/$m/model.onnx"
-  ln -s "$REPO/tests/assets/models/$m/test_data_set_0" "$WORK/qdq/$m/test_data_set_0"
+  ln -s "${MODEL_DIR[$m]}/test_data_set_0" "$WORK/qdq/$m/test_data_set_0"
   ORT_MODEL[Int8,$m]="$WORK/qdq/$m/model.onnx"
 done
 
@@ -170,7 +179,7 @@ log "measuring at load average $LOAD_START (waited ${waited} s)"
 log "C# FMA and INT8 peaks"
 record '{"kind":"peak"}' "$("$APP" --fma-peak)"
 for m in "${MODELS[@]}"; do
-  record '{"kind":"macs"}' "{\"model\":\"$m\"}" "$(node "$HERE/model-macs.js" "$REPO/tests/assets/models/$m/model.onnx")"
+  record '{"kind":"macs"}' "{\"model\":\"$m\"}" "$(node "$HERE/model-macs.js" "${MODEL_DIR[$m]}/model.onnx")"
 done
 
 # What the processes weigh before any model: Node.js alone, and with ONNX Runtime's native library loaded.
@@ -193,7 +202,7 @@ done
 
 # --- Two threads (Parallelism="2"), the large models: QuantGen --threads 2 against ORT intraOpNumThreads=2 --------
 for p in "${PRECISIONS[@]}"; do
-  for m in mobilenetv2-digits mobilenetv2-224; do
+  for m in "${TWO_THREAD_MODELS[@]}"; do
     onnx="${ORT_MODEL[$p,$m]}"
     for r in $(seq 1 "$ROUNDS"); do
       log "$m $p two threads, round $r"
