@@ -117,6 +117,19 @@ namespace QuantGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Transpose2D<T>(T* x, T* y, long rows, long cols) where T : unmanaged
         {
+            if (rows == 3)
+            {
+                // An RGB image NCHW → NHWC, every image model's first step: one pass, three elements per output pixel
+                // (the tiled loop below spends more on its 3-long inner loop than on the copies).
+                T* x1 = x + cols, x2 = x + 2 * cols;
+                for (long c = 0; c < cols; c++, y += 3)
+                {
+                    y[0] = x[c];
+                    y[1] = x1[c];
+                    y[2] = x2[c];
+                }
+                return;
+            }
             for (long r0 = 0; r0 < rows; r0 += TransposeTile)
             {
                 long r1 = Math.Min(rows, r0 + TransposeTile);

@@ -28,6 +28,8 @@ namespace QuantGen.Kernels.Tests
         [InlineData(new[] { 3, 4, 5 }, new[] { 0, 1, 2 })]
         [InlineData(new[] { 3, 40, 50 }, new[] { 0, 2, 1 })]
         [InlineData(new[] { 2, 3, 4, 5 }, new[] { 0, 2, 3, 1 })]      // NCHW → NHWC
+        [InlineData(new[] { 1, 3, 17, 19 }, new[] { 0, 2, 3, 1 })]    // an RGB image NCHW → NHWC (the three-row case)
+        [InlineData(new[] { 19, 3 }, new[] { 1, 0 })]                 // and back: 3 columns, not 3 rows
         [InlineData(new[] { 2, 4, 5, 3 }, new[] { 0, 3, 1, 2 })]      // NHWC → NCHW
         [InlineData(new[] { 1, 33, 7, 9 }, new[] { 0, 2, 3, 1 })]
         [InlineData(new[] { 3, 4, 5, 6 }, new[] { 2, 0, 3, 1 })]
