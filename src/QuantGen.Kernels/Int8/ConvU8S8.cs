@@ -107,7 +107,7 @@ namespace QuantGen.Kernels
             int ih, int iw, int c, int oh, int ow, int kh, int kw, int sh, int sw,
             int pt, int pl, int dh, int dw, int zpIn, int zpOut, int qmin, int qmax, int oyStart, int oyEnd)
         {
-            if (Avx2.IsSupported && (sw == 1 || sw == 2) && dh == 1 && dw == 1 && c % PairedBlock == 0 && PairedRowBytes(ow, sw, kw) * kh <= MaxPairedBytes)
+            if (Avx2.IsSupported && (sw == 1 || sw == 2) && dh == 1 && dw == 1 && c % PairedBlock == 0 && PairedStackBytes(ow, kh, kw, sw, c) <= MaxPairedBytes)
             {
                 DepthwiseRowsPairedAvx2(x, w, bias, y, multiplier, shift, ih, iw, c, ow, kh, kw, sh, sw, pt, pl, zpIn, zpOut, qmin, qmax, oyStart, oyEnd);
                 return;
@@ -159,16 +159,23 @@ namespace QuantGen.Kernels
             }
         }
 
-        // The paired AVX2 depthwise path: channels in blocks of 16; per block, the input rows a window needs are kept
-        // (rolling, one slot per kernel row) as int16 pairs (x[ix], x[ix + 1]) per channel, built once per row. A pixel
-        // then costs, per kernel row and per pair of horizontally adjacent taps, one load and one vpmaddwd per 8
-        // channels against weights widened once per block; an odd last tap pairs with a zero weight. No per-tap
-        // interleave or widening is left in the pixel loop (it was three of every four instructions there).
+        // The paired AVX2 depthwise path. The input rows a window needs are kept (rolling, one slot per kernel row) as int16
+        // pairs (x[ix], x[ix + 1]) per channel, each built once, in one sequential pass over the row's pixels. A pixel then
+        // costs, per kernel row and per pair of horizontally adjacent taps, one load and one vpmaddwd per 8 channels
+        // against weights widened once per call; an odd last tap pairs with a zero weight. No per-tap interleave or
+        // widening is left in the pixel loop (it was three of every four instructions there).
         private const int PairedBlock = 16;
-        private const int MaxPairedBytes = 96 * 1024;
+        private const int MaxPairedBytes = 128 * 1024;
 
-        /// <summary>Bytes of one paired row: entries for ix in [−pl, (ow − 1)·sw − pl + kw), 16 channels × 2 int16 each.</summary>
-        private static long PairedRowBytes(int ow, int sw, int kw) => ((long)(ow - 1) * sw + kw) * PairedBlock * 2 * sizeof(short);
+        /// <summary>
+        /// Paired entries per input row: with stride 1 every ix in [−pl, (ow − 1) + kw − 1]; with stride 2 only the even
+        /// offsets from −pl, the only ones a window reads (pixel ox, tap pair j: offset 2·ox + 2j).
+        /// </summary>
+        private static int PairedEntries(int ow, int sw, int kw) => sw == 1 ? ow - 1 + kw : ow + (kw - 1) / 2;
+
+        /// <summary>Stack the paired path takes: kh paired rows (every entry × every channel × two int16) and the widened weights.</summary>
+        private static long PairedStackBytes(int ow, int kh, int kw, int sw, int c) =>
+            ((long)kh * PairedEntries(ow, sw, kw) + (long)kh * ((kw + 1) >> 1)) * c * 2 * sizeof(short);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseRowsPairedAvx2(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
@@ -177,51 +184,61 @@ namespace QuantGen.Kernels
         {
             int taps = kh * kw;
             int pairsPerRow = (kw + 1) >> 1;
-            int entries = (ow - 1) * sw + kw;               // paired entries per row, entry e for ix = e − pl
+            int blocks = c / PairedBlock;
+            int entries = PairedEntries(ow, sw, kw);
             const int entryShorts = PairedBlock * 2;        // 16 channels × (x[ix], x[ix + 1])
-            short* rows = stackalloc short[kh * entries * entryShorts];
+            // Paired row layout: [block][entry][16 channels × 2]; a block's entries are contiguous for the pixel loop.
+            long rowShorts = (long)blocks * entries * entryShorts;
+            short* rows = stackalloc short[(int)(kh * rowShorts)];
             int* rowHeld = stackalloc int[kh];              // which input row each slot holds
             short** window = stackalloc short*[kh];         // the slots of the current output row's kernel rows
-            short* weights = stackalloc short[kh * pairsPerRow * entryShorts];
-            var rq = new ChannelRequantAvx2(shift, zpOut, qmin, qmax);
-            Vector256<short> padPair = Vector256.Create((short)zpIn);
-            for (int ch = 0; ch < c; ch += PairedBlock)
-            {
-                // This block's weights as int16 pairs (w[ky, 2j], w[ky, 2j + 1]) per channel, (w[ky, kw − 1], 0) for an odd kw.
+            for (int slot = 0; slot < kh; slot++) rowHeld[slot] = int.MinValue;
+            // Weights as int16 pairs (w[ky, 2j], w[ky, 2j + 1]) per channel, (w[ky, kw − 1], 0) for an odd kw: [block][ky][j].
+            int blockWeights = kh * pairsPerRow * entryShorts;
+            short* weights = stackalloc short[blocks * blockWeights];
+            for (int b = 0; b < blocks; b++)
                 for (int ky = 0; ky < kh; ky++)
                     for (int j = 0; j < pairsPerRow; j++)
                     {
-                        short* wv = weights + (ky * pairsPerRow + j) * entryShorts;
+                        short* wv = weights + b * blockWeights + (ky * pairsPerRow + j) * entryShorts;
+                        int kx = 2 * j;
                         for (int i = 0; i < PairedBlock; i++)
                         {
-                            int kx = 2 * j;
-                            wv[2 * i] = w[WeightIndex(ky * kw + kx, ch + i, taps, c)];
-                            wv[2 * i + 1] = kx + 1 < kw ? w[WeightIndex(ky * kw + kx + 1, ch + i, taps, c)] : (short)0;
+                            int ch = b * PairedBlock + i;
+                            wv[2 * i] = w[WeightIndex(ky * kw + kx, ch, taps, c)];
+                            wv[2 * i + 1] = kx + 1 < kw ? w[WeightIndex(ky * kw + kx + 1, ch, taps, c)] : (short)0;
                         }
                     }
-                for (int s = 0; s < kh; s++) rowHeld[s] = int.MinValue;
-                Vector256<int> b0 = bias != null ? Vector256.Load(bias + ch) : Vector256<int>.Zero;
-                Vector256<int> b1 = bias != null ? Vector256.Load(bias + ch + 8) : Vector256<int>.Zero;
-                Vector256<int> m0 = Vector256.Load(multiplier + ch), m1 = Vector256.Load(multiplier + ch + 8);
-                Vector256<int> mOdd0 = Avx2.Shuffle(m0, 0xF5), mOdd1 = Avx2.Shuffle(m1, 0xF5);
-                for (int oy = oyStart; oy < oyEnd; oy++)
+            var rq = new ChannelRequantAvx2(shift, zpOut, qmin, qmax);
+            int pairStep = 2 / sw * entryShorts;            // from tap pair j to j + 1 (entries 2 or 1 apart)
+            for (int oy = oyStart; oy < oyEnd; oy++)
+            {
+                int iy0 = oy * sh - pt;
+                for (int ky = 0; ky < kh; ky++)
                 {
-                    int iy0 = oy * sh - pt;
-                    for (int ky = 0; ky < kh; ky++)
+                    int iy = iy0 + ky;
+                    int slot = ((iy % kh) + kh) % kh;
+                    window[ky] = rows + slot * rowShorts;
+                    if (rowHeld[slot] != iy)
                     {
-                        int iy = iy0 + ky;
-                        int slot = ((iy % kh) + kh) % kh;
-                        window[ky] = rows + (long)slot * entries * entryShorts;
-                        if (rowHeld[slot] != iy)
-                        {
-                            PairRow(x, window[ky], iy, ih, iw, c, ch, pl, entries, sw, zpIn, padPair);
-                            rowHeld[slot] = iy;
-                        }
+                        PairRow(x, window[ky], iy, ih, iw, c, blocks, entries, entryShorts, pl, sw, zpIn);
+                        rowHeld[slot] = iy;
                     }
+                }
+                for (int b = 0; b < blocks; b++)
+                {
+                    int ch = b * PairedBlock;
+                    Vector256<int> b0 = bias != null ? Vector256.Load(bias + ch) : Vector256<int>.Zero;
+                    Vector256<int> b1 = bias != null ? Vector256.Load(bias + ch + 8) : Vector256<int>.Zero;
+                    Vector256<int> m0 = Vector256.Load(multiplier + ch), m1 = Vector256.Load(multiplier + ch + 8);
+                    Vector256<int> mOdd0 = Avx2.Shuffle(m0, 0xF5), mOdd1 = Avx2.Shuffle(m1, 0xF5);
+                    long blockOffset = (long)b * entries * entryShorts;
+                    short* wb = weights + b * blockWeights;
                     byte* yRow = y + (long)oy * ow * c + ch;
                     if (kh == 3 && kw == 3)
                     {
-                        Rows3x3(window[0], window[1], window[2], weights, ow, sw, b0, b1, m0, m1, mOdd0, mOdd1, yRow, c, in rq);
+                        Row3x3(window[0] + blockOffset, window[1] + blockOffset, window[2] + blockOffset, wb, ow, pairStep,
+                            b0, b1, m0, m1, mOdd0, mOdd1, yRow, c, in rq);
                         continue;
                     }
                     for (int ox = 0; ox < ow; ox++)
@@ -229,9 +246,9 @@ namespace QuantGen.Kernels
                         Vector256<int> s0 = b0, s1 = b1;
                         for (int ky = 0; ky < kh; ky++)
                         {
-                            short* z = window[ky] + (long)ox * sw * entryShorts;
-                            short* wv = weights + ky * pairsPerRow * entryShorts;
-                            for (int j = 0; j < pairsPerRow; j++, z += 2 * entryShorts, wv += entryShorts)
+                            short* z = window[ky] + blockOffset + (long)ox * entryShorts;
+                            short* wv = wb + ky * pairsPerRow * entryShorts;
+                            for (int j = 0; j < pairsPerRow; j++, z += pairStep, wv += entryShorts)
                             {
                                 s0 += Avx2.MultiplyAddAdjacent(Vector256.Load(z), Vector256.Load(wv));
                                 s1 += Avx2.MultiplyAddAdjacent(Vector256.Load(z + 16), Vector256.Load(wv + 16));
@@ -243,9 +260,9 @@ namespace QuantGen.Kernels
             }
         }
 
-        /// <summary>One output row of a 3×3 kernel from its three paired rows: the 12 weight vectors loaded once, not per pixel.</summary>
+        /// <summary>One output row of one 16-channel block of a 3×3 kernel from its three paired rows (12 weight vectors).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Rows3x3(short* r0, short* r1, short* r2, short* weights, int ow, int sw, Vector256<int> b0, Vector256<int> b1,
+        private static void Row3x3(short* r0, short* r1, short* r2, short* weights, int ow, int pairStep, Vector256<int> b0, Vector256<int> b1,
             Vector256<int> m0, Vector256<int> m1, Vector256<int> mOdd0, Vector256<int> mOdd1, byte* yRow, int c, in ChannelRequantAvx2 rq)
         {
             // weights: per kernel row ky, pair 0 (kx = 0, 1) then pair 1 (kx = 2 with 0), each 16 channels as two vectors.
@@ -255,48 +272,50 @@ namespace QuantGen.Kernels
             Vector256<short> w12 = Vector256.Load(weights + 96), w13 = Vector256.Load(weights + 112);
             Vector256<short> w20 = Vector256.Load(weights + 128), w21 = Vector256.Load(weights + 144);
             Vector256<short> w22 = Vector256.Load(weights + 160), w23 = Vector256.Load(weights + 176);
-            long step = (long)sw * 2 * PairedBlock;
-            for (int ox = 0; ox < ow; ox++, r0 += step, r1 += step, r2 += step)
+            for (int ox = 0; ox < ow; ox++, r0 += 2 * PairedBlock, r1 += 2 * PairedBlock, r2 += 2 * PairedBlock)
             {
-                // Entry e holds (x[e], x[e + 1]); the kx = 2 tap is entry e + 2 against (w, 0).
-                Vector256<int> s0 = b0 + Avx2.MultiplyAddAdjacent(Vector256.Load(r0), w00) + Avx2.MultiplyAddAdjacent(Vector256.Load(r0 + 64), w02)
-                    + (Avx2.MultiplyAddAdjacent(Vector256.Load(r1), w10) + Avx2.MultiplyAddAdjacent(Vector256.Load(r1 + 64), w12))
-                    + (Avx2.MultiplyAddAdjacent(Vector256.Load(r2), w20) + Avx2.MultiplyAddAdjacent(Vector256.Load(r2 + 64), w22));
-                Vector256<int> s1 = b1 + Avx2.MultiplyAddAdjacent(Vector256.Load(r0 + 16), w01) + Avx2.MultiplyAddAdjacent(Vector256.Load(r0 + 80), w03)
-                    + (Avx2.MultiplyAddAdjacent(Vector256.Load(r1 + 16), w11) + Avx2.MultiplyAddAdjacent(Vector256.Load(r1 + 80), w13))
-                    + (Avx2.MultiplyAddAdjacent(Vector256.Load(r2 + 16), w21) + Avx2.MultiplyAddAdjacent(Vector256.Load(r2 + 80), w23));
+                // The kx = 2 tap is the entry pairStep further, against (w, 0).
+                Vector256<int> s0 = b0 + Avx2.MultiplyAddAdjacent(Vector256.Load(r0), w00) + Avx2.MultiplyAddAdjacent(Vector256.Load(r0 + pairStep), w02)
+                    + (Avx2.MultiplyAddAdjacent(Vector256.Load(r1), w10) + Avx2.MultiplyAddAdjacent(Vector256.Load(r1 + pairStep), w12))
+                    + (Avx2.MultiplyAddAdjacent(Vector256.Load(r2), w20) + Avx2.MultiplyAddAdjacent(Vector256.Load(r2 + pairStep), w22));
+                Vector256<int> s1 = b1 + Avx2.MultiplyAddAdjacent(Vector256.Load(r0 + 16), w01) + Avx2.MultiplyAddAdjacent(Vector256.Load(r0 + pairStep + 16), w03)
+                    + (Avx2.MultiplyAddAdjacent(Vector256.Load(r1 + 16), w11) + Avx2.MultiplyAddAdjacent(Vector256.Load(r1 + pairStep + 16), w13))
+                    + (Avx2.MultiplyAddAdjacent(Vector256.Load(r2 + 16), w21) + Avx2.MultiplyAddAdjacent(Vector256.Load(r2 + pairStep + 16), w23));
                 rq.Pack16(rq.ApplyWithZeroPoint(s0, m0, mOdd0), rq.ApplyWithZeroPoint(s1, m1, mOdd1)).Store(yRow + (long)ox * c);
             }
         }
 
         /// <summary>
-        /// Input row iy, channels [ch, ch + 16), as paired entries: entry e (ix = e − pl) holds, per channel, x[iy, ix]
-        /// and x[iy, ix + 1] as int16 (channels 0..7, then 8..15); positions outside the image read zpIn. Only every
-        /// <paramref name="every"/>-th entry is built: with stride 2 a window at pixel ox reads entries 2·ox + 2j, all even.
+        /// Input row iy as paired entries for every channel block: entry e (ix = −pl + e·sw) holds, per channel, x[iy, ix]
+        /// and x[iy, ix + 1] as int16 (channels 0..7 of the block, then 8..15); positions outside the image read zpIn.
+        /// One pass over the row's pixels, all channels of each.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void PairRow(byte* x, short* row, int iy, int ih, int iw, int c, int ch, int pl, int entries, int every, int zpIn,
-            Vector256<short> padPair)
+        private static void PairRow(byte* x, short* row, int iy, int ih, int iw, int c, int blocks, int entries, int entryShorts,
+            int pl, int sw, int zpIn)
         {
-            long rowStep = (long)every * 2 * PairedBlock;
+            long blockShorts = (long)entries * entryShorts;
             if ((uint)iy >= (uint)ih)
             {
-                for (int e = 0; e < entries; e += every, row += rowStep)
-                {
-                    padPair.Store(row);
-                    padPair.Store(row + 16);
-                }
+                Vector256<short> padPair = Vector256.Create((short)zpIn);
+                for (long i = 0; i < blocks * blockShorts; i += 16) padPair.Store(row + i);
                 return;
             }
-            byte* xr = x + (long)iy * iw * c + ch;
+            byte* xr = x + (long)iy * iw * c;
             Vector128<byte> pad = Vector128.Create((byte)zpIn);
-            for (int e = 0; e < entries; e += every, row += rowStep)
+            for (int e = 0; e < entries; e++)
             {
-                int ix = e - pl;
-                Vector128<byte> a = (uint)ix < (uint)iw ? Vector128.Load(xr + (long)ix * c) : pad;
-                Vector128<byte> b = (uint)(ix + 1) < (uint)iw ? Vector128.Load(xr + (long)(ix + 1) * c) : pad;
-                Avx2.ConvertToVector256Int16(Sse2.UnpackLow(a, b)).AsInt16().Store(row);
-                Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(a, b)).AsInt16().Store(row + 16);
+                int ix = e * sw - pl;
+                bool aIn = (uint)ix < (uint)iw, bIn = (uint)(ix + 1) < (uint)iw;
+                byte* xa = xr + (long)ix * c, xb = xa + c;
+                short* z = row + (long)e * entryShorts;
+                for (int b = 0; b < blocks; b++, z += blockShorts)
+                {
+                    Vector128<byte> va = aIn ? Vector128.Load(xa + b * PairedBlock) : pad;
+                    Vector128<byte> vb = bIn ? Vector128.Load(xb + b * PairedBlock) : pad;
+                    Avx2.ConvertToVector256Int16(Sse2.UnpackLow(va, vb)).AsInt16().Store(z);
+                    Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(va, vb)).AsInt16().Store(z + 16);
+                }
             }
         }
 

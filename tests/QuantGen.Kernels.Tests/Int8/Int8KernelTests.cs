@@ -239,7 +239,10 @@ namespace QuantGen.Kernels.Tests.Int8
         [InlineData(12, 13, 48, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 9, 100, 0, 255)]      // 5×5 stride 2
         [InlineData(6, 7, 16, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]      // strides 1 down, 2 across
         [InlineData(7, 9, 32, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]      // stride 3: the per-pixel path
-        [InlineData(3, 600, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]    // rows too wide for the paired buffer
+        [InlineData(3, 600, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]    // wide rows (115 KB of paired rows)
+        [InlineData(3, 700, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128, 0, 255)]    // rows too wide for the paired buffer (over 128 KB)
+        [InlineData(5, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, 250, 0, 255)]        // four channel blocks per paired row
+        [InlineData(7, 8, 48, 2, 2, 2, 2, 0, 0, 1, 1, 1, 1, 128, 128, 0, 255)]      // even kernel width, stride 2
         public void DepthwiseMatchesReference(int ih, int iw, int c, int kh, int kw, int sh, int sw, int pt, int pl, int pb, int pr,
             int dh, int dw, int zpIn, int zpOut, int qmin, int qmax)
         {
