@@ -177,7 +177,8 @@ namespace QuantGen.Kernels
         private static long PairedStackBytes(int ow, int kh, int kw, int sw, int c) =>
             ((long)kh * PairedEntries(ow, sw, kw) + (long)kh * ((kw + 1) >> 1)) * c * 2 * sizeof(short);
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        // SkipLocalsInit: the stack buffers (up to 128 KB) are written before they are read; zeroing them per call is waste.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
         private static void DepthwiseRowsPairedAvx2(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
             int ih, int iw, int c, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int zpIn, int zpOut, int qmin, int qmax,
             int oyStart, int oyEnd)

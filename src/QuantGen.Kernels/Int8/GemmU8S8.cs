@@ -83,7 +83,8 @@ namespace QuantGen.Kernels
             int panels = (n + PanelWidth - 1) / PanelWidth;
             int* tile = stackalloc int[TileRows * TileColumns];
             var rq = Avx2.IsSupported ? new ChannelRequantAvx2(shift, zpOut, qmin, qmax) : default;
-            if (Avx2.IsSupported && quads <= MaxWidenedQuads)
+            // k = 0 (no quads, no weights to read) goes to the general loop, which reads nothing and sums zero.
+            if (Avx2.IsSupported && quads > 0 && quads <= MaxWidenedQuads)
             {
                 MultiplyWidenedAvx2(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale, tile, in rq);
                 return;
@@ -121,7 +122,8 @@ namespace QuantGen.Kernels
         private const int MaxWidenedQuads = 2048;
         private const int WeightBlockBytes = 128 * 1024;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        // SkipLocalsInit: Widen writes every widened row (up to 64 KB) before a tile reads it.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
         private static void MultiplyWidenedAvx2(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale, int* tile, in ChannelRequantAvx2 rq)
         {

@@ -25,6 +25,7 @@ namespace QuantGen.Kernels.Tests.Int8
         [InlineData(1, 130, 577, 128, 0, 255, 0)]       // one row, many panels
         [InlineData(5, 20, 8195, 128, 0, 255, 0)]       // k past the widened-x AVX2 path (k > 8192): the streaming kernel
         [InlineData(6, 300, 300, 128, 0, 255, 0)]       // weights past one 128 KB panel block
+        [InlineData(5, 20, 0, 128, 0, 255, 0)]          // k = 0: bias only, and no weight byte to read
         public void GemmMatchesReference(int m, int n, int k, int zpOut, int qmin, int qmax, int shiftDelta)
         {
             byte[] x = Int8Reference.Bytes(m * 31 + n + k, m * k);
