@@ -19,11 +19,12 @@ namespace QuantGen.Kernels
             // Without groups and dilation, the in-bounds taps of one window row are one contiguous run of x.
             bool runs = icg == ic && dw == 1;
             int rowLength = kw * icg;
-            for (int r = 0; r < rows; r++)
+            // The output pixel walks row by row: one division for the first, then increments.
+            int oy = p0 / ow;
+            int ox = p0 - oy * ow;
+            for (int r = 0; r < rows; r++, ox++)
             {
-                int p = p0 + r;
-                int oy = p / ow;
-                int ox = p - oy * ow;
+                if (ox == ow) { ox = 0; oy++; }
                 int iy0 = oy * sh - pt;
                 int ix0 = ox * sw - pl;
                 for (int ky = 0; ky < kh; ky++)

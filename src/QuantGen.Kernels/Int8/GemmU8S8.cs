@@ -136,21 +136,23 @@ namespace QuantGen.Kernels
             for (int p0 = 0; p0 < panels; p0 += panelsPerBlock)
             {
                 int pEnd = Math.Min(panels, p0 + panelsPerBlock);
+                // Requantized output: every full 8-column half of the block, all strips, in one call (one call and one
+                // load of the requantization constants per block, not per tile or strip).
+                int halfEnd = Math.Min(2 * pEnd, n / TileColumns);
+                int firstOther = 2 * p0;
+                if (floatScale == null && halfEnd > 2 * p0)
+                {
+                    StripsWidenedRequantAvx2(a, lda, xw, k, kPad, w, quads, panelBytes, 2 * p0, halfEnd, bias, multiplier, c, ldc, m, in rq);
+                    firstOther = halfEnd;
+                }
+                // What is left: a last partial half, or float output.
+                if (firstOther >= Math.Min(2 * pEnd, (n + TileColumns - 1) / TileColumns)) continue;
                 for (int i = 0; i < m; i += TileRows)
                 {
                     int rows = Math.Min(TileRows, m - i);
                     // A single row (a Gemm on one sample, a last tile of one) gets the one-row kernel: a quarter of the work.
                     bool single = rows == 1;
                     for (int r = 0; r < (single ? 1 : TileRows); r++) Widen(a + (long)(i + Math.Min(r, rows - 1)) * lda, xw + r * kPad, k, kPad);
-                    // Requantized output: every full 8-column half of the block in one call (one call and one load of
-                    // the requantization constants per strip, not per tile: a third of a small-k layer's time).
-                    int halfEnd = Math.Min(2 * pEnd, n / TileColumns);
-                    int firstOther = 2 * p0;
-                    if (floatScale == null && halfEnd > 2 * p0)
-                    {
-                        StripWidenedRequantAvx2(xw, kPad, w, quads, panelBytes, 2 * p0, halfEnd, bias, multiplier, c + (long)i * ldc, ldc, rows, in rq);
-                        firstOther = halfEnd;
-                    }
                     for (int p = firstOther / 2; p < pEnd; p++)
                     {
                         for (int half = p == firstOther / 2 ? firstOther & 1 : 0; half < 2; half++)
@@ -223,16 +225,26 @@ namespace QuantGen.Kernels
             r3.Store(tile + 3 * TileColumns);
         }
 
-        /// <summary>Halves [h0, h1) (8 columns each, full) of one 4-row strip, each a <see cref="TileRequant"/>.</summary>
+        /// <summary>
+        /// Halves [h0, h1) (8 columns each, full) of every 4-row strip of x, each a <see cref="TileRequant"/>; xw holds
+        /// one strip's widened rows.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-        private static void StripWidenedRequantAvx2(short* x, int kPad, sbyte* w, int quads, long panelBytes, int h0, int h1,
-            int* bias, int* multiplier, byte* c, int ldc, int rows, in ChannelRequantAvx2 rq)
+        private static void StripsWidenedRequantAvx2(byte* a, int lda, short* xw, int k, int kPad, sbyte* w, int quads, long panelBytes,
+            int h0, int h1, int* bias, int* multiplier, byte* c, int ldc, int m, in ChannelRequantAvx2 rq)
         {
-            for (int h = h0; h < h1; h++)
+            for (int i = 0; i < m; i += TileRows)
             {
-                int j0 = h * TileColumns;
-                TileRequant(x, kPad, w + (h >> 1) * panelBytes + (h & 1) * TileColumns * 4, quads, bias != null ? bias + j0 : null,
-                    multiplier + j0, c + j0, ldc, rows, in rq);
+                int rows = Math.Min(TileRows, m - i);
+                int widened = rows == 1 ? 1 : TileRows;    // the one-row kernel reads row 0 only
+                for (int r = 0; r < widened; r++) Widen(a + (long)(i + Math.Min(r, rows - 1)) * lda, xw + r * kPad, k, kPad);
+                byte* ci = c + (long)i * ldc;
+                for (int h = h0; h < h1; h++)
+                {
+                    int j0 = h * TileColumns;
+                    TileRequant(xw, kPad, w + (h >> 1) * panelBytes + (h & 1) * TileColumns * 4, quads, bias != null ? bias + j0 : null,
+                        multiplier + j0, ci + j0, ldc, rows, in rq);
+                }
             }
         }
 
