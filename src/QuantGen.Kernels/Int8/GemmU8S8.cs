@@ -239,7 +239,23 @@ namespace QuantGen.Kernels
                 int widened = rows == 1 ? 1 : TileRows;    // the one-row kernel reads row 0 only
                 for (int r = 0; r < widened; r++) Widen(a + (long)(i + Math.Min(r, rows - 1)) * lda, xw + r * kPad, k, kPad);
                 byte* ci = c + (long)i * ldc;
-                for (int h = h0; h < h1; h++)
+                int h = h0;
+                if (rows == TileRows)
+                {
+                    // Two tiles' sums before either is requantized: the second tile's multiply-adds overlap the first's
+                    // requantization chain (about 20 cycles of latency).
+                    for (; h + 2 <= h1; h += 2)
+                    {
+                        int j0 = h * TileColumns;
+                        Accumulate4x8WidenedAvx2(xw, kPad, w + (h >> 1) * panelBytes + (h & 1) * TileColumns * 4, quads,
+                            out Vector256<int> a0, out Vector256<int> a1, out Vector256<int> a2, out Vector256<int> a3);
+                        Accumulate4x8WidenedAvx2(xw, kPad, w + ((h + 1) >> 1) * panelBytes + ((h + 1) & 1) * TileColumns * 4, quads,
+                            out Vector256<int> b0, out Vector256<int> b1, out Vector256<int> b2, out Vector256<int> b3);
+                        StoreRequantized(a0, a1, a2, a3, bias != null ? bias + j0 : null, multiplier + j0, ci + j0, ldc, TileRows, in rq);
+                        StoreRequantized(b0, b1, b2, b3, bias != null ? bias + j0 + TileColumns : null, multiplier + j0 + TileColumns, ci + j0 + TileColumns, ldc, TileRows, in rq);
+                    }
+                }
+                for (; h < h1; h++)
                 {
                     int j0 = h * TileColumns;
                     TileRequant(xw, kPad, w + (h >> 1) * panelBytes + (h & 1) * TileColumns * 4, quads, bias != null ? bias + j0 : null,
@@ -267,6 +283,14 @@ namespace QuantGen.Kernels
             {
                 Accumulate4x8WidenedAvx2(x, kPad, w, quads, out r0, out r1, out r2, out r3);
             }
+            StoreRequantized(r0, r1, r2, r3, bias, multiplier, c, ldc, rows, in rq);
+        }
+
+        /// <summary>A 4×8 tile's sums (bias not yet added) requantized and stored as its first <paramref name="rows"/> rows of 8 bytes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRequantized(Vector256<int> r0, Vector256<int> r1, Vector256<int> r2, Vector256<int> r3, int* bias,
+            int* multiplier, byte* c, int ldc, int rows, in ChannelRequantAvx2 rq)
+        {
             if (bias != null)
             {
                 Vector256<int> b = Vector256.Load(bias);
