@@ -187,31 +187,29 @@ record '{"kind":"baseline","what":"node"}' "$(node -r "$HERE/peak-rss.js" -e '' 
 record '{"kind":"baseline","what":"node+ort"}' "$(node -r "$HERE/peak-rss.js" -e "require('onnxruntime-node')" 2>&1 | tail -n1)"
 
 # --- Steady state, interleaved: per model and precision QuantGen, ORT, QuantGen, ORT ... -----------------
-for p in "${PRECISIONS[@]}"; do
-  for m in "${MODELS[@]}"; do
-    onnx="${ORT_MODEL[$p,$m]}"
-    for r in $(seq 1 "$ROUNDS"); do
-      log "$m $p round $r: QuantGen"
-      record '{"kind":"steady","side":"quantgen"}' "{\"round\":$r}" "$("$APP" --side-by-side --runs "$RUNS" --precision "$p" --model "$m")"
-      log "$m $p round $r: ONNX Runtime"
-      node -r "$HERE/peak-rss.js" "$ORT_RUN" bench "$onnx" 1 "$RUNS" > "$WORK/ort.out" 2> "$WORK/ort.err"
-      record '{"kind":"steady","side":"ort"}' "$(tail -n1 "$WORK/ort.out")" "$(grep peak_rss_mb "$WORK/ort.err" | tail -n1)" "{\"round\":$r,\"model\":\"$m\",\"precision\":\"$p\"}"
+# interleave KIND THREADS MODEL...: ROUNDS alternations per precision and model, records of kind KIND. One thread also
+# records ORT's peak RSS (the Summary's column); the two-thread rows have none.
+interleave() {
+  local kind="$1" threads="$2" p m r onnx rss
+  shift 2
+  for p in "${PRECISIONS[@]}"; do
+    for m in "$@"; do
+      onnx="${ORT_MODEL[$p,$m]}"
+      for r in $(seq 1 "$ROUNDS"); do
+        log "$m $p round $r ($threads thread(s)): QuantGen"
+        record "{\"kind\":\"$kind\",\"side\":\"quantgen\"}" "{\"round\":$r}" "$("$APP" --side-by-side --runs "$RUNS" --precision "$p" --threads "$threads" --model "$m")"
+        log "$m $p round $r ($threads thread(s)): ONNX Runtime"
+        rss=(); [ "$threads" = 1 ] && rss=(-r "$HERE/peak-rss.js")
+        node "${rss[@]}" "$ORT_RUN" bench "$onnx" "$threads" "$RUNS" > "$WORK/ort.out" 2> "$WORK/ort.err"
+        record "{\"kind\":\"$kind\",\"side\":\"ort\"}" "$(tail -n1 "$WORK/ort.out")" "$(grep peak_rss_mb "$WORK/ort.err" | tail -n1 || echo '{}')" "{\"round\":$r,\"model\":\"$m\",\"precision\":\"$p\"}"
+      done
     done
   done
-done
+}
+interleave steady 1 "${MODELS[@]}"
 
 # --- Two threads (Parallelism="2"), the large models: QuantGen --threads 2 against ORT intraOpNumThreads=2 --------
-for p in "${PRECISIONS[@]}"; do
-  for m in "${TWO_THREAD_MODELS[@]}"; do
-    onnx="${ORT_MODEL[$p,$m]}"
-    for r in $(seq 1 "$ROUNDS"); do
-      log "$m $p two threads, round $r"
-      record '{"kind":"steady2","side":"quantgen"}' "{\"round\":$r}" "$("$APP" --side-by-side --runs "$RUNS" --precision "$p" --threads 2 --model "$m")"
-      node "$ORT_RUN" bench "$onnx" 2 "$RUNS" > "$WORK/ort.out" 2> "$WORK/ort.err"
-      record '{"kind":"steady2","side":"ort"}' "$(tail -n1 "$WORK/ort.out")" "{\"round\":$r,\"model\":\"$m\",\"precision\":\"$p\"}"
-    done
-  done
-done
+interleave steady2 2 "${TWO_THREAD_MODELS[@]}"
 
 # --- Time to first result, fresh processes, alternating sides ---------------------------------
 for p in "${PRECISIONS[@]}"; do
