@@ -19,14 +19,29 @@ namespace QuantGen.Kernels
             // Without groups and dilation, the in-bounds taps of one window row are one contiguous run of x.
             bool runs = icg == ic && dw == 1;
             int rowLength = kw * icg;
+            int k = kh * rowLength;
+            // Output columns [oxLo, oxHi) have their whole window row inside x (most pixels of a padded convolution).
+            int oxLo = (pl + sw - 1) / sw;
+            int lastTapOffset = iw - 1 - (kw - 1) * dw + pl;
+            int oxHi = lastTapOffset < 0 ? 0 : Math.Min(ow, lastTapOffset / sw + 1);
             // The output pixel walks row by row: one division for the first, then increments.
             int oy = p0 / ow;
             int ox = p0 - oy * ow;
-            for (int r = 0; r < rows; r++, ox++)
+            for (int r = 0; r < rows;)
             {
                 if (ox == ow) { ox = 0; oy++; }
                 int iy0 = oy * sh - pt;
                 int ix0 = ox * sw - pl;
+                if (runs && ox >= oxLo && ox < oxHi && iy0 >= 0 && iy0 + (kh - 1) * dh < ih)
+                {
+                    // A run of whole-inside windows: plain copies, none of the per-tap bounds arithmetic below.
+                    int count = Math.Min(rows - r, oxHi - ox);
+                    InsideWindows(x + ((long)iy0 * iw + ix0) * ic, a, count, kh, rowLength, (long)dh * iw * ic, sw * ic);
+                    a += (long)count * k;
+                    r += count;
+                    ox += count;
+                    continue;
+                }
                 for (int ky = 0; ky < kh; ky++)
                 {
                     int iy = iy0 + ky * dh;
@@ -53,6 +68,22 @@ namespace QuantGen.Kernels
                     }
                     a += rowLength;
                 }
+                r++;
+                ox++;
+            }
+        }
+
+        /// <summary>
+        /// count consecutive output pixels whose windows lie inside x: window row ky of pixel r is rowLength contiguous
+        /// elements at src + r · pixelStride + ky · rowStride. Its own method, so its few live values stay in registers.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void InsideWindows<T>(T* src, T* a, int count, int kh, int rowLength, long rowStride, int pixelStride) where T : unmanaged
+        {
+            for (int r = 0; r < count; r++, src += pixelStride)
+            {
+                T* row = src;
+                for (int ky = 0; ky < kh; ky++, row += rowStride, a += rowLength) Copy(row, a, rowLength);
             }
         }
 

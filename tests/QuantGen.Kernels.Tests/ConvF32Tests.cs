@@ -24,6 +24,7 @@ namespace QuantGen.Kernels.Tests
         [InlineData(3, 3, 1, 1, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1, Activation.None)]           // k = 9, single output
         [InlineData(9, 9, 6, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.Tanh)]           // unfused activation
         [InlineData(16, 16, 96, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, Activation.None)]       // K = 864, several im2col blocks
+        [InlineData(9, 8, 4, 8, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 1, Activation.None)]           // dilation in y only: whole-inside windows with row gaps
         public void GemmMatchesReference(int ih, int iw, int ic, int oc, int kh, int kw, int sh, int sw,
             int pt, int pl, int pb, int pr, int dh, int dw, int group, object activation)
         {

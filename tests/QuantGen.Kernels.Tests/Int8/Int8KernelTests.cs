@@ -185,6 +185,9 @@ namespace QuantGen.Kernels.Tests.Int8
         [InlineData(4, 4, 2, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 200, 128)]         // padded 1×1
         [InlineData(16, 16, 96, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 128, 128)]     // K = 864, several im2col blocks
         [InlineData(12, 11, 3, 24, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, 128, 128)]      // RGB stem 7×7, K = 147
+        [InlineData(80, 80, 3, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 128, 128)]      // MobileNetV2's stem: im2col blocks end inside output rows
+        [InlineData(9, 8, 4, 8, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 1, 37, 128)]          // dilation in y only: whole-inside windows with row gaps
+        [InlineData(6, 6, 5, 16, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1, 128, 128)]        // no padding: every window inside
         public void ConvGemmMatchesReference(int ih, int iw, int ic, int oc, int kh, int kw, int sh, int sw,
             int pt, int pl, int pb, int pr, int dh, int dw, int group, int zpIn, int zpOut)
         {
