@@ -122,7 +122,17 @@ namespace QuantGen.Kernels
         private const int MaxWidenedQuads = 2048;
         private const int WeightBlockBytes = 128 * 1024;
 
-        // SkipLocalsInit: Widen writes every widened row (up to 64 KB) before a tile reads it.
+        // Small k (the expansion layers of inverted residual blocks: k = 16..32, thousands of rows): the weights are also
+        // widened to int16, once per call into a stack block of ≤ 64 KB, so the quads load plain int16 vectors instead
+        // of a vpmovsxbw pair per quad and strip. At k ≤ 32 a whole block stays in L1; with larger k the doubled bytes
+        // streamed from L2 cost more than the widening saves (measured slower at 49 × 1280 × 320), and with few rows
+        // the one-off widening does not pay.
+        private const int WideMaxK = 32;
+        private const int WideMinRows = 16;
+        private const int WideWeightElements = 32 * 1024;
+
+        // SkipLocalsInit: Widen writes every widened row (up to 64 KB) before a tile reads it, and the weight widening
+        // every element of the weight block before a strip reads it.
         [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
         private static void MultiplyWidenedAvx2(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale, int* tile, in ChannelRequantAvx2 rq)
@@ -133,6 +143,13 @@ namespace QuantGen.Kernels
             int panels = (n + PanelWidth - 1) / PanelWidth;
             int panelsPerBlock = (int)Math.Max(1, WeightBlockBytes / panelBytes);
             short* xw = stackalloc short[TileRows * kPad];
+            short* wide = null;
+            if (floatScale == null && m >= WideMinRows && kPad <= WideMaxK)
+            {
+                panelsPerBlock = Math.Min(panels, (int)(WideWeightElements / panelBytes));
+                short* buffer = stackalloc short[(int)(panelsPerBlock * panelBytes)];
+                wide = buffer;
+            }
             for (int p0 = 0; p0 < panels; p0 += panelsPerBlock)
             {
                 int pEnd = Math.Min(panels, p0 + panelsPerBlock);
@@ -142,7 +159,16 @@ namespace QuantGen.Kernels
                 int firstOther = 2 * p0;
                 if (floatScale == null && halfEnd > 2 * p0)
                 {
-                    StripsWidenedRequantAvx2(a, lda, xw, k, kPad, w, quads, panelBytes, 2 * p0, halfEnd, bias, multiplier, c, ldc, m, in rq);
+                    if (wide != null)
+                    {
+                        // The block's weights as int16 once (whole panels: the packing pads them, so nothing past w is read).
+                        long elements = (pEnd - p0) * panelBytes;
+                        sbyte* src = w + p0 * panelBytes;
+                        for (long e = 0; e < elements; e += 16) Avx2.ConvertToVector256Int16(src + e).Store(wide + e);
+                        StripsWidenedRequantAvx2<ShortWeights>(a, lda, xw, k, kPad, (byte*)wide, quads, panelBytes, 2 * p0, halfEnd, bias, multiplier, c, ldc, m, in rq);
+                    }
+                    else
+                        StripsWidenedRequantAvx2<ByteWeights>(a, lda, xw, k, kPad, (byte*)(w + p0 * panelBytes), quads, panelBytes, 2 * p0, halfEnd, bias, multiplier, c, ldc, m, in rq);
                     firstOther = halfEnd;
                 }
                 // What is left: a last partial half, or float output.
@@ -227,12 +253,14 @@ namespace QuantGen.Kernels
 
         /// <summary>
         /// Halves [h0, h1) (8 columns each, full) of every 4-row strip of x, each a <see cref="TileRequant"/>; xw holds
-        /// one strip's widened rows.
+        /// one strip's widened rows. w points at half h0's first quad, in TWeights' elements (panels panelElements apart).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-        private static void StripsWidenedRequantAvx2(byte* a, int lda, short* xw, int k, int kPad, sbyte* w, int quads, long panelBytes,
+        private static void StripsWidenedRequantAvx2<TWeights>(byte* a, int lda, short* xw, int k, int kPad, byte* w, int quads, long panelElements,
             int h0, int h1, int* bias, int* multiplier, byte* c, int ldc, int m, in ChannelRequantAvx2 rq)
+            where TWeights : struct, IPackedWeights
         {
+            int e = default(TWeights).ElementBytes;
             for (int i = 0; i < m; i += TileRows)
             {
                 int rows = Math.Min(TileRows, m - i);
@@ -247,9 +275,10 @@ namespace QuantGen.Kernels
                     for (; h + 2 <= h1; h += 2)
                     {
                         int j0 = h * TileColumns;
-                        Accumulate4x8WidenedAvx2(xw, kPad, w + (h >> 1) * panelBytes + (h & 1) * TileColumns * 4, quads,
+                        byte* wh = w + ((h - h0) >> 1) * panelElements * e;
+                        Accumulate4x8WidenedAvx2<TWeights>(xw, kPad, wh, quads,
                             out Vector256<int> a0, out Vector256<int> a1, out Vector256<int> a2, out Vector256<int> a3);
-                        Accumulate4x8WidenedAvx2(xw, kPad, w + ((h + 1) >> 1) * panelBytes + ((h + 1) & 1) * TileColumns * 4, quads,
+                        Accumulate4x8WidenedAvx2<TWeights>(xw, kPad, wh + TileColumns * 4 * e, quads,
                             out Vector256<int> b0, out Vector256<int> b1, out Vector256<int> b2, out Vector256<int> b3);
                         StoreRequantized(a0, a1, a2, a3, bias != null ? bias + j0 : null, multiplier + j0, ci + j0, ldc, TileRows, in rq);
                         StoreRequantized(b0, b1, b2, b3, bias != null ? bias + j0 + TileColumns : null, multiplier + j0 + TileColumns, ci + j0 + TileColumns, ldc, TileRows, in rq);
@@ -258,7 +287,7 @@ namespace QuantGen.Kernels
                 for (; h < h1; h++)
                 {
                     int j0 = h * TileColumns;
-                    TileRequant(xw, kPad, w + (h >> 1) * panelBytes + (h & 1) * TileColumns * 4, quads, bias != null ? bias + j0 : null,
+                    TileRequant<TWeights>(xw, kPad, w + (((h - h0) >> 1) * panelElements + (h & 1) * TileColumns * 4) * e, quads, bias != null ? bias + j0 : null,
                         multiplier + j0, ci + j0, ldc, rows, in rq);
                 }
             }
@@ -270,18 +299,19 @@ namespace QuantGen.Kernels
         /// (saturating packs clamp to [0, 255]) and clamped to [qmin, qmax] as 32 bytes at once.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void TileRequant(short* x, int kPad, sbyte* w, int quads, int* bias, int* multiplier,
+        private static void TileRequant<TWeights>(short* x, int kPad, byte* w, int quads, int* bias, int* multiplier,
             byte* c, int ldc, int rows, in ChannelRequantAvx2 rq)
+            where TWeights : struct, IPackedWeights
         {
             Vector256<int> r0, r1, r2, r3;
             if (rows == 1)
             {
-                r0 = Accumulate1x8WidenedAvx2(x, w, quads);
+                r0 = Accumulate1x8WidenedAvx2<TWeights>(x, w, quads);
                 r1 = r2 = r3 = r0;
             }
             else
             {
-                Accumulate4x8WidenedAvx2(x, kPad, w, quads, out r0, out r1, out r2, out r3);
+                Accumulate4x8WidenedAvx2<TWeights>(x, kPad, w, quads, out r0, out r1, out r2, out r3);
             }
             StoreRequantized(r0, r1, r2, r3, bias, multiplier, c, ldc, rows, in rq);
         }
@@ -307,12 +337,14 @@ namespace QuantGen.Kernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile1x8WidenedAvx2(short* x, sbyte* w, int quads, int* tile) => Accumulate1x8WidenedAvx2(x, w, quads).Store(tile);
+        private static void Tile1x8WidenedAvx2(short* x, sbyte* w, int quads, int* tile) => Accumulate1x8WidenedAvx2<ByteWeights>(x, (byte*)w, quads).Store(tile);
 
         /// <summary>One row × 8 columns: the 4×8 tile's arithmetic for row 0 only (the same sums, so the same bits).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<int> Accumulate1x8WidenedAvx2(short* x, sbyte* w, int quads)
+        private static Vector256<int> Accumulate1x8WidenedAvx2<TWeights>(short* x, byte* w, int quads)
+            where TWeights : struct, IPackedWeights
         {
+            int step = default(TWeights).ElementBytes * 4 * PanelWidth;
             long* x0 = (long*)x;
             Vector256<int> c0 = Vector256<int>.Zero, c1 = c0, d0 = c0, d1 = c0;
             int q = 0;
@@ -320,33 +352,40 @@ namespace QuantGen.Kernels
             for (; q + 2 <= quads; q += 2)
             {
                 Vector256<short> xv = Avx2.BroadcastScalarToVector256(x0 + q).AsInt16();
-                c0 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w));
-                c1 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w + 16));
+                c0 += Avx2.MultiplyAddAdjacent(xv, default(TWeights).Lo(w));
+                c1 += Avx2.MultiplyAddAdjacent(xv, default(TWeights).Hi(w));
                 xv = Avx2.BroadcastScalarToVector256(x0 + q + 1).AsInt16();
-                d0 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w + 4 * PanelWidth));
-                d1 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w + 4 * PanelWidth + 16));
-                w += 8 * PanelWidth;
+                d0 += Avx2.MultiplyAddAdjacent(xv, default(TWeights).Lo(w + step));
+                d1 += Avx2.MultiplyAddAdjacent(xv, default(TWeights).Hi(w + step));
+                w += 2 * step;
             }
             if (q < quads)
             {
                 Vector256<short> xv = Avx2.BroadcastScalarToVector256(x0 + q).AsInt16();
-                c0 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w));
-                c1 += Avx2.MultiplyAddAdjacent(xv, Avx2.ConvertToVector256Int16(w + 16));
+                c0 += Avx2.MultiplyAddAdjacent(xv, default(TWeights).Lo(w));
+                c1 += Avx2.MultiplyAddAdjacent(xv, default(TWeights).Hi(w));
             }
             return Fold(c0 + d0, c1 + d1);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Accumulate4x8WidenedAvx2(short* x, int kPad, sbyte* w, int quads,
+            out Vector256<int> r0, out Vector256<int> r1, out Vector256<int> r2, out Vector256<int> r3) =>
+            Accumulate4x8WidenedAvx2<ByteWeights>(x, kPad, (byte*)w, quads, out r0, out r1, out r2, out r3);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate4x8WidenedAvx2<TWeights>(short* x, int kPad, byte* w, int quads,
             out Vector256<int> r0, out Vector256<int> r1, out Vector256<int> r2, out Vector256<int> r3)
+            where TWeights : struct, IPackedWeights
         {
+            int step = default(TWeights).ElementBytes * 4 * PanelWidth;
             long* x0 = (long*)x;
             long* x1 = (long*)(x + kPad);
             long* x2 = (long*)(x + 2 * kPad);
             long* x3 = (long*)(x + 3 * kPad);
             // The first quad's products start the sums (k ≥ 1: at least one quad), one add fewer per accumulator: an eighth of
             // a k = 16 layer's adds.
-            Vector256<short> w0 = Avx2.ConvertToVector256Int16(w), w1 = Avx2.ConvertToVector256Int16(w + 16);
+            Vector256<short> w0 = default(TWeights).Lo(w), w1 = default(TWeights).Hi(w);
             Vector256<short> xv = Avx2.BroadcastScalarToVector256(x0).AsInt16();
             Vector256<int> c00 = Avx2.MultiplyAddAdjacent(xv, w0), c01 = Avx2.MultiplyAddAdjacent(xv, w1);
             xv = Avx2.BroadcastScalarToVector256(x1).AsInt16();
@@ -355,16 +394,16 @@ namespace QuantGen.Kernels
             Vector256<int> c20 = Avx2.MultiplyAddAdjacent(xv, w0), c21 = Avx2.MultiplyAddAdjacent(xv, w1);
             xv = Avx2.BroadcastScalarToVector256(x3).AsInt16();
             Vector256<int> c30 = Avx2.MultiplyAddAdjacent(xv, w0), c31 = Avx2.MultiplyAddAdjacent(xv, w1);
-            w += 4 * PanelWidth;
+            w += step;
             int q = 1;
             // Two quads per iteration: half the loop overhead, which is a fifth of the instructions of one quad.
             for (; q + 2 <= quads; q += 2)
             {
-                Quad(w, x0 + q, x1 + q, x2 + q, x3 + q, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31);
-                Quad(w + 4 * PanelWidth, x0 + q + 1, x1 + q + 1, x2 + q + 1, x3 + q + 1, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31);
-                w += 8 * PanelWidth;
+                Quad<TWeights>(w, x0 + q, x1 + q, x2 + q, x3 + q, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31);
+                Quad<TWeights>(w + step, x0 + q + 1, x1 + q + 1, x2 + q + 1, x3 + q + 1, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31);
+                w += 2 * step;
             }
-            if (q < quads) Quad(w, x0 + q, x1 + q, x2 + q, x3 + q, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31);
+            if (q < quads) Quad<TWeights>(w, x0 + q, x1 + q, x2 + q, x3 + q, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31);
             r0 = Fold(c00, c01);
             r1 = Fold(c10, c11);
             r2 = Fold(c20, c21);
@@ -373,12 +412,13 @@ namespace QuantGen.Kernels
 
         /// <summary>One k-quad of the 4×8 tile: 8 columns of weights widened, each row's quad broadcast, 8 vpmaddwd.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Quad(sbyte* w, long* x0, long* x1, long* x2, long* x3,
+        private static void Quad<TWeights>(byte* w, long* x0, long* x1, long* x2, long* x3,
             ref Vector256<int> c00, ref Vector256<int> c01, ref Vector256<int> c10, ref Vector256<int> c11,
             ref Vector256<int> c20, ref Vector256<int> c21, ref Vector256<int> c30, ref Vector256<int> c31)
+            where TWeights : struct, IPackedWeights
         {
-            Vector256<short> w0 = Avx2.ConvertToVector256Int16(w);
-            Vector256<short> w1 = Avx2.ConvertToVector256Int16(w + 16);
+            Vector256<short> w0 = default(TWeights).Lo(w);
+            Vector256<short> w1 = default(TWeights).Hi(w);
             Vector256<short> xv = Avx2.BroadcastScalarToVector256(x0).AsInt16();
             c00 += Avx2.MultiplyAddAdjacent(xv, w0);
             c01 += Avx2.MultiplyAddAdjacent(xv, w1);
@@ -391,6 +431,32 @@ namespace QuantGen.Kernels
             xv = Avx2.BroadcastScalarToVector256(x3).AsInt16();
             c30 += Avx2.MultiplyAddAdjacent(xv, w0);
             c31 += Avx2.MultiplyAddAdjacent(xv, w1);
+        }
+
+        /// <summary>
+        /// Where the widened kernels' int16 weights come from: the packed int8 bytes, widened at each load, or a copy widened
+        /// once. Lo and Hi are slots 0..3 and 4..7 of a half-panel quad (8 columns × 4 k); pointers step ElementBytes per
+        /// weight. A struct type argument, so the JIT compiles each kernel once per source with the loads inlined.
+        /// </summary>
+        private interface IPackedWeights
+        {
+            int ElementBytes { get; }
+            Vector256<short> Lo(byte* w);
+            Vector256<short> Hi(byte* w);
+        }
+
+        private readonly struct ByteWeights : IPackedWeights
+        {
+            public int ElementBytes => 1;
+            public Vector256<short> Lo(byte* w) => Avx2.ConvertToVector256Int16((sbyte*)w);
+            public Vector256<short> Hi(byte* w) => Avx2.ConvertToVector256Int16((sbyte*)w + 16);
+        }
+
+        private readonly struct ShortWeights : IPackedWeights
+        {
+            public int ElementBytes => 2;
+            public Vector256<short> Lo(byte* w) => Vector256.Load((short*)w);
+            public Vector256<short> Hi(byte* w) => Vector256.Load((short*)w + 16);
         }
 
         /// <summary>The last k % 4 bytes of a row, zero-padded to a quad, so the kernels never read past k.</summary>

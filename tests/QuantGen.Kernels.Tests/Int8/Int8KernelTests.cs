@@ -26,6 +26,9 @@ namespace QuantGen.Kernels.Tests.Int8
         [InlineData(5, 20, 8195, 128, 0, 255, 0)]       // k past the widened-x AVX2 path (k > 8192): the streaming kernel
         [InlineData(6, 300, 300, 128, 0, 255, 0)]       // weights past one 128 KB panel block
         [InlineData(5, 20, 0, 128, 0, 255, 0)]          // k = 0: bias only, and no weight byte to read
+        [InlineData(37, 40, 16, 128, 0, 255, 0)]        // k ≤ 32, m ≥ 16: weights widened to int16 once per call; m % 4, n % 16 tails
+        [InlineData(18, 96, 27, 90, 90, 255, 0)]        // the same with k % 4 != 0 and a fused Relu
+        [InlineData(50, 200, 32, 128, 0, 255, 0)]       // the same, several panels
         public void GemmMatchesReference(int m, int n, int k, int zpOut, int qmin, int qmax, int shiftDelta)
         {
             byte[] x = Int8Reference.Bytes(m * 31 + n + k, m * k);
