@@ -197,17 +197,20 @@ namespace QuantGen.Kernels
             // Weights as int16 pairs (w[ky, 2j], w[ky, 2j + 1]) per channel, (w[ky, kw − 1], 0) for an odd kw: [block][ky][j].
             int blockWeights = kh * pairsPerRow * entryShorts;
             short* weights = stackalloc short[blocks * blockWeights];
+            // Built 8 channels at a time with vector ops: a scalar loop here cost more than the 7 × 7 layers' arithmetic.
             for (int b = 0; b < blocks; b++)
                 for (int ky = 0; ky < kh; ky++)
                     for (int j = 0; j < pairsPerRow; j++)
                     {
                         short* wv = weights + b * blockWeights + (ky * pairsPerRow + j) * entryShorts;
-                        int kx = 2 * j;
-                        for (int i = 0; i < PairedBlock; i++)
+                        int t = ky * kw + 2 * j;
+                        for (int half = 0; half < 2; half++)
                         {
-                            int ch = b * PairedBlock + i;
-                            wv[2 * i] = w[WeightIndex(ky * kw + kx, ch, taps, c)];
-                            wv[2 * i + 1] = kx + 1 < kw ? w[WeightIndex(ky * kw + kx + 1, ch, taps, c)] : (short)0;
+                            int ch = b * PairedBlock + half * 8;
+                            Vector256<int> first = TapWeights(w, t, ch, taps, c);
+                            Vector256<int> second = 2 * j + 1 < kw ? TapWeights(w, t + 1, ch, taps, c) : Vector256<int>.Zero;
+                            // Per channel the int16 pair (first, second): the low half of each lane, then the next tap's weight above it.
+                            Avx2.Blend(first.AsInt16(), Avx2.ShiftLeftLogical(second, 16).AsInt16(), 0b1010_1010).Store(wv + half * 16);
                         }
                     }
             var rq = new ChannelRequantAvx2(shift, zpOut, qmin, qmax);
@@ -435,6 +438,19 @@ namespace QuantGen.Kernels
             Vector128<sbyte> wv = Vector128.Load(weights);
             s0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackLow(x, Vector128<byte>.Zero)), Avx2.ConvertToVector256Int16(Sse2.UnpackLow(wv, wv)));
             s1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(x, Vector128<byte>.Zero)), Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(wv, wv)));
+        }
+
+        /// <summary>
+        /// Tap t's weights of channels ch..ch + 7 (tap-pair layout, see <see cref="WeightIndex"/>) in the low 16 bits of the
+        /// int32 lanes; the high 16 bits are unspecified (the caller's blend keeps only the low ones).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> TapWeights(sbyte* w, int t, int ch, int taps, int c)
+        {
+            if (t >= (taps & ~1)) return Avx2.ConvertToVector256Int32(w + WeightIndex(t, ch, taps, c));
+            // 8 channels' (tap 2p, tap 2p + 1) pairs widened: one int32 lane per channel, tap 2p in its low half.
+            Vector256<int> pairs = Avx2.ConvertToVector256Int16(w + WeightIndex(t & ~1, ch, taps, c)).AsInt32();
+            return (t & 1) == 0 ? pairs : Avx2.ShiftRightLogical(pairs, 16);
         }
 
         /// <summary>Index of tap t, channel ch in the tap-pair layout (KernelCatalog.DepthwiseU8S8Index).</summary>
