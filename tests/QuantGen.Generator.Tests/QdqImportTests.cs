@@ -57,6 +57,27 @@ namespace QuantGen.Generator.Tests
             AgreesWithOnnxRuntime(model, qdq, result, "Int8");
         }
 
+        /// <summary>
+        /// An NCHW image input ([N, 3, 32, 32] here) is quantized in its own order and then reordered to channels-last as
+        /// bytes, not as floats first: per-tensor quantization is elementwise, so the bytes are the same (the test above
+        /// checks the outputs against ONNX Runtime) and the reorder moves a quarter of the data.
+        /// </summary>
+        [Fact]
+        public void An_nchw_image_input_is_quantized_before_it_is_reordered()
+        {
+            string qdq = Path.Combine(RepoPaths.Assets, "qdq", "mobilenetv2-digits");
+            var result = ModelCompiler.Compile(OnnxModelReader.Read(Path.Combine(qdq, "model.int8.onnx")),
+                new CompileOptions { Precision = Precision.Int8, ResourceName = GeneratedModel.ResourceName });
+            Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+            var steps = result.Plan!.Steps;
+            Assert.Equal(new[] { "QuantizeU8", "Transpose" }, steps.Take(2).Select(st => st.Kernel));
+            Assert.Equal(PlanElementType.Float32, steps[0].Find("x")!.Value.Operand!.ElementType);
+            Assert.Equal(PlanRegion.Input, steps[0].Find("x")!.Value.Operand!.Region);
+            Assert.Equal(PlanElementType.UInt8, steps[1].Find("x")!.Value.Operand!.ElementType);
+            Assert.Equal(new long[] { 1, 3, 32, 32 }, steps[1].Find("shape")!.Value.Ints);
+            Assert.Equal(steps[1].Find("y")!.Value.Operand, steps[2].Find("x")!.Value.Operand);
+        }
+
         private static void AgreesWithOnnxRuntime(string model, string qdq, CompileResult result, string precision)
         {
 

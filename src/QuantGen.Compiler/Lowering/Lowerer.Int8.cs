@@ -296,6 +296,13 @@ namespace QuantGen.Compiler.Lowering
                     : layout == Layout.Nhwc ? Transposed(source, Image4D(v), ToNhwc, v.Name + ".u8.nhwc")
                     : Transposed(source, Permute(Image4D(v), ToNhwc), ToNchw, v.Name + ".u8.nchw");
             }
+            else if (layout == Layout.Nhwc && (v.Rank == 4 || v.Rank == 3) && !LayoutIsIrrelevant(v) && !_nhwc.ContainsKey(v))
+            {
+                // Only the ONNX-order float exists (a graph input such as an NCHW image): quantized in that order, then the
+                // bytes reordered, not the floats first. Per-tensor quantization is elementwise, so the bytes are the same
+                // either way, and the transpose moves a quarter of the data.
+                b = Transposed(U8(v, Layout.Logical), Image4D(v), ToNhwc, v.Name + ".u8.nhwc");
+            }
             else
             {
                 var f = layout == Layout.Nhwc ? Nhwc(v) : Logical(v);
