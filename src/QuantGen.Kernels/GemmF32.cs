@@ -128,6 +128,17 @@ namespace QuantGen.Kernels
                             }
                         }
 
+                        if (Vector256.IsHardwareAccelerated && nc == width && act == Activation.None)
+                        {
+                            // All row tiles of the block in one call: with k = 16..32 a call per 6 × 16 tile (its arguments
+                            // spilled and reloaded) cost a third of the tile's own FMA time.
+                            float* ap = a + (long)m0 * lda + k0;
+                            float* cp = c + (long)m0 * ldc + j0;
+                            if (width == 8) Strip6x8Vector256(ap, lda, bp, kc, cp, ldc, mEnd - m0, biasP, accumulate, last, fused);
+                            else Strip6x16Vector256(ap, lda, bp, kc, cp, ldc, mEnd - m0, biasP, accumulate, last, fused);
+                            continue;
+                        }
+
                         for (int i = m0; i < mEnd;)
                         {
                             int rows = Math.Min(rowsPerCall, mEnd - i);
@@ -188,10 +199,40 @@ namespace QuantGen.Kernels
             }
         }
 
-        // Rows past 'rows' alias the last valid row of A (same loads, results discarded) so one register-blocked
-        // kernel covers every row remainder without reading outside A.
+        /// <summary>m rows (any count) × 16 columns as <see cref="RowBlock"/> tiles them (6-row tiles, a last single row by the 1-row kernel), in one call.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Strip6x16Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int m, float* bias, bool accumulate,
+            bool activate, TActivation fused)
+            where TActivation : struct, ActivationMath.IUnaryOperator
+        {
+            for (int i = 0; i < m; i += MaxRows)
+            {
+                int rows = Math.Min(MaxRows, m - i);
+                if (rows == 1) Kernel1x16Vector256(a + (long)i * lda, b, kc, c + (long)i * ldc, bias, accumulate, activate, fused);
+                else Tile6x16Vector256(a + (long)i * lda, lda, b, kc, c + (long)i * ldc, ldc, rows, bias, accumulate, activate, fused);
+            }
+        }
+
+        /// <summary>m rows × the first 8 columns of a panel, 6-row tiles as <see cref="RowBlock"/> makes them, in one call.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Strip6x8Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int m, float* bias, bool accumulate,
+            bool activate, TActivation fused)
+            where TActivation : struct, ActivationMath.IUnaryOperator
+        {
+            for (int i = 0; i < m; i += MaxRows)
+                Tile6x8Vector256(a + (long)i * lda, lda, b, kc, c + (long)i * ldc, ldc, Math.Min(MaxRows, m - i), bias, accumulate, activate, fused);
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Kernel6x16Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int rows, float* bias, bool accumulate,
+            bool activate, TActivation fused)
+            where TActivation : struct, ActivationMath.IUnaryOperator
+            => Tile6x16Vector256(a, lda, b, kc, c, ldc, rows, bias, accumulate, activate, fused);
+
+        // Rows past 'rows' alias the last valid row of A (same loads, results discarded) so one register-blocked
+        // kernel covers every row remainder without reading outside A.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Tile6x16Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int rows, float* bias, bool accumulate,
             bool activate, TActivation fused)
             where TActivation : struct, ActivationMath.IUnaryOperator
         {
@@ -267,6 +308,12 @@ namespace QuantGen.Kernels
         // twelve independent FMA chains stay in flight, as in the 16-wide kernel.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Kernel6x8Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int rows, float* bias, bool accumulate,
+            bool activate, TActivation fused)
+            where TActivation : struct, ActivationMath.IUnaryOperator
+            => Tile6x8Vector256(a, lda, b, kc, c, ldc, rows, bias, accumulate, activate, fused);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Tile6x8Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int rows, float* bias, bool accumulate,
             bool activate, TActivation fused)
             where TActivation : struct, ActivationMath.IUnaryOperator
         {
