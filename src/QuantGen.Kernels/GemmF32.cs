@@ -304,14 +304,14 @@ namespace QuantGen.Kernels
             if (rows > 5) { c50.Store(c + 5 * ldc); c51.Store(c + 5 * ldc + 8); }
         }
 
-        // The first 8 columns of a panel (its row stride stays 16). Even and odd k steps go to separate accumulators so
-        // twelve independent FMA chains stay in flight, as in the 16-wide kernel.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Kernel6x8Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int rows, float* bias, bool accumulate,
             bool activate, TActivation fused)
             where TActivation : struct, ActivationMath.IUnaryOperator
             => Tile6x8Vector256(a, lda, b, kc, c, ldc, rows, bias, accumulate, activate, fused);
 
+        // The first 8 columns of a panel (its row stride stays 16). Even and odd k steps go to separate accumulators so
+        // twelve independent FMA chains stay in flight, as in the 16-wide kernel.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Tile6x8Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int rows, float* bias, bool accumulate,
             bool activate, TActivation fused)
