@@ -244,7 +244,7 @@ namespace QuantGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Tile4x8WidenedAvx2(short* x, int kPad, sbyte* w, int quads, int* tile)
         {
-            Accumulate4x8WidenedAvx2(x, kPad, w, quads, out Vector256<int> r0, out Vector256<int> r1, out Vector256<int> r2, out Vector256<int> r3);
+            Accumulate4x8WidenedAvx2<ByteWeights>(x, kPad, (byte*)w, quads, out Vector256<int> r0, out Vector256<int> r1, out Vector256<int> r2, out Vector256<int> r3);
             r0.Store(tile);
             r1.Store(tile + TileColumns);
             r2.Store(tile + 2 * TileColumns);
@@ -367,11 +367,6 @@ namespace QuantGen.Kernels
             }
             return Fold(c0 + d0, c1 + d1);
         }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate4x8WidenedAvx2(short* x, int kPad, sbyte* w, int quads,
-            out Vector256<int> r0, out Vector256<int> r1, out Vector256<int> r2, out Vector256<int> r3) =>
-            Accumulate4x8WidenedAvx2<ByteWeights>(x, kPad, (byte*)w, quads, out r0, out r1, out r2, out r3);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Accumulate4x8WidenedAvx2<TWeights>(short* x, int kPad, byte* w, int quads,
