@@ -85,6 +85,55 @@ namespace QuantGen.Kernels
             KernelThreads.For(ref job, KernelThreads.PartsFor((long)oh * ow * c * kh * kw, oh));
         }
 
+        /// <summary>
+        /// A 1×1 expansion (GEMM of x [ih·iw, ic] by the packed we into c channels, actE) followed by a depthwise
+        /// convolution of the expanded tensor (act), computed in bands of output rows so the expanded tensor never exists
+        /// whole: scratch holds <paramref name="bandRows"/> expanded rows (bandRows · iw · c floats). Each expanded row is
+        /// computed once (<see cref="ExpandedBands"/>), so every output equals <see cref="Gemm"/> then <see cref="Depthwise"/>.
+        /// </summary>
+        public static void ExpandDepthwise(float* x, float* we, float* biasE, Activation actE, float alphaE, float betaE,
+            float* wd, float* biasD, float* y, float* scratch, int bandRows,
+            int ih, int iw, int ic, int c, int oh, int ow, int kh, int kw, int sh, int sw,
+            int pt, int pl, int dh, int dw, Activation act, float alpha, float beta)
+        {
+            if (oh <= 0 || ow <= 0 || c <= 0) return;
+            var job = new ExpandDepthwiseJob { X = x, We = we, BiasE = biasE, ActE = actE, AlphaE = alphaE, BetaE = betaE, Wd = wd, BiasD = biasD, Y = y,
+                Scratch = scratch, BandRows = bandRows, Ih = ih, Iw = iw, Ic = ic, C = c, Oh = oh, Ow = ow, Kh = kh, Kw = kw, Sh = sh, Sw = sw,
+                Pt = pt, Pl = pl, Dh = dh, Dw = dw, Act = act, Alpha = alpha, Beta = beta };
+            KernelThreads.For(ref job, KernelThreads.PartsFor((long)ih * iw * ic * c + (long)oh * ow * c * kh * kw, oh));
+        }
+
+        /// <summary>
+        /// Output rows [start, end) of a fused expansion + depthwise step, band by band on this thread. A worker thread
+        /// bands in its own scratch (<see cref="KernelThreads.WorkerScratch"/>); the caller's parts use the plan's.
+        /// </summary>
+        private struct ExpandDepthwiseJob : IKernelPart
+        {
+            public float* X; public float* We; public float* BiasE; public Activation ActE; public float AlphaE, BetaE;
+            public float* Wd; public float* BiasD; public float* Y; public float* Scratch; public int BandRows;
+            public int Ih, Iw, Ic, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw;
+            public Activation Act; public float Alpha, Beta;
+
+            public void Run(int part, int parts)
+            {
+                (int start, int end) = KernelThreads.Share(Oh, part, parts, 1);
+                if (start >= end) return;
+                long rowFloats = (long)Iw * C;
+                float* scratch = KernelThreads.IsWorker ? (float*)KernelThreads.WorkerScratch(BandRows * rowFloats * sizeof(float)) : Scratch;
+                var bands = new ExpandedBands(BandRows, Ih, Kh, Sh, Pt, Dh, start, end);
+                while (bands.Next((byte*)scratch, rowFloats * sizeof(float)))
+                {
+                    GemmF32.MultiplyRows(X + (long)bands.ComputeFrom * Iw * Ic, Ic, We, BiasE, scratch + (bands.ComputeFrom - bands.First) * rowFloats, C,
+                        (bands.ComputeTo - bands.ComputeFrom) * Iw, C, Ic, ActE, AlphaE, BetaE);
+                    // The band is a depthwise convolution of its own: its output row 0 is OutputStart, its input row 0 is First.
+                    var depthwise = new DepthwiseJob { X = scratch, W = Wd, Bias = BiasD, Y = Y + (long)bands.OutputStart * Ow * C, Ih = bands.Rows, Iw = Iw, C = C,
+                        Oh = bands.OutputEnd - bands.OutputStart, Ow = Ow, Kh = Kh, Kw = Kw, Sh = Sh, Sw = Sw, Pt = bands.LocalPadTop, Pl = Pl, Dh = Dh, Dw = Dw,
+                        Act = Act, Alpha = Alpha, Beta = Beta };
+                    depthwise.Run(0, 1);
+                }
+            }
+        }
+
         /// <summary>Output rows [start, end) of a depthwise convolution: the rows' own y, the same taps, the same order.</summary>
         private struct DepthwiseJob : IKernelPart
         {

@@ -4,6 +4,7 @@ namespace QuantGen.Kernels
     using System;
     using System.Diagnostics;
     using System.Runtime.ExceptionServices;
+    using System.Runtime.InteropServices;
     using System.Threading;
 
     /// <summary>One share of a split kernel call: part <c>part</c> of <c>parts</c>, disjoint outputs, the same arithmetic.</summary>
@@ -31,6 +32,11 @@ namespace QuantGen.Kernels
 
         [ThreadStatic] private static int t_parts;
 
+        // Set on the worker threads only; their scratch blocks (WorkerScratch) live as long as they do.
+        [ThreadStatic] private static bool t_isWorker;
+        [ThreadStatic] private static void* t_scratch;
+        [ThreadStatic] private static long t_scratchBytes;
+
         private static Worker[] s_workers = Array.Empty<Worker>();
         private static int s_busy;
         private static int s_remaining;
@@ -45,6 +51,26 @@ namespace QuantGen.Kernels
         }
 
         public static void Exit(int previous) => t_parts = previous;
+
+        /// <summary>Whether this thread is one of the persistent workers (a part running elsewhere runs on the caller's thread).</summary>
+        public static bool IsWorker => t_isWorker;
+
+        /// <summary>
+        /// This worker's own scratch of at least <paramref name="bytes"/> bytes (64-byte aligned), for a kernel whose plan
+        /// scratch serves the caller's part only. Grown when a larger block is first asked for, then kept for every later
+        /// call: no allocation per call once the largest kernel has run.
+        /// </summary>
+        public static void* WorkerScratch(long bytes)
+        {
+            Debug.Assert(t_isWorker);
+            if (bytes > t_scratchBytes)
+            {
+                if (t_scratch != null) NativeMemory.AlignedFree(t_scratch);
+                t_scratch = NativeMemory.AlignedAlloc((nuint)bytes, 64);
+                t_scratchBytes = bytes;
+            }
+            return t_scratch;
+        }
 
         /// <summary>How many parts a call with <paramref name="work"/> multiply-adds and <paramref name="units"/> splittable rows should use.</summary>
         public static int PartsFor(long work, long units)
@@ -140,6 +166,7 @@ namespace QuantGen.Kernels
 
             private void Loop()
             {
+                t_isWorker = true;
                 while (true)
                 {
                     long spinUntil = Stopwatch.GetTimestamp() + s_spinTicks;

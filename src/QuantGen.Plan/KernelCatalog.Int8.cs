@@ -149,6 +149,27 @@ namespace QuantGen.Plan
                     a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c")),
                     a.AtLeast("multiplier", a.Int("c"))));
 
+            // A 1×1 expansion then a depthwise convolution, fused: mid = GemmU8S8(x [ih·iw, ic], we, biasE, multiplierE,
+            // shiftE, zpMid, qminE, qmaxE) [ih, iw, c]; y = ConvU8S8.Depthwise(mid, wd, biasD, multiplierD, shiftD, zpIn = zpMid).
+            // mid is computed bandRows rows at a time into scratch (bandRows · iw · c bytes), so it never exists whole; the
+            // bytes are those of the two kernels run one after the other.
+            yield return new KernelSignature("ConvU8S8.ExpandDepthwise", "ConvU8S8.ExpandDepthwise", false,
+                new[] { U8("x"), S8("we"), I32("biasE", optional: true), I32("multiplierE"), I("shiftE"), I("zpMid"), I("qminE"), I("qmaxE"),
+                        S8("wd"), I32("biasD", optional: true), U8("y"), I32("multiplierD"), I("shiftD"), U8("scratch"), I("bandRows"),
+                        I("ih"), I("iw"), I("ic"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"),
+                        I("pt"), I("pl"), I("dh"), I("dw"), I("zpOut"), I("qmin"), I("qmax") },
+                a => StepArguments.First(
+                    ExpandDepthwiseBandCheck(a.Int("bandRows"), a.Int("kh"), a.Int("dh")),
+                    a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("ic")),
+                    a.AtLeast("we", PackedGemmU8S8Length(a.Int("c"), a.Int("ic"))),
+                    a.AtLeast("biasE", a.Int("c")),
+                    a.AtLeast("multiplierE", a.Int("c")),
+                    a.AtLeast("wd", a.Int("kh") * a.Int("kw") * a.Int("c")),
+                    a.AtLeast("biasD", a.Int("c")),
+                    a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c")),
+                    a.AtLeast("multiplierD", a.Int("c")),
+                    a.AtLeast("scratch", a.Int("bandRows") * a.Int("iw") * a.Int("c"))));
+
             // Residual add of two same-shape u8 tensors (TFLite style, left shift 20):
             //   y[i] = clamp(yZp + R(R((a[i] − aZp) << 20, aMultiplier, aShift) + R((b[i] − bZp) << 20, bMultiplier, bShift),
             //                        yMultiplier, yShift), qmin, qmax)

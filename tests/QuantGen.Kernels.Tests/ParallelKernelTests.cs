@@ -147,6 +147,43 @@ namespace QuantGen.Kernels.Tests
             }, "ConvF32.Depthwise");
         }
 
+        [Theory]
+        // ih, iw, ic, c, stride, bandRows: each band's GEMM and depthwise split on their own
+        [InlineData(56, 57, 24, 144, 1, 12)]
+        [InlineData(113, 111, 16, 96, 2, 13)]
+        public void ConvU8S8ExpandDepthwise(int ih, int iw, int ic, int c, int stride, int bandRows)
+        {
+            int oh = (ih + 2 - 3) / stride + 1, ow = (iw + 2 - 3) / stride + 1;
+            byte[] x = Int8.Int8Reference.Bytes(26, ih * iw * ic);
+            sbyte[] we = Int8.Int8Reference.Weights(27, (int)KernelCatalog.PackedGemmU8S8Length(c, ic)), wd = Int8.Int8Reference.Weights(28, 9 * c);
+            int[] biasE = Int8.Int8Reference.Ints(29, c, -5000, 5000), biasD = Int8.Int8Reference.Ints(30, c, -5000, 5000);
+            (int[] multE, int shiftE) = Int8.Int8Reference.Requant(31, c, Int8.Int8Reference.ShiftFor(ic));
+            (int[] multD, int shiftD) = Int8.Int8Reference.Requant(32, c, Int8.Int8Reference.ShiftFor(9));
+            var scratch = new byte[bandRows * iw * c];
+            AssertSplitIsExact(oh * ow * c, y =>
+            {
+                fixed (byte* px = x, ps = scratch) fixed (sbyte* pwe = we, pwd = wd) fixed (int* pbe = biasE, pme = multE, pbd = biasD, pmd = multD)
+                    ConvU8S8.ExpandDepthwise(px, pwe, pbe, pme, shiftE, 3, 3, 200, pwd, pbd, (byte*)y, pmd, shiftD, ps, bandRows,
+                        ih, iw, ic, c, oh, ow, 3, 3, stride, stride, 1, 1, 1, 1, 128, 0, 255);
+            }, "ConvU8S8.ExpandDepthwise");
+        }
+
+        [Theory]
+        [InlineData(56, 57, 24, 144, 1, 4)]
+        [InlineData(113, 111, 16, 96, 2, 5)]
+        public void ConvF32ExpandDepthwise(int ih, int iw, int ic, int c, int stride, int bandRows)
+        {
+            int oh = (ih + 2 - 3) / stride + 1, ow = (iw + 2 - 3) / stride + 1;
+            float[] x = Floats(33, (long)ih * iw * ic), we = Floats(34, KernelCatalog.PackedGemmF32Length(c, ic)), wd = Floats(35, 9 * c);
+            float[] biasE = Floats(36, c), biasD = Floats(37, c), scratch = new float[bandRows * iw * c];
+            AssertSplitIsExact(oh * ow * c * sizeof(float), y =>
+            {
+                fixed (float* px = x, pwe = we, pwd = wd, pbe = biasE, pbd = biasD, ps = scratch)
+                    ConvF32.ExpandDepthwise(px, pwe, pbe, Activation.Clip, 0f, 6f, pwd, pbd, (float*)y, ps, bandRows,
+                        ih, iw, ic, c, oh, ow, 3, 3, stride, stride, 1, 1, 1, 1, Activation.Clip, 0f, 6f);
+            }, "ConvF32.ExpandDepthwise");
+        }
+
         /// <summary>GemmU8S8 of x (m × 96 by a fixed 96 × 64 B) 200 times with Parallelism 2, each result checked against one-thread math.</summary>
         internal static void RepeatSplitGemm(int seed)
         {

@@ -1,4 +1,4 @@
-// The stages in order: shape inference with constant folding → rewrites → lowering → memory plan → plan.
+// The stages in order: shape inference with constant folding → rewrites → lowering → kernel fusion → memory plan → plan.
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -44,6 +44,7 @@ namespace QuantGen.Compiler.Pipeline
             }
 
             var program = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
+            ExpandDepthwiseFusion.Apply(program, options.ExpandDepthwiseBandBytes);
             long workspace = MemoryPlanner.Plan(program);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
             // Facts the generated class documents and tests check: parameters after folding, and what memory planning saved.

@@ -47,6 +47,13 @@ namespace QuantGen.Compiler.Pipeline
         public long InlineWeightLimit { get; set; } = DefaultInlineWeightLimit;
 
         public const long DefaultInlineWeightLimit = 32 * 1024;
+
+        /// <summary>
+        /// Bytes of expanded rows per band when a 1×1 expansion is fused into the depthwise convolution that reads it
+        /// (<see cref="Lowering.ExpandDepthwiseFusion"/>); 0 keeps every layer whole. Tests lower it to run many bands on
+        /// small models.
+        /// </summary>
+        public long ExpandDepthwiseBandBytes { get; set; } = Plan.KernelCatalog.ExpandDepthwiseBandBytes;
     }
 
     public sealed class CompileResult

@@ -102,6 +102,54 @@ namespace QuantGen.Kernels
             }
         }
 
+        /// <summary>
+        /// A 1×1 expansion (GemmU8S8 over x [ih·iw, ic] into c channels) followed by a depthwise convolution of the
+        /// expanded tensor, computed in bands of output rows so the expanded tensor never exists whole: scratch holds
+        /// <paramref name="bandRows"/> expanded input rows (bandRows · iw · c bytes, at least the window's (kh − 1)·dh + 1
+        /// rows). Rows a band shares with the next (the window overlap) are moved to the front of scratch, never
+        /// recomputed, so every output byte equals <see cref="GemmU8S8.Run"/> then <see cref="Depthwise"/>.
+        /// </summary>
+        public static void ExpandDepthwise(byte* x, sbyte* we, int* biasE, int* multiplierE, int shiftE, int zpMid, int qminE, int qmaxE,
+            sbyte* wd, int* biasD, byte* y, int* multiplierD, int shiftD, byte* scratch, int bandRows,
+            int ih, int iw, int ic, int c, int oh, int ow, int kh, int kw, int sh, int sw,
+            int pt, int pl, int dh, int dw, int zpOut, int qmin, int qmax)
+        {
+            if (oh <= 0 || ow <= 0 || c <= 0) return;
+            var job = new ExpandDepthwiseJob { X = x, We = we, BiasE = biasE, MultiplierE = multiplierE, ShiftE = shiftE, ZpMid = zpMid, QMinE = qminE, QMaxE = qmaxE,
+                Wd = wd, BiasD = biasD, Y = y, MultiplierD = multiplierD, ShiftD = shiftD, Scratch = scratch, BandRows = bandRows,
+                Ih = ih, Iw = iw, Ic = ic, C = c, Oh = oh, Ow = ow, Kh = kh, Kw = kw, Sh = sh, Sw = sw, Pt = pt, Pl = pl, Dh = dh, Dw = dw,
+                ZpOut = zpOut, QMin = qmin, QMax = qmax };
+            KernelThreads.For(ref job, KernelThreads.PartsFor((long)ih * iw * ic * c + (long)oh * ow * c * kh * kw, oh));
+        }
+
+        /// <summary>
+        /// Output rows [start, end) of a fused expansion + depthwise step, band by band on this thread. A worker thread
+        /// bands in its own scratch (<see cref="KernelThreads.WorkerScratch"/>); the caller's parts use the plan's.
+        /// </summary>
+        private struct ExpandDepthwiseJob : IKernelPart
+        {
+            public byte* X; public sbyte* We; public int* BiasE; public int* MultiplierE; public int ShiftE, ZpMid, QMinE, QMaxE;
+            public sbyte* Wd; public int* BiasD; public byte* Y; public int* MultiplierD; public int ShiftD; public byte* Scratch; public int BandRows;
+            public int Ih, Iw, Ic, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, ZpOut, QMin, QMax;
+
+            public void Run(int part, int parts)
+            {
+                (int start, int end) = KernelThreads.Share(Oh, part, parts, 1);
+                if (start >= end) return;
+                long rowBytes = (long)Iw * C;
+                byte* scratch = KernelThreads.IsWorker ? (byte*)KernelThreads.WorkerScratch(BandRows * rowBytes) : Scratch;
+                var bands = new ExpandedBands(BandRows, Ih, Kh, Sh, Pt, Dh, start, end);
+                while (bands.Next(scratch, rowBytes))
+                {
+                    GemmU8S8.MultiplyRows(X + (long)bands.ComputeFrom * Iw * Ic, Ic, We, BiasE, scratch + (bands.ComputeFrom - bands.First) * rowBytes, C,
+                        (bands.ComputeTo - bands.ComputeFrom) * Iw, C, Ic, MultiplierE, ShiftE, ZpMid, QMinE, QMaxE);
+                    // The band is a depthwise convolution of its own: its output row 0 is OutputStart, its input row 0 is First.
+                    DepthwiseRows(scratch, Wd, BiasD, Y + (long)bands.OutputStart * Ow * C, MultiplierD, ShiftD, bands.Rows, Iw, C, bands.OutputEnd - bands.OutputStart, Ow,
+                        Kh, Kw, Sh, Sw, bands.LocalPadTop, Pl, Dh, Dw, ZpMid, ZpOut, QMin, QMax, 0, bands.OutputEnd - bands.OutputStart);
+                }
+            }
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void DepthwiseRows(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
             int ih, int iw, int c, int oh, int ow, int kh, int kw, int sh, int sw,

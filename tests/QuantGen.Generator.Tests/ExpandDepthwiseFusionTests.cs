@@ -1,0 +1,70 @@
+// The fused expansion + depthwise steps in a generated class: the same outputs, bit for bit, as the class built with
+// every layer whole. mobilenetv2-digits is small enough that nothing fuses by default, so these builds use 64-byte
+// bands: all 16 expansions fuse and every band is a single window, the most band steps the kernels can take.
+// (MobileNetV2-224 fuses 13 blocks by default; ReferenceModelTests and ParallelismTests check it against the test vectors.)
+using System;
+using System.IO;
+using System.Linq;
+using QuantGen.Compiler.Pipeline;
+using QuantGen.Onnx;
+using QuantGen.Tests;
+using Xunit;
+
+namespace QuantGen.Generator.Tests
+{
+    public class ExpandDepthwiseFusionTests
+    {
+        [Theory]
+        [InlineData("Float32", "ConvF32.ExpandDepthwise")]
+        [InlineData("Int8", "ConvU8S8.ExpandDepthwise")]
+        public void Fused_blocks_give_the_outputs_of_the_whole_layers_bit_for_bit(string precision, string fusedKernel)
+        {
+            string dir = RepoPaths.Model("mobilenetv2-digits");
+            CompileResult Compile(long bandBytes)
+            {
+                var result = ModelCompiler.Compile(OnnxModelReader.Read(Path.Combine(dir, "model.onnx")), new CompileOptions
+                {
+                    Precision = Enum.Parse<Precision>(precision),
+                    CalibrationData = precision == "Int8" ? Path.Combine(dir, "data", "calib_x.f32") : null,
+                    CalibrationSamples = 64,
+                    ResourceName = GeneratedModel.ResourceName,
+                    ExpandDepthwiseBandBytes = bandBytes,
+                });
+                Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+                return result;
+            }
+            var fused = Compile(64);
+            var whole = Compile(0);
+            Assert.Equal(16, fused.Plan!.Steps.Count(s => s.Kernel == fusedKernel));
+            Assert.DoesNotContain(whole.Plan!.Steps, s => s.Kernel == fusedKernel);
+
+            float[] testX = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(dir, "data", "test_x.f32"))).ToArray();
+            int inputLength = (int)fused.Plan.Inputs[0].SampleLength, outputLength = (int)fused.Plan.Outputs[0].SampleLength;
+            testX = testX.AsSpan(0, 50 * inputLength).ToArray();
+            float[]? expected = null;
+            GeneratedModel.Run(whole, assembly => expected = GeneratedModel.RunAll(assembly, testX, inputLength, outputLength));
+            GeneratedModel.Run(fused, assembly =>
+            {
+                float[] got = GeneratedModel.RunAll(assembly, testX, inputLength, outputLength);
+                for (int i = 0; i < expected!.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(got[i]),
+                        $"output {i}: fused {got[i]:R}, whole {expected[i]:R}");
+                Assert.Equal(0L, (long)GeneratorHarness.Call(assembly, "Harness", "AllocatedBytes", testX.AsSpan(0, inputLength).ToArray(), outputLength)!);
+            });
+
+            // And the FP32 build against ONNX Runtime's test vectors (the INT8 one is held to the FP32 model elsewhere).
+            if (precision != "Float32") return;
+            GeneratedModel.Run(fused, assembly =>
+            {
+                foreach (var set in Directory.GetDirectories(dir, "test_data_set_*"))
+                {
+                    var input = TensorFile.Read(Path.Combine(set, "input_0.pb")).Floats;
+                    var want = TensorFile.Read(Path.Combine(set, "output_0.pb")).Floats;
+                    var got = GeneratedModel.RunAll(assembly, input, input.Length, want.Length);
+                    for (int i = 0; i < want.Length; i++)
+                        Assert.True(Math.Abs(got[i] - want[i]) <= 1e-4 * Math.Max(1, Math.Abs(want[i])), $"{Path.GetFileName(set)} element {i}: got {got[i]}, expected {want[i]}");
+                }
+            });
+        }
+    }
+}
