@@ -26,6 +26,9 @@ const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 const us = (x) => (x < 10 ? fmt(x, 2) : x < 1000 ? fmt(x, 1) : fmt(x, 0));
 const ratioOf = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
 const ratio = (a, b) => (Number.isFinite(ratioOf(a, b)) ? `${fmt(ratioOf(a, b), 2)}×` : '—');
+const times = (r) => (Number.isFinite(r) ? `${fmt(r, 2)}×` : '—');
+// Per round, QuantGen's median over ORT's median measured right after it (the same minutes of a noisy machine).
+const roundRatios = (qg, ort) => qg.map((q) => ratioOf(q.median_us, (ort.find((o) => o.round === q.round) || {}).median_us)).filter(Number.isFinite);
 
 // Everything measured for one model in one precision.
 function measure(m, p) {
@@ -38,8 +41,9 @@ function measure(m, p) {
   const macs = (of('macs', { model: m })[0] || {}).macs;
   return {
     qg, ort, qgFirst, aotFirst, ortFirst, compile, macs,
-    qgMedian: min(qg.map((r) => r.median_us)),
-    ortMedian: min(ort.map((r) => r.median_us)),
+    qgMedian: median(qg.map((r) => r.median_us)),
+    ortMedian: median(ort.map((r) => r.median_us)),
+    ratios: roundRatios(qg, ort),
     qgLaunch: median(qgFirst.map((r) => (r.done_unix_us - r.launch_unix_us) / 1000)),
     aotLaunch: median(aotFirst.map((r) => (r.done_unix_us - r.launch_unix_us) / 1000)),
     ortCreateFirst: median(ortFirst.map((r) => r.create_ms + r.first_run_ms)),
@@ -54,7 +58,7 @@ const all = {};
 for (const p of precisions) for (const m of models) all[`${m}/${p}`] = measure(m, p);
 const peakOf = (p) => (p === 'Int8' ? (peak.int8_avxvnni_gops || peak.int8_avx2_gops) : (peak.fma512_gflops || peak.fma256_gflops));
 const percentOfPeak = (x, t) => (x.macs && peakOf(x.p) ? (2 * x.macs / (t * 1e-6) / 1e9) / peakOf(x.p) * 100 : NaN);
-for (const p of precisions) for (const m of models) all[`${m}/${p}`].p = p;
+for (const p of precisions) for (const m of models) { all[`${m}/${p}`].p = p; all[`${m}/${p}`].ratio = median(all[`${m}/${p}`].ratios); }
 
 const out = [];
 const w = (s = '') => out.push(s);
@@ -71,7 +75,9 @@ w();
 for (const n of of('note')) { w(`**Note:** ${n.text}`); w(); }
 w('Batch 1, one thread, the model\'s `test_data_set_0/input_0.pb`, ' +
   `${machine.runs} timed single calls after warm-up (QuantGen: more where ${machine.runs} calls last under 0.25 s, as for the small models), median shown. Per model and precision the sides alternate ` +
-  `(QuantGen, ONNX Runtime, repeated ${machine.rounds}×); tables show each side's best median over the rounds.`);
+  `(QuantGen, ONNX Runtime, repeated ${machine.rounds}×). Latencies in the tables are each side's median over the rounds; **a ratio is the median over the rounds of ` +
+  `QuantGen's median divided by ONNX Runtime's median of the same round** (measured right after it), so both sides of a ratio ran in the same minutes; ` +
+  'every round\'s ratio is listed under [Details per model](#details-per-model).');
 w();
 w('- **QuantGen Float32**: the generated class of `<QuantGenModel ... Precision="Float32" />`. **QuantGen Int8**: the generated class of ' +
   '`<QuantGenModel ... CalibrationData="…/data/calib_x.f32" />` (Precision defaults to Int8; default accuracy budget, except MobileNetV2-224: see [INT8 builds](#int8-builds)). ' +
@@ -93,7 +99,7 @@ for (const m of models) {
   for (const p of precisions) {
     const x = all[`${m}/${p}`];
     const pk = computeBound.includes(m) ? `${fmt(percentOfPeak(x, x.qgMedian), 0)} % / ${fmt(percentOfPeak(x, x.ortMedian), 0)} %` : '—';
-    w(`| ${short[m]} | ${p} | ${us(x.qgMedian)} | ${us(x.ortMedian)} | **${ratio(x.qgMedian, x.ortMedian)}** | ${pk} | ` +
+    w(`| ${short[m]} | ${p} | ${us(x.qgMedian)} | ${us(x.ortMedian)} | **${times(x.ratio)}** | ${pk} | ` +
       `${fmt(x.qgLaunch)} / ${fmt(x.aotLaunch)} | ${fmt(x.ortCreateFirst)} | ${ratio(x.qgLaunch, x.ortCreateFirst)} / ${ratio(x.aotLaunch, x.ortCreateFirst)} | ` +
       `${fmt(x.qgRss)} / ${fmt(x.ortRss)} | ${ratio(x.qgRss, x.ortRss)} | ${fmt(x.allocated, 0)} | ${x.compile ? fmt(x.compile.s, 2) : '—'} |`);
   }
@@ -106,10 +112,10 @@ const mb = all['mobilenetv2-224/Int8'], mbf = all['mobilenetv2-224/Float32'], ml
 const rn = all['resnet18/Int8'], rnf = all['resnet18/Float32'];
 w('## Issue 5\'s goals in this run');
 w();
-w(`- MobileNetV2-224 INT8 ≤ 0.8× ONNX Runtime INT8: ${g(ratioOf(mb.qgMedian, mb.ortMedian) <= 0.8)} — ${us(mb.qgMedian)} µs vs ${us(mb.ortMedian)} µs, ${ratio(mb.qgMedian, mb.ortMedian)}.`);
-w(`- MobileNetV2-224 FP32 ≤ 1.0× ONNX Runtime FP32: ${g(ratioOf(mbf.qgMedian, mbf.ortMedian) <= 1.0)} — ${us(mbf.qgMedian)} µs vs ${us(mbf.ortMedian)} µs, ${ratio(mbf.qgMedian, mbf.ortMedian)}.`);
-w(`- ResNet-18-class INT8 ≤ 1.25× ONNX Runtime INT8: ${g(ratioOf(rn.qgMedian, rn.ortMedian) <= 1.25)} — ${us(rn.qgMedian)} µs vs ${us(rn.ortMedian)} µs, ${ratio(rn.qgMedian, rn.ortMedian)} ` +
-  `(FP32: ${us(rnf.qgMedian)} µs vs ${us(rnf.ortMedian)} µs, ${ratio(rnf.qgMedian, rnf.ortMedian)}; the model is generated with random weights by resnet18/make-model.js).`);
+w(`- MobileNetV2-224 INT8 ≤ 0.8× ONNX Runtime INT8: ${g(mb.ratio <= 0.8)} — ${times(mb.ratio)} (rounds: ${mb.ratios.map(times).join(', ')}; medians ${us(mb.qgMedian)} µs vs ${us(mb.ortMedian)} µs).`);
+w(`- MobileNetV2-224 FP32 ≤ 1.0× ONNX Runtime FP32: ${g(mbf.ratio <= 1.0)} — ${times(mbf.ratio)} (rounds: ${mbf.ratios.map(times).join(', ')}; medians ${us(mbf.qgMedian)} µs vs ${us(mbf.ortMedian)} µs).`);
+w(`- ResNet-18-class INT8 ≤ 1.25× ONNX Runtime INT8: ${g(rn.ratio <= 1.25)} — ${times(rn.ratio)} (rounds: ${rn.ratios.map(times).join(', ')}; medians ${us(rn.qgMedian)} µs vs ${us(rn.ortMedian)} µs) ` +
+  `(FP32: ${times(rnf.ratio)}, medians ${us(rnf.qgMedian)} µs vs ${us(rnf.ortMedian)} µs; the model is generated with random weights by resnet18/make-model.js).`);
 w(`- clinical MLP ≤ 1 µs per call and ≥ 10× faster than ONNX Runtime: FP32 ${g(mlp.qgMedian <= 1 && mlp.ortMedian / mlp.qgMedian >= 10)} — ${us(mlp.qgMedian)} µs, ` +
   `${fmt(mlp.ortMedian / mlp.qgMedian, 0)}× faster than ORT's ${us(mlp.ortMedian)} µs; INT8 ${g(mlp8.qgMedian <= 1 && mlp8.ortMedian / mlp8.qgMedian >= 10)} — ${us(mlp8.qgMedian)} µs, ` +
   `${fmt(mlp8.ortMedian / mlp8.qgMedian, 0)}× faster than ORT's ${us(mlp8.ortMedian)} µs on the QDQ export (ORT's figure is mostly the Node.js binding's per-call cost).`);
@@ -132,25 +138,26 @@ const allocs = Object.values(all).map((x) => x.allocated);
 w(`- Zero bytes allocated per call: ${g(allocs.every((a) => a === 0))} (max over all models, precisions and rounds: ${fmt(max(allocs), 0)} B).`);
 w(`- Bit-identical INT8 on every instruction-set path: not measured here (kernel tests with DOTNET_EnableAVX2=0 / DOTNET_EnableHWIntrinsic=0 in CI).`);
 const two = (m, p) => ({
-  qg: min(of('steady2', { side: 'quantgen', model: m, precision: p }).map((r) => r.median_us)),
-  ort: min(of('steady2', { side: 'ort', model: m, precision: p }).map((r) => r.median_us)),
+  qg: median(of('steady2', { side: 'quantgen', model: m, precision: p }).map((r) => r.median_us)),
+  ort: median(of('steady2', { side: 'ort', model: m, precision: p }).map((r) => r.median_us)),
+  ratio: median(roundRatios(of('steady2', { side: 'quantgen', model: m, precision: p }), of('steady2', { side: 'ort', model: m, precision: p }))),
   allocated: max(of('steady2', { side: 'quantgen', model: m, precision: p }).map((r) => r.allocated_bytes_per_call)),
 });
 const mb2 = two('mobilenetv2-224', 'Int8'), mbf2 = two('mobilenetv2-224', 'Float32'), rn2 = two('resnet18', 'Int8'), rnf2 = two('resnet18', 'Float32');
-w(`- Parallelism on 2 threads against ONNX Runtime on 2 threads (not a goal with a number; see [Two threads](#two-threads)): MobileNetV2-224 INT8 ${us(mb2.qg)} µs vs ${us(mb2.ort)} µs (${ratio(mb2.qg, mb2.ort)}), FP32 ${us(mbf2.qg)} µs vs ${us(mbf2.ort)} µs (${ratio(mbf2.qg, mbf2.ort)}); ` +
-  `ResNet-18 INT8 ${us(rn2.qg)} µs vs ${us(rn2.ort)} µs (${ratio(rn2.qg, rn2.ort)}), FP32 ${us(rnf2.qg)} µs vs ${us(rnf2.ort)} µs (${ratio(rnf2.qg, rnf2.ort)}).`);
+w(`- Parallelism on 2 threads against ONNX Runtime on 2 threads (not a goal with a number; see [Two threads](#two-threads)): MobileNetV2-224 INT8 ${us(mb2.qg)} µs vs ${us(mb2.ort)} µs (${times(mb2.ratio)}), FP32 ${us(mbf2.qg)} µs vs ${us(mbf2.ort)} µs (${times(mbf2.ratio)}); ` +
+  `ResNet-18 INT8 ${us(rn2.qg)} µs vs ${us(rn2.ort)} µs (${times(rn2.ratio)}), FP32 ${us(rnf2.qg)} µs vs ${us(rnf2.ort)} µs (${times(rnf2.ratio)}).`);
 w();
 
 w('## Two threads');
 w();
 w('The generated class with `Parallelism="2"` (the benchmark sets the kernels\' thread count with `--threads 2`, exactly what such a class does in `Run`) ' +
-  'against `ort-run.js bench MODEL 2` (`intraOpNumThreads=2`), alternating as above, best median over the rounds. The one-thread QuantGen column is the Summary\'s.');
+  'against `ort-run.js bench MODEL 2` (`intraOpNumThreads=2`), alternating as above: medians over the rounds, the QuantGen / ORT ratio as in the Summary (median of the rounds\' ratios). The one-thread QuantGen column is the Summary\'s.');
 w();
 w('| model | precision | QuantGen 1 thread µs | QuantGen 2 threads µs | speed-up | ORT 2 threads µs | QuantGen / ORT (2 threads) | bytes / call |');
 w('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const m of twoThreadModels) for (const p of precisions) {
   const t = two(m, p), one = all[`${m}/${p}`].qgMedian;
-  w(`| ${short[m]} | ${p} | ${us(one)} | ${us(t.qg)} | ${ratio(one, t.qg)} | ${us(t.ort)} | **${ratio(t.qg, t.ort)}** | ${fmt(t.allocated, 0)} |`);
+  w(`| ${short[m]} | ${p} | ${us(one)} | ${us(t.qg)} | ${ratio(one, t.qg)} | ${us(t.ort)} | **${times(t.ratio)}** | ${fmt(t.allocated, 0)} |`);
 }
 w();
 
@@ -201,10 +208,11 @@ for (const m of models) {
   w('| --- | ---: | ---: | ---: | ---: |');
   const f = all[`${m}/Float32`], i = all[`${m}/Int8`];
   const both = (fn) => `${fn(f.qg)} | ${fn(f.ort)} | ${fn(i.qg)} | ${fn(i.ort)}`;
-  w(`| median latency (µs) | ${both((rs) => us(min(rs.map((r) => r.median_us))))} |`);
+  w(`| median latency (µs), median of the rounds | ${both((rs) => us(median(rs.map((r) => r.median_us))))} |`);
   w(`| min latency (µs) | ${both((rs) => us(min(rs.map((r) => r.min_us))))} |`);
   w(`| p90 latency (µs) | ${both((rs) => us(min(rs.map((r) => r.p90_us))))} |`);
   w(`| medians of the rounds (µs) | ${both((rs) => rs.map((r) => us(r.median_us)).join(', '))} |`);
+  w(`| QuantGen / ORT, round by round | ${f.ratios.map(times).join(', ')} | | ${i.ratios.map(times).join(', ')} | |`);
   const firstQ = (x) => `${fmt(x.qgLaunch)} JIT<br>${fmt(x.aotLaunch)} AOT`;
   w(`| first result, fresh process (ms) ¹ | ${firstQ(f)} | ${fmt(f.ortCreateFirst)} | ${firstQ(i)} | ${fmt(i.ortCreateFirst)} |`);
   const partsQ = (x) => `input ${fmt(median(x.qgFirst.map((r) => r.read_input_ms)), 1)}, ctor ${fmt(median(x.qgFirst.map((r) => r.construct_ms)), 2)}, first Run ${fmt(median(x.qgFirst.map((r) => r.first_run_ms)), 1)}`;

@@ -12,8 +12,10 @@
 #                                             [--max-load L] [--max-wait SECONDS]
 #
 #   --runs N     timed runs per measurement, both sides (default 200, as ort-run.js bench)
-#   --rounds R   per model, R alternations QuantGen, ORT, QuantGen, ORT... (default 2); the table
-#                shows the best median of the rounds for each side, every round is listed below it
+#   --rounds R   per model, R alternations QuantGen, ORT, QuantGen, ORT... (default 5); a ratio is the
+#                median over the rounds of QuantGen's median / ORT's median in the same round (the same
+#                minutes of a noisy machine), latencies the median of each side's rounds; every round is
+#                listed below the tables
 #   --starts S   fresh processes per first-result measurement, median shown (default 3)
 #   --no-aot     skip the NativeAOT publish (net8.0, -p:IlcInstructionSet=native)
 #   --out FILE   the report (default docs/benchmarks.md)
@@ -31,7 +33,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-RUNS=200 ROUNDS=2 STARTS=3 AOT=1 OUT="$REPO/docs/benchmarks.md" MAX_LOAD=3 MAX_WAIT=600
+RUNS=200 ROUNDS=5 STARTS=3 AOT=1 OUT="$REPO/docs/benchmarks.md" MAX_LOAD=3 MAX_WAIT=600
 COMMAND="tests/QuantGen.Benchmarks/side-by-side.sh $*"
 while [ $# -gt 0 ]; do
   case "$1" in
