@@ -43,7 +43,7 @@ namespace QuantGen.Kernels
                 KernelThreads.For(ref job, parts);
                 return;
             }
-            MultiplyRows(a, lda, b, bias, c, ldc, m, n, k, act, alpha, beta);
+            MultiplyRows(a, lda, b, bias, c, ldc, m, n, k, act, alpha, beta, matrixVector: m == 1);
         }
 
         /// <summary>Multiply split by rows, on whole MaxRows tiles, so every element is computed as in one call.</summary>
@@ -55,12 +55,17 @@ namespace QuantGen.Kernels
             public void Run(int part, int parts)
             {
                 (int start, int end) = KernelThreads.Share(M, part, parts, MaxRows);
-                MultiplyRows(A + (long)start * Lda, Lda, B, Bias, C + (long)start * Ldc, Ldc, end - start, N, K, Act, Alpha, Beta);
+                MultiplyRows(A + (long)start * Lda, Lda, B, Bias, C + (long)start * Ldc, Ldc, end - start, N, K, Act, Alpha, Beta, matrixVector: M == 1);
             }
         }
 
-        /// <summary><see cref="Multiply"/> on this thread.</summary>
-        internal static void MultiplyRows(float* a, int lda, float* b, float* bias, float* c, int ldc, int m, int n, int k, Activation act, float alpha, float beta)
+        /// <summary>
+        /// <see cref="Multiply"/> on this thread. <paramref name="matrixVector"/>: the whole product has one row (not just
+        /// this slice of it), so the one-row kernel may run; a leftover single row of a larger product goes through the
+        /// 6-row tile instead, so no row's bits depend on how the rows were sliced (threads, fused bands, im2col blocks).
+        /// </summary>
+        internal static void MultiplyRows(float* a, int lda, float* b, float* bias, float* c, int ldc, int m, int n, int k, Activation act, float alpha, float beta,
+            bool matrixVector = false)
         {
             if (m <= 0 || n <= 0) return;
             if (k <= 0)
@@ -78,17 +83,17 @@ namespace QuantGen.Kernels
             // run as a pass over each finished tile while it is still in L1.
             switch (act)
             {
-                case Activation.Relu: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.ReluOperator(), Activation.None, 0f, 0f); break;
-                case Activation.Clip: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.ClipOperator(alpha, beta), Activation.None, 0f, 0f); break;
-                case Activation.LeakyRelu: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.LeakyReluOperator(alpha), Activation.None, 0f, 0f); break;
-                case Activation.HardSwish: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.HardSwishOperator(), Activation.None, 0f, 0f); break;
-                default: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.IdentityOperator(), act, alpha, beta); break;
+                case Activation.Relu: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.ReluOperator(), Activation.None, 0f, 0f, matrixVector); break;
+                case Activation.Clip: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.ClipOperator(alpha, beta), Activation.None, 0f, 0f, matrixVector); break;
+                case Activation.LeakyRelu: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.LeakyReluOperator(alpha), Activation.None, 0f, 0f, matrixVector); break;
+                case Activation.HardSwish: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.HardSwishOperator(), Activation.None, 0f, 0f, matrixVector); break;
+                default: Multiply(a, lda, b, bias, c, ldc, m, n, k, new ActivationMath.IdentityOperator(), act, alpha, beta, matrixVector); break;
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Multiply<TActivation>(float* a, int lda, float* b, float* bias, float* c, int ldc, int m, int n, int k,
-            TActivation fused, Activation act, float alpha, float beta)
+            TActivation fused, Activation act, float alpha, float beta, bool matrixVector)
             where TActivation : struct, ActivationMath.IUnaryOperator
         {
             int rowsPerCall = Vector256.IsHardwareAccelerated ? 6 : Vector128.IsHardwareAccelerated ? 3 : 4;
@@ -135,18 +140,18 @@ namespace QuantGen.Kernels
                             float* ap = a + (long)m0 * lda + k0;
                             float* cp = c + (long)m0 * ldc + j0;
                             if (width == 8) Strip6x8Vector256(ap, lda, bp, kc, cp, ldc, mEnd - m0, biasP, accumulate, last, fused);
-                            else Strip6x16Vector256(ap, lda, bp, kc, cp, ldc, mEnd - m0, biasP, accumulate, last, fused);
+                            else Strip6x16Vector256(ap, lda, bp, kc, cp, ldc, mEnd - m0, biasP, accumulate, last, fused, matrixVector);
                             continue;
                         }
 
                         for (int i = m0; i < mEnd;)
                         {
-                            int rows = Math.Min(rowsPerCall, mEnd - i);
+                            int rows = TileRows(mEnd - i, rowsPerCall);
                             float* ap = a + (long)i * lda + k0;
                             float* cp = c + (long)i * ldc + j0;
                             if (nc == width)
                             {
-                                RowBlock(ap, lda, bp, kc, cp, ldc, rows, width, biasP, accumulate, last, fused);
+                                RowBlock(ap, lda, bp, kc, cp, ldc, rows, width, biasP, accumulate, last, fused, matrixVector);
                             }
                             else
                             {
@@ -156,7 +161,7 @@ namespace QuantGen.Kernels
                                     for (int r = 0; r < rows; r++)
                                         for (int j = 0; j < nc; j++) tile[r * PanelWidth + j] = cp[(long)r * ldc + j];
                                 }
-                                RowBlock(ap, lda, bp, kc, tile, PanelWidth, rows, width, biasP, accumulate, last, fused);
+                                RowBlock(ap, lda, bp, kc, tile, PanelWidth, rows, width, biasP, accumulate, last, fused, matrixVector);
                                 for (int r = 0; r < rows; r++)
                                     for (int j = 0; j < nc; j++) cp[(long)r * ldc + j] = tile[r * PanelWidth + j];
                             }
@@ -180,13 +185,13 @@ namespace QuantGen.Kernels
         /// <summary>Computes rows (≤ 6) × width (8 or 16) outputs over kc steps: c = (accumulate ? c : bias or 0) + a · B.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void RowBlock<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int rows, int width, float* bias, bool accumulate,
-            bool activate, TActivation fused)
+            bool activate, TActivation fused, bool matrixVector)
             where TActivation : struct, ActivationMath.IUnaryOperator
         {
             if (Vector256.IsHardwareAccelerated)
             {
                 if (width == 8) Kernel6x8Vector256(a, lda, b, kc, c, ldc, rows, bias, accumulate, activate, fused);
-                else if (rows == 1) Kernel1x16Vector256(a, b, kc, c, bias, accumulate, activate, fused);
+                else if (rows == 1 && matrixVector) Kernel1x16Vector256(a, b, kc, c, bias, accumulate, activate, fused);
                 else Kernel6x16Vector256(a, lda, b, kc, c, ldc, rows, bias, accumulate, activate, fused);
             }
             else if (Vector128.IsHardwareAccelerated)
@@ -199,17 +204,18 @@ namespace QuantGen.Kernels
             }
         }
 
-        /// <summary>m rows (any count) × 16 columns as <see cref="RowBlock"/> tiles them (6-row tiles, a last single row by the 1-row kernel), in one call.</summary>
+        /// <summary>m rows (any count) × 16 columns as <see cref="RowBlock"/> tiles them (<see cref="TileRows"/>; a matrix-vector product's one row by the 1-row kernel), in one call.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Strip6x16Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int m, float* bias, bool accumulate,
-            bool activate, TActivation fused)
+            bool activate, TActivation fused, bool matrixVector)
             where TActivation : struct, ActivationMath.IUnaryOperator
         {
-            for (int i = 0; i < m; i += MaxRows)
+            for (int i = 0; i < m;)
             {
-                int rows = Math.Min(MaxRows, m - i);
-                if (rows == 1) Kernel1x16Vector256(a + (long)i * lda, b, kc, c + (long)i * ldc, bias, accumulate, activate, fused);
+                int rows = TileRows(m - i, MaxRows);
+                if (rows == 1 && matrixVector) Kernel1x16Vector256(a + (long)i * lda, b, kc, c + (long)i * ldc, bias, accumulate, activate, fused);
                 else Tile6x16Vector256(a + (long)i * lda, lda, b, kc, c + (long)i * ldc, ldc, rows, bias, accumulate, activate, fused);
+                i += rows;
             }
         }
 
@@ -219,9 +225,19 @@ namespace QuantGen.Kernels
             bool activate, TActivation fused)
             where TActivation : struct, ActivationMath.IUnaryOperator
         {
-            for (int i = 0; i < m; i += MaxRows)
-                Tile6x8Vector256(a + (long)i * lda, lda, b, kc, c + (long)i * ldc, ldc, Math.Min(MaxRows, m - i), bias, accumulate, activate, fused);
+            for (int i = 0; i < m;)
+            {
+                int rows = TileRows(m - i, MaxRows);
+                Tile6x8Vector256(a + (long)i * lda, lda, b, kc, c + (long)i * ldc, ldc, rows, bias, accumulate, activate, fused);
+                i += rows;
+            }
         }
+
+        /// <summary>
+        /// Rows of the next tile when <paramref name="left"/> rows remain: full tiles, but 7 = 4 + 3 rather than 6 + 1. A lone
+        /// row runs one FMA chain per vector and waits on each FMA's latency; a row's bits do not depend on its tile.
+        /// </summary>
+        private static int TileRows(int left, int tile) => left == tile + 1 && tile == MaxRows ? 4 : Math.Min(tile, left);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Kernel6x16Vector256<TActivation>(float* a, int lda, float* b, int kc, float* c, int ldc, int rows, float* bias, bool accumulate,
@@ -389,7 +405,8 @@ namespace QuantGen.Kernels
             if (rows > 5) c5.Store(c + 5 * ldc);
         }
 
-        // One row (GEMV-like, e.g. a batch-1 fully connected layer): two independent accumulator pairs hide FMA latency.
+        // A product with one row (GEMV-like, e.g. a batch-1 fully connected layer): two independent accumulator pairs hide FMA
+        // latency. Their sum rounds differently from the 6-row tile's single chain, so it runs only when m is 1 in every call.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Kernel1x16Vector256<TActivation>(float* a, float* b, int kc, float* c, float* bias, bool accumulate,
             bool activate, TActivation fused)

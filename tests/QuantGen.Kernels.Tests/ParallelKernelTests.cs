@@ -171,6 +171,7 @@ namespace QuantGen.Kernels.Tests
         [Theory]
         [InlineData(56, 57, 24, 144, 1, 4)]
         [InlineData(113, 111, 16, 96, 2, 5)]
+        [InlineData(60, 7, 32, 192, 1, 3)]     // one new row of 7 pixels per band: a GEMM slice with a single leftover row
         public void ConvF32ExpandDepthwise(int ih, int iw, int ic, int c, int stride, int bandRows)
         {
             int oh = (ih + 2 - 3) / stride + 1, ow = (iw + 2 - 3) / stride + 1;
