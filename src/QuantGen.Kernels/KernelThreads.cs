@@ -52,7 +52,7 @@ namespace QuantGen.Kernels
 
         public static void Exit(int previous) => t_parts = previous;
 
-        /// <summary>Whether this thread is one of the persistent workers (a part running elsewhere runs on the caller's thread).</summary>
+        /// <summary>Whether this thread is one of the persistent workers (not the caller, which also runs parts inline when the workers are busy).</summary>
         public static bool IsWorker => t_isWorker;
 
         /// <summary>

@@ -10,6 +10,7 @@ namespace QuantGen.Kernels.Tests
         [InlineData(1, 1, 1, Activation.None, true)]
         [InlineData(1, 16, 1, Activation.Relu, false)]
         [InlineData(1, 1000, 257, Activation.None, true)]
+        [InlineData(1, 1000, 1280, Activation.None, true)]     // a classifier: one row, k past KBlock (B streamed whole)
         [InlineData(2, 17, 3, Activation.Clip, true)]
         [InlineData(5, 15, 9, Activation.LeakyRelu, false)]
         [InlineData(6, 16, 8, Activation.None, true)]
