@@ -11,26 +11,11 @@ namespace QuantGen.Compiler.Lowering
 {
     public static class ExpandDepthwiseFusion
     {
-        private sealed class Kernels
+        // The (expansion, depthwise) kernel pairs that fuse: into ConvU8S8.ExpandDepthwise (FuseU8), ConvF32.ExpandDepthwise (FuseF32).
+        private static readonly (string Expansion, string Depthwise, DataType Type)[] s_pairs =
         {
-            public Kernels(string expansion, string depthwise, string fused, DataType type)
-            {
-                Expansion = expansion;
-                Depthwise = depthwise;
-                Fused = fused;
-                Type = type;
-            }
-
-            public string Expansion { get; }
-            public string Depthwise { get; }
-            public string Fused { get; }
-            public DataType Type { get; }
-        }
-
-        private static readonly Kernels[] s_pairs =
-        {
-            new Kernels("ConvU8S8.Gemm", "ConvU8S8.Depthwise", "ConvU8S8.ExpandDepthwise", DataType.UInt8),
-            new Kernels("ConvF32.Gemm", "ConvF32.Depthwise", "ConvF32.ExpandDepthwise", DataType.Float32),
+            ("ConvU8S8.Gemm", "ConvU8S8.Depthwise", DataType.UInt8),
+            ("ConvF32.Gemm", "ConvF32.Depthwise", DataType.Float32),
         };
 
         /// <summary>
@@ -48,7 +33,7 @@ namespace QuantGen.Compiler.Lowering
                 var expansion = program.Calls[i];
                 var depthwise = program.Calls[i + 1];
                 var kernels = s_pairs.FirstOrDefault(p => p.Expansion == expansion.Kernel && p.Depthwise == depthwise.Kernel);
-                if (kernels == null || !IsPlainPointwise(expansion)) continue;
+                if (kernels.Expansion == null || !IsPlainPointwise(expansion)) continue;
                 if (!(Get(expansion, "y") is Buffer mid) || !ReferenceEquals(Get(depthwise, "x"), mid)) continue;
                 if (Int(expansion, "oc") != Int(depthwise, "c") || Int(expansion, "oh") != Int(depthwise, "ih") || Int(expansion, "ow") != Int(depthwise, "iw")) continue;
                 // The expanded tensor must be a whole workspace buffer that only these two calls touch (batch 1).
