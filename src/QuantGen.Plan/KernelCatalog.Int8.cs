@@ -159,7 +159,7 @@ namespace QuantGen.Plan
                         I("ih"), I("iw"), I("ic"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"),
                         I("pt"), I("pl"), I("dh"), I("dw"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
-                    ExpandDepthwiseBandCheck(a.Int("bandRows"), a.Int("kh"), a.Int("dh")),
+                    ExpandDepthwiseBandCheck(a.Int("bandRows"), a.Int("kh"), a.Int("dh"), a.Int("sh")),
                     a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("ic")),
                     a.AtLeast("we", PackedGemmU8S8Length(a.Int("c"), a.Int("ic"))),
                     a.AtLeast("biasE", a.Int("c")),

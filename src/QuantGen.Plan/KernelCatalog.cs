@@ -145,9 +145,10 @@ namespace QuantGen.Plan
             return Math.Max(window, Math.Min(rows, ih));
         }
 
-        private static string? ExpandDepthwiseBandCheck(long bandRows, long kh, long dh) =>
-            bandRows >= (kh - 1) * dh + 1 ? null
-                : string.Format(CultureInfo.InvariantCulture, "bandRows {0} is less than the window's {1} rows", bandRows, (kh - 1) * dh + 1);
+        private static string? ExpandDepthwiseBandCheck(long bandRows, long kh, long dh, long sh) =>
+            kh < 1 || dh < 1 || sh < 1 ? string.Format(CultureInfo.InvariantCulture, "kh {0}, dh {1} and sh {2} must be at least 1", kh, dh, sh)
+            : bandRows >= (kh - 1) * dh + 1 ? null
+            : string.Format(CultureInfo.InvariantCulture, "bandRows {0} is less than the window's {1} rows", bandRows, (kh - 1) * dh + 1);
 
         private static KernelParameter T(string name, PlanElementType? type = PlanElementType.Float32, bool optional = false) =>
             new KernelParameter(name, KernelParameterKind.Tensor, type, optional);
@@ -215,7 +216,7 @@ namespace QuantGen.Plan
                             I("ih"), I("iw"), I("ic"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"),
                             I("pt"), I("pl"), I("dh"), I("dw"), S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(
-                        ExpandDepthwiseBandCheck(a.Int("bandRows"), a.Int("kh"), a.Int("dh")),
+                        ExpandDepthwiseBandCheck(a.Int("bandRows"), a.Int("kh"), a.Int("dh"), a.Int("sh")),
                         a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("ic")),
                         a.AtLeast("we", PackedGemmF32Length(a.Int("c"), a.Int("ic"))),
                         a.AtLeast("biasE", a.Int("c")),

@@ -45,6 +45,22 @@ namespace QuantGen.Compiler.Tests
             Assert.True(fused.WorkspaceBytes < 112L * 112 * 96 * 4, $"{fused.WorkspaceBytes} bytes");
         }
 
+        [Theory]
+        [InlineData("bandRows=3 ", "bandRows=2 ", "bandRows 2 is less than the window's 3 rows")]
+        [InlineData(" sh=2 ", " sh=0 ", "must be at least 1")]
+        public void A_plan_whose_band_cannot_hold_a_window_is_rejected(string from, string to, string message)
+        {
+            // The first fused step of MobileNetV2-224 FP32 (112×112×96, stride 2) has a 3-row band.
+            string text = PlanText.Write(CompileFloat(ModelFixtures.Load("mobilenetv2-224"), KernelCatalog.ExpandDepthwiseBandBytes));
+            int step = text.IndexOf("step ConvF32.ExpandDepthwise", System.StringComparison.Ordinal);
+            int end = text.IndexOf('\n', step);
+            string line = text.Substring(step, end - step);
+            Assert.Contains(from, line);
+            string broken = text.Substring(0, step) + line.Replace(from, to) + text.Substring(end);
+            var e = Assert.Throws<PlanFormatException>(() => PlanValidator.Validate(PlanText.Read(broken)));
+            Assert.Contains(message, e.Message);
+        }
+
         [Fact]
         public void Small_expanded_tensors_stay_whole_unless_the_band_is_smaller()
         {
