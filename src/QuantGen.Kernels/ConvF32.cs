@@ -123,8 +123,9 @@ namespace QuantGen.Kernels
                 var bands = new ExpandedBands(BandRows, Ih, Kh, Sh, Pt, Dh, start, end);
                 while (bands.Next((byte*)scratch, rowFloats * sizeof(float)))
                 {
+                    // The whole expansion is a matrix-vector product only when the image is one pixel (as ConvF32.Gemm decides).
                     GemmF32.MultiplyRows(X + (long)bands.ComputeFrom * Iw * Ic, Ic, We, BiasE, scratch + (bands.ComputeFrom - bands.First) * rowFloats, C,
-                        (bands.ComputeTo - bands.ComputeFrom) * Iw, C, Ic, ActE, AlphaE, BetaE);
+                        (bands.ComputeTo - bands.ComputeFrom) * Iw, C, Ic, ActE, AlphaE, BetaE, matrixVector: (long)Ih * Iw == 1);
                     // The band is a depthwise convolution of its own: its output row 0 is OutputStart, its input row 0 is First.
                     var depthwise = new DepthwiseJob { X = scratch, W = Wd, Bias = BiasD, Y = Y + (long)bands.OutputStart * Ow * C, Ih = bands.Rows, Iw = Iw, C = C,
                         Oh = bands.OutputEnd - bands.OutputStart, Ow = Ow, Kh = Kh, Kw = Kw, Sh = Sh, Sw = Sw, Pt = bands.LocalPadTop, Pl = Pl, Dh = Dh, Dw = Dw,

@@ -23,6 +23,7 @@ namespace QuantGen.Kernels.Tests
             new object[] { 2, 3, 16, 16, 5, 5, 1, 1, 2, 2, 2, 1, 5 },       // input shorter than the window
             new object[] { 15, 8, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1, 4 },      // ic > 32: the GEMM's int8-weight path
             new object[] { 14, 14, 24, 144, 3, 3, 1, 2, 1, 1, 1, 1, 8 },    // strides 1 down, 2 across
+            new object[] { 1, 1, 40, 64, 3, 3, 1, 1, 1, 1, 1, 1, 3 },       // one pixel: the expansion is a matrix-vector product
         };
 
         [Theory]
