@@ -60,7 +60,7 @@ namespace QuantGen.Kernels.Tests
         [Theory]
         // m, n, k: a leftover single row (m % 6 == 1), 8-wide last panels, two k blocks
         [InlineData(13, 40, 400, Activation.None)]
-        [InlineData(7, 24, 800, Activation.Clip)]
+        [InlineData(10, 24, 800, Activation.Clip)]
         [InlineData(19, 16, 30, Activation.HardSwish)]
         public void A_rows_bits_do_not_depend_on_how_the_rows_are_sliced(int m, int n, int k, object activation)
         {
@@ -70,17 +70,20 @@ namespace QuantGen.Kernels.Tests
             (float alpha, float beta) = TestData.Parameters(act);
             float[] x = TestData.Random(4, m * k), bias = TestData.Random(5, n);
             float[] packed = TestData.PackB(TestData.Random(6, k * n), k, n);
-            float[] whole = new float[m * n], sliced = new float[m * n];
+            float[] whole = TestData.Output(m * n), sliced = TestData.Output(m * n);
             fixed (float* px = x, pb = packed, pbias = bias, pw = whole, ps = sliced)
             {
                 GemmF32.MultiplyRows(px, k, pb, pbias, pw, n, m, n, k, act, alpha, beta);
-                int[] cuts = { 0, 1, 2, 9, m };   // slices of 1, 1, 7 and m − 9 rows
+                int[] cuts = { 0, 1, 2, 9, m };   // slices of 1, 1, 7 and m − 9 rows (m ≥ 10)
+                Assert.True(m >= 10);
                 for (int s = 0; s + 1 < cuts.Length; s++)
                     GemmF32.MultiplyRows(px + cuts[s] * k, k, pb, pbias, ps + cuts[s] * n, n, cuts[s + 1] - cuts[s], n, k, act, alpha, beta);
             }
             for (int i = 0; i < m * n; i++)
                 Assert.True(BitConverter.SingleToInt32Bits(whole[i]) == BitConverter.SingleToInt32Bits(sliced[i]),
                     $"row {i / n}, column {i % n}: {sliced[i]:R} sliced, {whole[i]:R} whole");
+            TestData.AssertGuardIntact(whole, m * n);
+            TestData.AssertGuardIntact(sliced, m * n);
         }
     }
 }
