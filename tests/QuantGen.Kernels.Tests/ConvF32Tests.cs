@@ -1,5 +1,7 @@
 // ConvF32.Gemm and ConvF32.Depthwise against naive NHWC loops with ONNX-layout weights.
 using System;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using QuantGen.Plan;
 using Xunit;
 
@@ -101,6 +103,55 @@ namespace QuantGen.Kernels.Tests
 
             double[] expected = Reference(x, wOnnx, bias, ih, iw, c, oh, ow, c, kh, kw, sh, sw, pt, pl, dh, dw, c, act, alpha, beta);
             TestData.AssertClose(expected, y, oh * ow * c, "depthwise");
+            TestData.AssertGuardIntact(y, oh * ow * c);
+        }
+
+        /// <summary>
+        /// The 3×3 interior kernel computes two outputs per iteration where stride equals dilation; each output must still
+        /// take the one-output order (two chains: taps 0, 2, 4, 6, 8 from the bias, taps 1, 3, 5, 7 from a product), so an
+        /// output's bits do not depend on whether it was computed in a pair, alone at a segment's end, or by another thread.
+        /// </summary>
+        [Theory]
+        // ih, iw, c, sh, sw, dh, dw, pad
+        [InlineData(5, 12, 16, 1, 1, 1, 1, 1)]     // interior of 10 columns: pairs only
+        [InlineData(5, 11, 24, 1, 1, 1, 1, 1)]     // 9 columns: pairs and one leftover
+        [InlineData(4, 9, 8, 1, 1, 1, 1, 0)]       // no padding: 7 columns
+        [InlineData(9, 13, 16, 2, 2, 2, 2, 2)]     // stride 2 with dilation 2 shares columns too
+        [InlineData(5, 70, 8, 1, 1, 1, 1, 1)]      // several row segments, each with its own pairs
+        [InlineData(6, 11, 20, 1, 1, 1, 1, 1)]     // channels past the last 8-block take the scalar loop (not checked here)
+        public void DepthwiseInteriorKeepsTheOneOutputOrder(int ih, int iw, int c, int sh, int sw, int dh, int dw, int pad)
+        {
+            if (!Vector256.IsHardwareAccelerated || !Fma.IsSupported) return; // the interior kernel runs on AVX2 + FMA only
+            int oh = (ih + 2 * pad - 2 * dh - 1) / sh + 1;
+            int ow = (iw + 2 * pad - 2 * dw - 1) / sw + 1;
+            float[] x = TestData.Random(31, ih * iw * c);
+            float[] w = TestData.Random(32, 9 * c);
+            float[] bias = TestData.Random(33, c);
+            float[] y = TestData.Output(oh * ow * c);
+            fixed (float* px = x, pw = w, pbias = bias, py = y)
+                ConvF32.Depthwise(px, pw, pbias, py, ih, iw, c, oh, ow, 3, 3, sh, sw, pad, pad, dh, dw, Activation.Clip, 0f, 6f);
+
+            int checkedOutputs = 0;
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    int iy0 = oy * sh - pad, ix0 = ox * sw - pad;
+                    if (iy0 < 0 || iy0 + 2 * dh >= ih || ix0 < 0 || ix0 + 2 * dw >= iw) continue; // border: another kernel
+                    for (int ch = 0; ch < c - c % 8; ch++)
+                    {
+                        float Tap(int t) => x[((iy0 + t / 3 * dh) * iw + ix0 + t % 3 * dw) * c + ch];
+                        float Weight(int t) => w[t * c + ch];
+                        float even = bias[ch], odd = Tap(1) * Weight(1);
+                        foreach (int t in new[] { 0, 2, 4, 6, 8 }) even = MathF.FusedMultiplyAdd(Tap(t), Weight(t), even);
+                        foreach (int t in new[] { 3, 5, 7 }) odd = MathF.FusedMultiplyAdd(Tap(t), Weight(t), odd);
+                        float expected = Math.Min(Math.Max(even + odd, 0f), 6f);
+                        float actual = y[(oy * ow + ox) * c + ch];
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+                            $"output ({oy}, {ox}, {ch}) is {actual:R}, expected {expected:R} bit for bit");
+                        checkedOutputs++;
+                    }
+                }
+            Assert.True(checkedOutputs > 0, "the case has no interior output");
             TestData.AssertGuardIntact(y, oh * ow * c);
         }
 
