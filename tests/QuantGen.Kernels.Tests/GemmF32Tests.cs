@@ -10,7 +10,8 @@ namespace QuantGen.Kernels.Tests
         [InlineData(1, 1, 1, Activation.None, true)]
         [InlineData(1, 16, 1, Activation.Relu, false)]
         [InlineData(1, 1000, 257, Activation.None, true)]
-        [InlineData(1, 1000, 1280, Activation.None, true)]     // a classifier: one row, k past KBlock (B streamed whole)
+        [InlineData(1, 1000, 1280, Activation.None, true)]     // a classifier: one row, k past KBlock (two k blocks)
+        [InlineData(20, 24, 2100, Activation.Clip, true)]      // three k blocks of 700, C reloaded between them
         [InlineData(2, 17, 3, Activation.Clip, true)]
         [InlineData(5, 15, 9, Activation.LeakyRelu, false)]
         [InlineData(6, 16, 8, Activation.None, true)]
@@ -58,9 +59,10 @@ namespace QuantGen.Kernels.Tests
         }
 
         [Theory]
-        // m, n, k: a leftover single row (m % 6 == 1), 8-wide last panels, two k blocks
-        [InlineData(13, 40, 400, Activation.None)]
-        [InlineData(10, 24, 800, Activation.Clip)]
+        // m, n, k: a leftover single row (m % 6 == 1), 8-wide last panels, two or three k blocks
+        [InlineData(13, 40, 1100, Activation.None)]
+        [InlineData(10, 24, 2100, Activation.Clip)]
+        [InlineData(13, 24, 800, Activation.Clip)]
         [InlineData(19, 16, 30, Activation.HardSwish)]
         public void A_rows_bits_do_not_depend_on_how_the_rows_are_sliced(int m, int n, int k, object activation)
         {
