@@ -135,6 +135,44 @@ namespace QuantGen.Kernels
             }
         }
 
+        /// <summary>
+        /// A 1×1 convolution with a residual added: y = act(x [pixels, ic] · w + bias) + r, w packed as GemmF32's B [ic, oc]
+        /// (<see cref="Gemm"/> of a plain 1×1 convolution, then <see cref="ElementwiseF32.Binary"/> adding r, the same
+        /// values). Rows go in chunks of about <see cref="ResidualChunkBytes"/> of y, each added to while it is in L1, so
+        /// the convolution's output makes no round trip of its own through memory. y must not overlap x or r.
+        /// </summary>
+        public static void PointwiseAdd(float* x, float* w, float* bias, float* r, float* y, int pixels, int ic, int oc,
+            Activation act, float alpha, float beta)
+        {
+            if (pixels <= 0 || oc <= 0) return;
+            var job = new PointwiseAddJob { X = x, W = w, Bias = bias, R = r, Y = y, Pixels = pixels, Ic = ic, Oc = oc, Act = act, Alpha = alpha, Beta = beta };
+            KernelThreads.For(ref job, KernelThreads.PartsFor((long)pixels * oc * ic, (pixels + GemmF32.MaxRows - 1) / GemmF32.MaxRows));
+        }
+
+        /// <summary>Bytes of y a fused residual add computes before adding (<see cref="PointwiseAdd"/>): well inside L1.</summary>
+        internal const int ResidualChunkBytes = 16 * 1024;
+
+        /// <summary>Rows [start, end) of <see cref="PointwiseAdd"/>, chunk by chunk, on whole GEMM tiles.</summary>
+        private struct PointwiseAddJob : IKernelPart
+        {
+            public float* X; public float* W; public float* Bias; public float* R; public float* Y;
+            public int Pixels, Ic, Oc; public Activation Act; public float Alpha, Beta;
+
+            public void Run(int part, int parts)
+            {
+                (int start, int end) = KernelThreads.Share(Pixels, part, parts, GemmF32.MaxRows);
+                int chunk = Math.Max(1, ResidualChunkBytes / sizeof(float) / Oc / GemmF32.MaxRows) * GemmF32.MaxRows;
+                for (int r0 = start; r0 < end; r0 += chunk)
+                {
+                    int rows = Math.Min(chunk, end - r0);
+                    float* y = Y + (long)r0 * Oc;
+                    // A row's bits do not depend on how the rows are sliced; the whole product decides matrix-vector, as in Gemm.
+                    GemmF32.MultiplyRows(X + (long)r0 * Ic, Ic, W, Bias, y, Oc, rows, Oc, Ic, Act, Alpha, Beta, matrixVector: Pixels == 1);
+                    ElementwiseF32.Add(R + (long)r0 * Oc, y, y, rows * Oc);
+                }
+            }
+        }
+
         /// <summary>Output rows [start, end) of a depthwise convolution: the rows' own y, the same taps, the same order.</summary>
         private struct DepthwiseJob : IKernelPart
         {

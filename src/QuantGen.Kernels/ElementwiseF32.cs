@@ -26,6 +26,9 @@ namespace QuantGen.Kernels
             }
         }
 
+        /// <summary>y[i] = a[i] + b[i] for i &lt; count, as <see cref="Binary"/> adds same-shape tensors; y may be a or b.</summary>
+        internal static void Add(float* a, float* b, float* y, int count) => RowBoth(a, b, y, count, new AddOperator());
+
         /// <summary>y[i] = act(x[i]) for i &lt; count; x == y is allowed.</summary>
         public static void Activate(float* x, float* y, int count, Activation act, float alpha, float beta)
         {

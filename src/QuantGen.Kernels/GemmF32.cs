@@ -24,7 +24,7 @@ namespace QuantGen.Kernels
         // steady state measured the same (the kernels have no virtual calls or type checks for PGO to remove).
 
         // Rows per micro-kernel call: 6 × 16 (12 ymm accumulators) with AVX2, 3 × 16 (12 xmm) with 128-bit vectors.
-        private const int MaxRows = 6;
+        internal const int MaxRows = 6;
 
         /// <summary>y[m, n] = act(x[m, k] · B[k, n] + bias[n]); b is packed (see <see cref="PanelWidth"/>), bias may be null.</summary>
         public static void Run(float* x, float* b, float* bias, float* y, int m, int n, int k, Activation act, float alpha, float beta)

@@ -170,6 +170,21 @@ namespace QuantGen.Plan
                     a.AtLeast("multiplierD", a.Int("c")),
                     a.AtLeast("scratch", a.Int("bandRows") * a.Int("iw") * a.Int("c"))));
 
+            // A plain 1×1 convolution with a residual added: mid = GemmU8S8(x [pixels, ic], w, bias, multiplier, shift, zpMid,
+            // qminMid, qmaxMid); y = AddU8(mid with zpMid, midMultiplier, midShift; r with rZp, rMultiplier, rShift) into zpOut,
+            // yMultiplier, yShift, qmin, qmax. The bytes of ConvU8S8.Gemm then AddU8; y must not overlap x or r.
+            yield return new KernelSignature("ConvU8S8.PointwiseAdd", "ConvU8S8.PointwiseAdd", false,
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), I32("multiplier"), I("shift"), I("zpMid"), I("qminMid"), I("qmaxMid"),
+                        U8("r"), U8("y"), I("pixels"), I("ic"), I("oc"), I("midMultiplier"), I("midShift"), I("rZp"), I("rMultiplier"), I("rShift"),
+                        I("zpOut"), I("yMultiplier"), I("yShift"), I("qmin"), I("qmax") },
+                a => StepArguments.First(
+                    a.AtLeast("x", a.Int("pixels") * a.Int("ic")),
+                    a.AtLeast("w", PackedGemmU8S8Length(a.Int("oc"), a.Int("ic"))),
+                    a.AtLeast("bias", a.Int("oc")),
+                    a.AtLeast("multiplier", a.Int("oc")),
+                    a.AtLeast("r", a.Int("pixels") * a.Int("oc")),
+                    a.AtLeast("y", a.Int("pixels") * a.Int("oc"))));
+
             // Residual add of two same-shape u8 tensors (TFLite style, left shift 20):
             //   y[i] = clamp(yZp + R(R((a[i] − aZp) << 20, aMultiplier, aShift) + R((b[i] − bZp) << 20, bMultiplier, bShift),
             //                        yMultiplier, yShift), qmin, qmax)

@@ -225,6 +225,19 @@ namespace QuantGen.Plan
                         a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c")),
                         a.AtLeast("scratch", a.Int("bandRows") * a.Int("iw") * a.Int("c")))),
 
+                // A plain 1×1 convolution with a residual added: y = act(x [pixels, ic] · w + bias) + r (w packed as GemmF32's
+                // B [ic, oc]); the values of ConvF32.Gemm then BinaryF32 Add. y is written chunk by chunk while x and r are
+                // still read, so it must not overlap them.
+                new KernelSignature("ConvF32.PointwiseAdd", "ConvF32.PointwiseAdd", false,
+                    new[] { T("x"), T("w"), T("bias", optional: true), T("r"), T("y"), I("pixels"), I("ic"), I("oc"),
+                            S("act", "Activation"), F("alpha"), F("beta") },
+                    a => StepArguments.First(
+                        a.AtLeast("x", a.Int("pixels") * a.Int("ic")),
+                        a.AtLeast("w", PackedGemmF32Length(a.Int("oc"), a.Int("ic"))),
+                        a.AtLeast("bias", a.Int("oc")),
+                        a.AtLeast("r", a.Int("pixels") * a.Int("oc")),
+                        a.AtLeast("y", a.Int("pixels") * a.Int("oc")))),
+
                 // y[m, n] = act(x[m, k] · B[k, n] + bias[n]); b packed into 16-column panels.
                 new KernelSignature("GemmF32", "GemmF32.Run", false,
                     new[] { T("x"), T("b"), T("bias", optional: true), T("y"), I("m"), I("n"), I("k"), S("act", "Activation"), F("alpha"), F("beta") },

@@ -185,6 +185,39 @@ namespace QuantGen.Kernels.Tests
             }, "ConvF32.ExpandDepthwise");
         }
 
+        [Theory]
+        [InlineData(3136, 144, 24)]     // several chunks per part
+        [InlineData(49, 960, 320)]      // parts of a few chunks, a 1-row tail
+        public void ConvF32PointwiseAdd(int pixels, int ic, int oc)
+        {
+            float[] x = Floats(38, (long)pixels * ic), w = Floats(39, KernelCatalog.PackedGemmF32Length(oc, ic)), bias = Floats(40, oc), r = Floats(41, (long)pixels * oc);
+            AssertSplitIsExact(pixels * oc * sizeof(float), y =>
+            {
+                fixed (float* px = x, pw = w, pb = bias, pr = r)
+                    ConvF32.PointwiseAdd(px, pw, pb, pr, (float*)y, pixels, ic, oc, Activation.None, 0f, 0f);
+            }, "ConvF32.PointwiseAdd");
+        }
+
+        [Theory]
+        [InlineData(3136, 144, 24)]
+        [InlineData(49, 960, 320)]
+        public void ConvU8S8PointwiseAdd(int pixels, int ic, int oc)
+        {
+            byte[] x = Int8.Int8Reference.Bytes(42, pixels * ic), r = Int8.Int8Reference.Bytes(43, pixels * oc);
+            sbyte[] w = Int8.Int8Reference.Weights(44, (int)KernelCatalog.PackedGemmU8S8Length(oc, ic));
+            int[] bias = Int8.Int8Reference.Ints(45, oc, -5000, 5000);
+            (int[] mult, int shift) = Int8.Int8Reference.Requant(46, oc, Int8.Int8Reference.ShiftFor(ic));
+            (int midM, int midS) = Int8.Int8KernelTests.Quantize(0.3);
+            (int rM, int rS) = Int8.Int8KernelTests.Quantize(0.5);
+            (int yM, int yS) = Int8.Int8KernelTests.Quantize(0.1 / ((1 << 20) * 0.06));
+            AssertSplitIsExact(pixels * oc, y =>
+            {
+                fixed (byte* px = x, pr = r) fixed (sbyte* pw = w) fixed (int* pb = bias, pm = mult)
+                    ConvU8S8.PointwiseAdd(px, pw, pb, pm, shift, 120, 0, 255, pr, (byte*)y, pixels, ic, oc,
+                        midM, midS, 131, rM, rS, 126, yM, yS, 0, 255);
+            }, "ConvU8S8.PointwiseAdd");
+        }
+
         /// <summary>GemmU8S8 of x (m × 96 by a fixed 96 × 64 B) 200 times with Parallelism 2, each result checked against one-thread math.</summary>
         internal static void RepeatSplitGemm(int seed)
         {

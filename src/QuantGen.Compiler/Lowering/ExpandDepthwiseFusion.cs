@@ -6,6 +6,7 @@ using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Compiler.Ir;
 using QuantGen.Plan;
+using static QuantGen.Compiler.Lowering.LoweredCalls;
 
 namespace QuantGen.Compiler.Lowering
 {
@@ -26,7 +27,7 @@ namespace QuantGen.Compiler.Lowering
         public static int Apply(LoweredProgram program, long bandBytes)
         {
             if (bandBytes <= 0) return 0;
-            var readers = CountUses(program);
+            var readers = LoweredCalls.CountUses(program);
             int fused = 0;
             for (int i = 0; i + 1 < program.Calls.Count; i++)
             {
@@ -76,32 +77,5 @@ namespace QuantGen.Compiler.Lowering
             foreach (string name in new[] { "oh", "ow", "kh", "kw", "sh", "sw", "pt", "pl", "dh", "dw" }) call.Arg(name, Get(d, name));
             return call;
         }
-
-        /// <summary>A 1×1, stride-1, unpadded, ungrouped convolution: a plain GEMM over the pixels, row for row.</summary>
-        private static bool IsPlainPointwise(KernelCall call) =>
-            Int(call, "kh") == 1 && Int(call, "kw") == 1 && Int(call, "sh") == 1 && Int(call, "sw") == 1 && Int(call, "group") == 1
-            && Int(call, "pt") == 0 && Int(call, "pl") == 0 && Int(call, "pb") == 0 && Int(call, "pr") == 0
-            && Int(call, "ih") == Int(call, "oh") && Int(call, "iw") == Int(call, "ow");
-
-        /// <summary>Per workspace root: how many calls reference it (through any view).</summary>
-        private static Dictionary<Buffer, int> CountUses(LoweredProgram program)
-        {
-            var uses = new Dictionary<Buffer, int>();
-            foreach (var call in program.Calls)
-            {
-                foreach (var root in call.Arguments.Select(a => a.Value).OfType<Buffer>().Select(b => b.Root).Distinct())
-                    uses[root] = uses.TryGetValue(root, out int n) ? n + 1 : 1;
-            }
-            return uses;
-        }
-
-        private static object? Get(KernelCall call, string name)
-        {
-            foreach (var a in call.Arguments)
-                if (a.Key == name) return a.Value;
-            throw new InvalidOperationException($"{call.Kernel} has no argument '{name}'.");
-        }
-
-        private static long Int(KernelCall call, string name) => (long)Get(call, name)!;
     }
 }

@@ -45,6 +45,7 @@ namespace QuantGen.Compiler.Pipeline
 
             var program = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
             ExpandDepthwiseFusion.Apply(program, options.ExpandDepthwiseBandBytes);
+            if (options.FuseResidualAdds) ResidualAddFusion.Apply(program);
             long workspace = MemoryPlanner.Plan(program);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
             // Facts the generated class documents and tests check: parameters after folding, and what memory planning saved.

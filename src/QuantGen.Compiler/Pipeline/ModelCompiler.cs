@@ -54,6 +54,12 @@ namespace QuantGen.Compiler.Pipeline
         /// small models.
         /// </summary>
         public long ExpandDepthwiseBandBytes { get; set; } = Plan.KernelCatalog.ExpandDepthwiseBandBytes;
+
+        /// <summary>
+        /// Fuse each residual Add into the 1×1 convolution that produces one of its operands
+        /// (<see cref="Lowering.ResidualAddFusion"/>). Tests turn it off to compare against the unfused steps.
+        /// </summary>
+        public bool FuseResidualAdds { get; set; } = true;
     }
 
     public sealed class CompileResult

@@ -103,6 +103,45 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>
+        /// A 1×1 convolution with a residual added: mid = GemmU8S8(x [pixels, ic], w, bias, multiplier, shift, zpMid,
+        /// qminMid, qmaxMid), then y = ElementwiseU8.Add of mid (zero point zpMid, midMultiplier, midShift) and r (rZp,
+        /// rMultiplier, rShift) into zpOut, yMultiplier, yShift, qmin, qmax: the bytes of <see cref="Gemm"/> then the Add
+        /// (whose integer sum does not depend on operand order). Rows go in chunks of about 16 KB of y, each added to while
+        /// it is in L1, so mid never exists whole. y must not overlap x or r.
+        /// </summary>
+        public static void PointwiseAdd(byte* x, sbyte* w, int* bias, int* multiplier, int shift, int zpMid, int qminMid, int qmaxMid,
+            byte* r, byte* y, int pixels, int ic, int oc, int midMultiplier, int midShift, int rZp, int rMultiplier, int rShift,
+            int zpOut, int yMultiplier, int yShift, int qmin, int qmax)
+        {
+            if (pixels <= 0 || oc <= 0) return;
+            var job = new PointwiseAddJob { X = x, W = w, Bias = bias, Multiplier = multiplier, Shift = shift, ZpMid = zpMid, QMinMid = qminMid, QMaxMid = qmaxMid,
+                R = r, Y = y, Pixels = pixels, Ic = ic, Oc = oc, MidMultiplier = midMultiplier, MidShift = midShift, RZp = rZp, RMultiplier = rMultiplier,
+                RShift = rShift, ZpOut = zpOut, YMultiplier = yMultiplier, YShift = yShift, QMin = qmin, QMax = qmax };
+            KernelThreads.For(ref job, KernelThreads.PartsFor((long)pixels * oc * ic, (pixels + GemmU8S8.TileRows - 1) / GemmU8S8.TileRows));
+        }
+
+        /// <summary>Rows [start, end) of <see cref="PointwiseAdd"/>, chunk by chunk, on whole GEMM tiles.</summary>
+        private struct PointwiseAddJob : IKernelPart
+        {
+            public byte* X; public sbyte* W; public int* Bias; public int* Multiplier; public int Shift, ZpMid, QMinMid, QMaxMid;
+            public byte* R; public byte* Y; public int Pixels, Ic, Oc, MidMultiplier, MidShift, RZp, RMultiplier, RShift, ZpOut, YMultiplier, YShift, QMin, QMax;
+
+            public void Run(int part, int parts)
+            {
+                (int start, int end) = KernelThreads.Share(Pixels, part, parts, GemmU8S8.TileRows);
+                int chunk = Math.Max(1, ConvF32.ResidualChunkBytes / Oc / GemmU8S8.TileRows) * GemmU8S8.TileRows;
+                for (int r0 = start; r0 < end; r0 += chunk)
+                {
+                    int rows = Math.Min(chunk, end - r0);
+                    byte* y = Y + (long)r0 * Oc;
+                    GemmU8S8.MultiplyRows(X + (long)r0 * Ic, Ic, W, Bias, y, Oc, rows, Oc, Ic, Multiplier, Shift, ZpMid, QMinMid, QMaxMid);
+                    ElementwiseU8.Add(y, R + (long)r0 * Oc, y, rows * Oc, ZpMid, MidMultiplier, MidShift, RZp, RMultiplier, RShift,
+                        ZpOut, YMultiplier, YShift, QMin, QMax);
+                }
+            }
+        }
+
+        /// <summary>
         /// A 1×1 expansion (GemmU8S8 over x [ih·iw, ic] into c channels) followed by a depthwise convolution of the
         /// expanded tensor, computed in bands of output rows so the expanded tensor never exists whole: scratch holds
         /// <paramref name="bandRows"/> expanded input rows (bandRows · iw · c bytes, at least the window's (kh − 1)·dh + 1

@@ -16,7 +16,7 @@ namespace QuantGen.Kernels
 
         // Micro-kernel tile: 4 rows × 8 columns (half a panel). With AVX2 that is 8 ymm accumulators, 2 weight
         // vectors, 1 x broadcast and a temporary: no spills with 16 ymm registers.
-        private const int TileRows = 4;
+        internal const int TileRows = 4;
         private const int TileColumns = 8;
 
         /// <summary>
