@@ -12,12 +12,7 @@ namespace QuantGen.Compiler.Tests
 {
     public class ExpandDepthwiseFusionTests
     {
-        private static ModelPlan CompileFloat(Graph graph, long bandBytes)
-        {
-            var result = ModelCompiler.Compile(graph, new CompileOptions { Precision = Precision.Float32, ResourceName = "R", ExpandDepthwiseBandBytes = bandBytes });
-            Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
-            return result.Plan!;
-        }
+        private static ModelPlan CompileFloat(Graph graph, long bandBytes) => ModelFixtures.CompileFloat(graph, o => o.ExpandDepthwiseBandBytes = bandBytes);
 
         private static long Int(PlanStep step, string name) => step.Find(name)!.Value.Int;
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using QuantGen.Compiler.Ir;
+using QuantGen.Compiler.Pipeline;
 using QuantGen.Onnx;
 using QuantGen.Tests;
 
@@ -13,6 +14,16 @@ namespace QuantGen.Compiler.Tests
         public static readonly string[] Names = { "clinical-mlp", "digits-cnn", "mobilenetv2-digits", "mobilenetv2-224" };
 
         public static Graph Load(string name) => OnnxModelReader.Read(Path.Combine(RepoPaths.Model(name), "model.onnx"));
+
+        /// <summary>A Float32 plan of <paramref name="graph"/>, the options adjusted by <paramref name="configure"/>; the compile must succeed.</summary>
+        public static QuantGen.Plan.ModelPlan CompileFloat(Graph graph, System.Action<CompileOptions> configure)
+        {
+            var options = new CompileOptions { Precision = Precision.Float32, ResourceName = "R" };
+            configure(options);
+            var result = ModelCompiler.Compile(graph, options);
+            Xunit.Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+            return result.Plan!;
+        }
 
         /// <summary>(inputs, expected outputs) of every test_data_set_K folder.</summary>
         public static IEnumerable<(Tensor[] Inputs, Tensor[] Outputs)> TestVectors(string name)

@@ -4,7 +4,6 @@
 using System.Linq;
 using QuantGen.Compiler.Ir;
 using QuantGen.Compiler.Lowering;
-using QuantGen.Compiler.Pipeline;
 using QuantGen.Plan;
 using Xunit;
 
@@ -12,12 +11,7 @@ namespace QuantGen.Compiler.Tests
 {
     public class ResidualAddFusionTests
     {
-        private static ModelPlan CompileFloat(Graph graph, bool fuse)
-        {
-            var result = ModelCompiler.Compile(graph, new CompileOptions { Precision = Precision.Float32, ResourceName = "R", FuseResidualAdds = fuse });
-            Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
-            return result.Plan!;
-        }
+        private static ModelPlan CompileFloat(Graph graph, bool fuse) => ModelFixtures.CompileFloat(graph, o => o.FuseResidualAdds = fuse);
 
         [Fact]
         public void MobileNetV2_fuses_each_residual_add_into_its_projection()

@@ -5,7 +5,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using QuantGen.Compiler.Pipeline;
 using QuantGen.Onnx;
 using QuantGen.Tests;
 using Xunit;
@@ -19,44 +18,17 @@ namespace QuantGen.Generator.Tests
         [InlineData("Int8", "ConvU8S8.ExpandDepthwise")]
         public void Fused_blocks_give_the_outputs_of_the_whole_layers_bit_for_bit(string precision, string fusedKernel)
         {
-            string dir = RepoPaths.Model("mobilenetv2-digits");
-            CompileResult Compile(long bandBytes)
-            {
-                var result = ModelCompiler.Compile(OnnxModelReader.Read(Path.Combine(dir, "model.onnx")), new CompileOptions
-                {
-                    Precision = Enum.Parse<Precision>(precision),
-                    CalibrationData = precision == "Int8" ? Path.Combine(dir, "data", "calib_x.f32") : null,
-                    CalibrationSamples = 64,
-                    ResourceName = GeneratedModel.ResourceName,
-                    ExpandDepthwiseBandBytes = bandBytes,
-                });
-                Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
-                return result;
-            }
-            var fused = Compile(64);
-            var whole = Compile(0);
+            var fused = FusionBuilds.Compile(precision, o => o.ExpandDepthwiseBandBytes = 64);
+            var whole = FusionBuilds.Compile(precision, o => o.ExpandDepthwiseBandBytes = 0);
             Assert.Equal(16, fused.Plan!.Steps.Count(s => s.Kernel == fusedKernel));
             Assert.DoesNotContain(whole.Plan!.Steps, s => s.Kernel == fusedKernel);
-
-            float[] testX = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(dir, "data", "test_x.f32"))).ToArray();
-            int inputLength = (int)fused.Plan.Inputs[0].SampleLength, outputLength = (int)fused.Plan.Outputs[0].SampleLength;
-            testX = testX.AsSpan(0, 50 * inputLength).ToArray();
-            float[]? expected = null;
-            GeneratedModel.Run(whole, assembly => expected = GeneratedModel.RunAll(assembly, testX, inputLength, outputLength));
-            GeneratedModel.Run(fused, assembly =>
-            {
-                float[] got = GeneratedModel.RunAll(assembly, testX, inputLength, outputLength);
-                for (int i = 0; i < expected!.Length; i++)
-                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(got[i]),
-                        $"output {i}: fused {got[i]:R}, whole {expected[i]:R}");
-                Assert.Equal(0L, (long)GeneratorHarness.Call(assembly, "Harness", "AllocatedBytes", testX.AsSpan(0, inputLength).ToArray(), outputLength)!);
-            });
+            FusionBuilds.AssertSameOutputs(fused, whole);
 
             // And the FP32 build against ONNX Runtime's test vectors (the INT8 one is held to the FP32 model elsewhere).
             if (precision != "Float32") return;
             GeneratedModel.Run(fused, assembly =>
             {
-                foreach (var set in Directory.GetDirectories(dir, "test_data_set_*"))
+                foreach (var set in Directory.GetDirectories(FusionBuilds.ModelDirectory, "test_data_set_*"))
                 {
                     var input = TensorFile.Read(Path.Combine(set, "input_0.pb")).Floats;
                     var want = TensorFile.Read(Path.Combine(set, "output_0.pb")).Floats;
