@@ -63,10 +63,10 @@ namespace QuantGen.Compiler.Tests
         }
 
         [Fact]
-        public void An_add_written_over_its_residual_is_left_apart()
+        public void An_add_written_over_an_operand_is_left_apart()
         {
-            // A lowered program whose Add writes its result over the residual: the fused kernel would overwrite the
-            // residual rows with the convolution's before adding them.
+            // A lowered program whose Add writes its result over the residual (the fused kernel would overwrite the
+            // residual rows with the convolution's before adding them), then over the convolution's output.
             var program = new LoweredProgram();
             Buffer Workspace(string name, long n) { var b = new Buffer(name, BufferKind.Workspace, DataType.Float32, n); program.Buffers.Add(b); return b; }
             var x = Workspace("x", 64 * 8);
@@ -75,6 +75,8 @@ namespace QuantGen.Compiler.Tests
             var residual = Workspace("r", 64 * 8);
             program.Calls.Add(Conv(x, w, mid));
             program.Calls.Add(Add(residual, mid, residual));
+            Assert.Equal(0, ResidualAddFusion.Apply(program));
+            program.Calls[1] = Add(residual, mid, mid);
             Assert.Equal(0, ResidualAddFusion.Apply(program));
 
             program.Calls[1] = Add(residual, mid, Workspace("y", 64 * 8));

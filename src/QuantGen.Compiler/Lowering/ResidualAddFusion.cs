@@ -34,9 +34,12 @@ namespace QuantGen.Compiler.Lowering
                 var y = Get(add, "y") as Buffer;
                 long count = Int(conv, "oh") * Int(conv, "ow") * Int(conv, "oc");
                 if (residual == null || y == null || residual.ViewOf != null || y.ViewOf != null || residual.Elements != count || y.Elements != count) continue;
-                // The kernel writes y while it still reads x and the residual: an Add lowered in place is left alone.
+                // The kernel writes y while it still reads x and the residual: an Add lowered in place (over either operand)
+                // is left alone.
                 var x = (Buffer)Get(conv, "x")!;
-                if (ReferenceEquals(y.Root, residual.Root) || ReferenceEquals(y.Root, x.Root)) continue;
+                if (ReferenceEquals(y.Root, residual.Root) || ReferenceEquals(y.Root, mid) || ReferenceEquals(y.Root, x.Root)) continue;
+                // INT8: the Add reads the convolution's output with the zero point the convolution wrote it with.
+                if (u8 && Int(add, (midIsA ? "a" : "b") + "Zp") != Int(conv, "zpOut")) continue;
 
                 program.Calls[i] = u8 ? FuseU8(conv, add, residual, y, midIsA) : FuseF32(conv, residual, y);
                 program.Calls.RemoveAt(i + 1);
