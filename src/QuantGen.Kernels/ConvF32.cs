@@ -8,13 +8,15 @@ namespace QuantGen.Kernels
     internal static unsafe class ConvF32
     {
         // im2col is built a block of output pixels at a time, right before the GEMM consumes it, so the rows are
-        // still in L2 when read (about 128 KB of A per block).
-        private const int Im2ColBlockFloats = 32 * 1024;
+        // still in L2 when read (about 128 KB of A per block). KernelCatalog.ConvF32ScratchLength sizes the plan's
+        // scratch for one block with the same constant.
+        internal const int Im2ColBlockFloats = 32 * 1024;
 
         /// <summary>
         /// y[oh, ow, oc] = act(conv(x[ih, iw, ic], w) + bias). Per group g, w holds a packed GEMM B [K, ocg] (K ordered
-        /// ky, kx, ci) at float offset g * ceil(ocg / 16) * 16 * K. scratch holds oh * ow * K floats; for a plain 1×1
-        /// convolution (KernelCatalog.ConvF32ScratchLength = 0) it may be null and x is A directly. pb and pr only
+        /// ky, kx, ci) at float offset g * ceil(ocg / 16) * 16 * K. scratch holds one im2col block,
+        /// min(oh * ow, <see cref="Im2ColBlockRows"/>) * K floats, for the calling thread (workers use their own); for a plain
+        /// 1×1 convolution (KernelCatalog.ConvF32ScratchLength = 0) it may be null and x is A directly. pb and pr only
         /// document the padding: oh/ow fix the output. group == ic == oc works but belongs in <see cref="Depthwise"/>.
         /// </summary>
         public static void Gemm(float* x, float* w, float* bias, float* y, float* scratch,
@@ -41,9 +43,13 @@ namespace QuantGen.Kernels
             KernelThreads.For(ref job, KernelThreads.PartsFor((long)pixels * ocg * k * group, pixels));
         }
 
+        /// <summary>Output pixels per im2col block for K = kh · kw · icg: whole 6-row GEMM tiles, about 128 KB of A.</summary>
+        internal static int Im2ColBlockRows(int k) => Math.Max(6, Im2ColBlockFloats / Math.Max(1, k) / 6 * 6);
+
         /// <summary>
-        /// Output pixels [start, end) of an im2col convolution; im2col blocks go to scratch + start · K (scratch holds all
-        /// pixels' rows, so parts never share it), and part boundaries fall on the GEMM's 6-row tiles.
+        /// Output pixels [start, end) of an im2col convolution, a block at a time through one block of scratch: the plan's
+        /// for the calling thread, its own for a worker (<see cref="KernelThreads.WorkerScratch"/>). Part boundaries fall
+        /// on the GEMM's 6-row tiles.
         /// </summary>
         private struct GemmJob : IKernelPart
         {
@@ -56,8 +62,8 @@ namespace QuantGen.Kernels
                 (int start, int end) = KernelThreads.Share(Pixels, part, parts, 6);
                 int icg = Ic / Group, ocg = Oc / Group, k = Kh * Kw * icg;
                 long packedPerGroup = (long)((ocg + GemmF32.PanelWidth - 1) / GemmF32.PanelWidth) * GemmF32.PanelWidth * k;
-                int blockRows = Math.Max(6, Im2ColBlockFloats / Math.Max(1, k) / 6 * 6);
-                float* scratch = Scratch + (long)start * k;
+                int blockRows = Im2ColBlockRows(k);
+                float* scratch = KernelThreads.IsWorker ? (float*)KernelThreads.WorkerScratch((long)blockRows * k * sizeof(float)) : Scratch;
                 for (int g = 0; g < Group; g++)
                 {
                     float* wg = W + g * packedPerGroup;

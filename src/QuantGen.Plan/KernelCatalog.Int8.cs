@@ -45,9 +45,12 @@ namespace QuantGen.Plan
         public static long DepthwiseU8S8Index(int t, int ch, int taps, int c) =>
             t < (taps & ~1) ? ((long)(t >> 1) * c + ch) * 2 + (t & 1) : (long)(taps - 1) * c + ch;
 
-        /// <summary>Bytes of im2col scratch ConvU8S8.Gemm needs: none for a plain 1×1, stride-1, unpadded, ungrouped convolution.</summary>
+        /// <summary>
+        /// Bytes of im2col scratch ConvU8S8.Gemm needs: one block of whole 4-row tiles (ConvU8S8.Im2ColBlockRows), at most
+        /// all output pixels; none for a plain 1×1, stride-1, unpadded, ungrouped convolution.
+        /// </summary>
         public static long ConvU8S8ScratchLength(long oh, long ow, long kh, long kw, long sh, long sw, long pt, long pl, long pb, long pr, long icPerGroup, long group) =>
-            ConvF32ScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icPerGroup, group);
+            Im2ColScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icPerGroup, group, tileRows: 4);
 
         private static KernelParameter U8(string name, bool optional = false) => T(name, PlanElementType.UInt8, optional);
 

@@ -118,11 +118,28 @@ namespace QuantGen.Plan
         /// <summary>Floats of a B matrix [k, n] packed into 16-column panels (zero-padded).</summary>
         public static long PackedGemmF32Length(long n, long k) => (n + GemmF32PanelWidth - 1) / GemmF32PanelWidth * GemmF32PanelWidth * k;
 
-        /// <summary>Floats of im2col scratch ConvF32.Gemm needs: none for a plain 1×1, stride-1, unpadded convolution.</summary>
-        public static long ConvF32ScratchLength(long oh, long ow, long kh, long kw, long sh, long sw, long pt, long pl, long pb, long pr, long icPerGroup, long group)
+        /// <summary>
+        /// Elements of one im2col block: ConvF32.Im2ColBlockFloats and ConvU8S8.Im2ColBlockBytes (the kernels build im2col a
+        /// block of output pixels at a time, so scratch holds one block, not the whole matrix).
+        /// </summary>
+        public const long Im2ColBlockElements = 32 * 1024;
+
+        /// <summary>
+        /// Floats of im2col scratch ConvF32.Gemm needs: one block of whole 6-row tiles (ConvF32.Im2ColBlockRows), at most
+        /// all output pixels; none for a plain 1×1, stride-1, unpadded convolution.
+        /// </summary>
+        public static long ConvF32ScratchLength(long oh, long ow, long kh, long kw, long sh, long sw, long pt, long pl, long pb, long pr, long icPerGroup, long group) =>
+            Im2ColScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icPerGroup, group, tileRows: 6);
+
+        /// <summary>min(pixels, the block's rows) · K, the rows a whole number of GEMM tiles; 0 where x is A directly.</summary>
+        internal static long Im2ColScratchLength(long oh, long ow, long kh, long kw, long sh, long sw, long pt, long pl, long pb, long pr,
+            long icPerGroup, long group, long tileRows)
         {
             bool direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && pb == 0 && pr == 0 && group == 1;
-            return direct ? 0 : oh * ow * kh * kw * icPerGroup;
+            if (direct) return 0;
+            long k = kh * kw * icPerGroup;
+            long blockRows = Math.Max(tileRows, Im2ColBlockElements / Math.Max(1, k) / tileRows * tileRows);
+            return Math.Min(oh * ow, blockRows) * k;
         }
 
         /// <summary>

@@ -55,7 +55,9 @@ namespace QuantGen.Kernels.Tests
             }
 
             long scratchLength = KernelCatalog.ConvF32ScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icg, group);
-            float[] scratch = TestData.Random(14, (int)scratchLength, 1e6f, 1e7f); // garbage: the kernel must overwrite what it reads
+            // Garbage the kernel must overwrite before it reads, then guards: one im2col block is all it may touch.
+            float[] scratch = TestData.Output((int)scratchLength);
+            TestData.Random(14, (int)scratchLength, 1e6f, 1e7f).CopyTo(scratch, 0);
             float[] y = TestData.Output(oh * ow * oc);
 
             fixed (float* px = x, pw = packed, pbias = bias, py = y, ps = scratch)
@@ -65,6 +67,7 @@ namespace QuantGen.Kernels.Tests
             double[] expected = Reference(x, wOnnx, bias, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, pt, pl, dh, dw, group, act, alpha, beta);
             TestData.AssertClose(expected, y, oh * ow * oc, "conv");
             TestData.AssertGuardIntact(y, oh * ow * oc);
+            TestData.AssertGuardIntact(scratch, (int)scratchLength);
         }
 
         [Theory]

@@ -79,13 +79,17 @@ namespace QuantGen.Kernels.Tests
             sbyte[] w = Int8.Int8Reference.Weights(6, (int)(group * KernelCatalog.PackedGemmU8S8Length(oc / group, k)));
             int[] bias = Int8.Int8Reference.Ints(7, oc, -5000, 5000);
             (int[] mult, int shift) = Int8.Int8Reference.Requant(8, oc, Int8.Int8Reference.ShiftFor(k));
-            var scratch = new byte[KernelCatalog.ConvU8S8ScratchLength(oh, ow, kh, kw, stride, stride, pad, pad, pad, pad, ic / group, group)];
+            // The plan's scratch serves the calling thread only: guards after it catch a worker writing there.
+            int scratchLength = (int)KernelCatalog.ConvU8S8ScratchLength(oh, ow, kh, kw, stride, stride, pad, pad, pad, pad, ic / group, group);
+            byte[] scratch = Int8.Int8Reference.Output(scratchLength);
             AssertSplitIsExact(oh * ow * oc, y =>
             {
                 fixed (byte* px = x, ps = scratch) fixed (sbyte* pw = w) fixed (int* pb = bias, pm = mult)
                     ConvU8S8.Gemm(px, pw, pb, (byte*)y, pm, shift, ps, ih, iw, ic, oh, ow, oc, kh, kw, stride, stride,
                         pad, pad, pad, pad, 1, 1, group, 128, 128, 0, 255);
             }, "ConvU8S8.Gemm");
+            for (int i = scratchLength; i < scratch.Length; i++)
+                Assert.True(scratch[i] == Int8.Int8Reference.GuardByte, $"ConvU8S8.Gemm wrote past its scratch at byte {i} (extent {scratchLength})");
         }
 
         [Theory]
@@ -125,12 +129,15 @@ namespace QuantGen.Kernels.Tests
         {
             int oh = (ih + 2 * pad - 3) / stride + 1, ow = (iw + 2 * pad - 3) / stride + 1, k = 9 * ic;
             float[] x = Floats(16, (long)ih * iw * ic), w = Floats(17, KernelCatalog.PackedGemmF32Length(oc, k)), bias = Floats(18, oc);
-            var scratch = new float[KernelCatalog.ConvF32ScratchLength(oh, ow, 3, 3, stride, stride, pad, pad, pad, pad, ic, 1)];
+            // The plan's scratch serves the calling thread only: guards after it catch a worker writing there.
+            int scratchLength = (int)KernelCatalog.ConvF32ScratchLength(oh, ow, 3, 3, stride, stride, pad, pad, pad, pad, ic, 1);
+            float[] scratch = TestData.Output(scratchLength);
             AssertSplitIsExact(oh * ow * oc * sizeof(float), y =>
             {
                 fixed (float* px = x, pw = w, pbias = bias, ps = scratch)
                     ConvF32.Gemm(px, pw, pbias, (float*)y, ps, ih, iw, ic, oh, ow, oc, 3, 3, stride, stride, pad, pad, pad, pad, 1, 1, 1, (Activation)activation, 0f, 6f);
             }, "ConvF32.Gemm");
+            TestData.AssertGuardIntact(scratch, scratchLength);
         }
 
         [Theory]

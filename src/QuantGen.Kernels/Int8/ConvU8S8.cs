@@ -9,12 +9,14 @@ namespace QuantGen.Kernels
     internal static unsafe class ConvU8S8
     {
         // im2col is built a block of output pixels at a time, right before the GEMM consumes it (about 32 KB of A).
-        private const int Im2ColBlockBytes = 32 * 1024;
+        // KernelCatalog.ConvU8S8ScratchLength sizes the plan's scratch for one block with the same constant.
+        internal const int Im2ColBlockBytes = 32 * 1024;
 
         /// <summary>
         /// y[oh, ow, oc] = clamp(zpOut + Rc(bias[o] + Σ x·w, multiplier[o], shift), qmin, qmax) with taps in the padding
         /// reading zpIn. Per group g, w holds a packed GemmU8S8 B [K, ocg] (K ordered ky, kx, ci) at byte offset
-        /// g * PackedGemmU8S8Length(ocg, K). scratch holds oh * ow * K bytes; for a plain 1×1 convolution
+        /// g * PackedGemmU8S8Length(ocg, K). scratch holds one im2col block, min(oh * ow, <see cref="Im2ColBlockRows"/>) * K
+        /// bytes, for the calling thread (workers use their own); for a plain 1×1 convolution
         /// (KernelCatalog.ConvU8S8ScratchLength = 0) it may be null and x is A directly. pb and pr only document padding.
         /// </summary>
         public static void Gemm(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift, byte* scratch,
@@ -40,9 +42,12 @@ namespace QuantGen.Kernels
             KernelThreads.For(ref job, KernelThreads.PartsFor((long)pixels * oc * k / group, pixels));
         }
 
+        /// <summary>Output pixels per im2col block for K = kh · kw · icg: whole 4-row GEMM tiles, about 32 KB of A.</summary>
+        internal static int Im2ColBlockRows(int k) => Math.Max(4, Im2ColBlockBytes / Math.Max(1, k) / 4 * 4);
+
         /// <summary>
-        /// Output pixels [start, end) of an im2col convolution; im2col blocks go to scratch + start · K, so parts never
-        /// share scratch (it holds all pixels' rows).
+        /// Output pixels [start, end) of an im2col convolution, a block at a time through one block of scratch: the plan's
+        /// for the calling thread, its own for a worker (<see cref="KernelThreads.WorkerScratch"/>).
         /// </summary>
         private struct GemmJob : IKernelPart
         {
@@ -54,8 +59,8 @@ namespace QuantGen.Kernels
                 (int start, int end) = KernelThreads.Share(Pixels, part, parts, 4);
                 int icg = Ic / Group, ocg = Oc / Group, k = Kh * Kw * icg;
                 long packedPerGroup = (long)((ocg + GemmU8S8.PanelWidth - 1) / GemmU8S8.PanelWidth) * GemmU8S8.PanelWidth * ((k + 3) & ~3);
-                int blockRows = Math.Max(4, Im2ColBlockBytes / Math.Max(1, k) / 4 * 4);
-                byte* scratch = Scratch + (long)start * k;
+                int blockRows = Im2ColBlockRows(k);
+                byte* scratch = KernelThreads.IsWorker ? (byte*)KernelThreads.WorkerScratch((long)blockRows * k) : Scratch;
                 for (int g = 0; g < Group; g++)
                 {
                     sbyte* wg = W + g * packedPerGroup;

@@ -217,7 +217,9 @@ namespace QuantGen.Kernels.Tests.Int8
             }
 
             long scratchLength = KernelCatalog.ConvU8S8ScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icg, group);
-            byte[] scratch = Int8Reference.Bytes(15, (int)scratchLength + 1); // garbage: the kernel must overwrite what it reads
+            // Garbage the kernel must overwrite before it reads, then guards: one im2col block is all it may touch.
+            byte[] scratch = Int8Reference.Output((int)scratchLength);
+            Int8Reference.Bytes(15, (int)scratchLength).CopyTo(scratch, 0);
             byte[] y = Int8Reference.Output(oh * ow * oc);
             fixed (byte* px = x, py = y, pscr = scratch)
             fixed (sbyte* pw = packed)
@@ -225,6 +227,8 @@ namespace QuantGen.Kernels.Tests.Int8
                 ConvU8S8.Gemm(px, pw, pbias, py, pm, shift, scratchLength == 0 ? null : pscr, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw,
                     pt, pl, pb, pr, dh, dw, group, zpIn, zpOut, 0, 255);
             Int8Reference.AssertEqual(expected, y, oh * ow * oc, "ConvU8S8.Gemm");
+            for (long i = scratchLength; i < scratch.Length; i++)
+                Assert.True(scratch[i] == Int8Reference.GuardByte, $"ConvU8S8.Gemm wrote past its scratch at byte {i} (extent {scratchLength})");
         }
 
         [Theory]
@@ -503,6 +507,31 @@ namespace QuantGen.Kernels.Tests.Int8
             Assert.Equal(64 * 576, KernelCatalog.PackedGemmU8S8Length(64, 576));
             Assert.Equal(GemmU8S8.PanelWidth, KernelCatalog.GemmU8S8PanelWidth);
             Assert.Equal(0, KernelCatalog.ConvU8S8ScratchLength(7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 64, 1));
+        }
+
+        /// <summary>
+        /// The plan's im2col scratch is one block of the kernels' own size, for every K: the catalog mirrors the kernels'
+        /// constants, since the kernels reach the generated code as sources and cannot read the catalog.
+        /// </summary>
+        [Theory]
+        // oh, ow, kh, kw, icg
+        [InlineData(112, 112, 3, 3, 3)]       // MobileNetV2's stem: K = 27
+        [InlineData(112, 112, 7, 7, 3)]       // ResNet's stem: K = 147
+        [InlineData(56, 56, 3, 3, 64)]        // K = 576
+        [InlineData(7, 7, 3, 3, 512)]         // K = 4608: one tile a block
+        [InlineData(2, 3, 3, 3, 8)]           // fewer pixels than a block
+        [InlineData(60, 60, 1, 1, 1)]         // K = 1 (a strided 1×1 on one channel)
+        public void Im2ColScratchIsOneBlock(int oh, int ow, int kh, int kw, int icg)
+        {
+            int k = kh * kw * icg;
+            Assert.Equal(KernelCatalog.Im2ColBlockElements, ConvF32.Im2ColBlockFloats);
+            Assert.Equal(KernelCatalog.Im2ColBlockElements, ConvU8S8.Im2ColBlockBytes);
+            Assert.Equal(Math.Min(oh * ow, ConvF32.Im2ColBlockRows(k)) * (long)k,
+                KernelCatalog.ConvF32ScratchLength(oh, ow, kh, kw, 2, 2, 1, 1, 1, 1, icg, 1));
+            Assert.Equal(Math.Min(oh * ow, ConvU8S8.Im2ColBlockRows(k)) * (long)k,
+                KernelCatalog.ConvU8S8ScratchLength(oh, ow, kh, kw, 2, 2, 1, 1, 1, 1, icg, 1));
+            Assert.True(KernelCatalog.ConvF32ScratchLength(oh, ow, kh, kw, 2, 2, 1, 1, 1, 1, icg, 1) * sizeof(float) <= Math.Max(
+                KernelCatalog.Im2ColBlockElements * sizeof(float), 6L * k * sizeof(float)), "an FP32 block stays within 128 KB or one tile");
         }
 
         /// <summary>A real multiplier in [2^-32, 2^30) as (Q31 multiplier in [2^30, 2^31), shift in [−30, 31]).</summary>
