@@ -28,27 +28,46 @@ namespace QuantGen.Compiler.Lowering
                 }
             }
 
-            // Largest first (ties by first use, then creation order) packs big activations tightly and is deterministic.
-            var order = first.Keys
-                .Select(b => (Buffer: b, Id: program.Buffers.IndexOf(b)))
-                .OrderByDescending(t => t.Buffer.Bytes).ThenBy(t => first[t.Buffer]).ThenBy(t => t.Id)
-                .Select(t => t.Buffer).ToList();
-            var placed = new List<Buffer>();
-            long size = 0;
+            // Packing buffers into the least memory is NP-hard. Greedy first fit in a few orders, each tried, reaches the
+            // bound (the most bytes live at one step) on the reference models; the smallest arena wins, ties to the
+            // earlier order, so the plan is deterministic.
+            var ids = first.Keys.ToDictionary(b => b, b => program.Buffers.IndexOf(b));
+            long best = long.MaxValue;
+            Dictionary<Buffer, long>? bestOffsets = null;
+            foreach (int window in s_windows)
+            {
+                // Buffers first used in the same window of steps, largest first; one window of the whole program is plain
+                // largest-first, a window of one step is execution order.
+                var order = first.Keys.OrderBy(b => first[b] / window).ThenByDescending(b => b.Bytes)
+                    .ThenBy(b => first[b]).ThenBy(b => ids[b]).ToList();
+                var offsets = PlaceFirstFit(order, first, last, out long size);
+                if (size < best) (best, bestOffsets) = (size, offsets);
+            }
+            foreach (var entry in bestOffsets ?? new Dictionary<Buffer, long>()) entry.Key.Offset = entry.Value;
+            return bestOffsets == null ? 0 : AlignUp(best);
+        }
+
+        // Steps per window of the placement orders above, the whole program first (the order of earlier plans).
+        private static readonly int[] s_windows = { int.MaxValue, 1, 2, 4, 8, 16 };
+
+        /// <summary>Places buffers in <paramref name="order"/>, each at the lowest aligned offset clear of every placed buffer whose lifetime overlaps its own.</summary>
+        private static Dictionary<Buffer, long> PlaceFirstFit(List<Buffer> order, Dictionary<Buffer, int> first, Dictionary<Buffer, int> last, out long size)
+        {
+            var offsets = new Dictionary<Buffer, long>();
+            size = 0;
             foreach (var b in order)
             {
-                var conflicts = placed.Where(p => first[p] <= last[b] && first[b] <= last[p]).OrderBy(p => p.Offset).ToList();
+                var conflicts = offsets.Where(p => first[p.Key] <= last[b] && first[b] <= last[p.Key]).OrderBy(p => p.Value);
                 long offset = 0;
                 foreach (var p in conflicts)
                 {
-                    if (offset + b.Bytes <= p.Offset) break;
-                    offset = Math.Max(offset, AlignUp(p.Offset + p.Bytes));
+                    if (offset + b.Bytes <= p.Value) break;
+                    offset = Math.Max(offset, AlignUp(p.Value + p.Key.Bytes));
                 }
-                b.Offset = offset;
-                placed.Add(b);
+                offsets[b] = offset;
                 size = Math.Max(size, offset + b.Bytes);
             }
-            return AlignUp(size);
+            return offsets;
         }
 
         public static long AlignUp(long value) => (value + Alignment - 1) / Alignment * Alignment;
