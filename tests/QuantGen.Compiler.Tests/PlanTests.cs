@@ -95,6 +95,31 @@ namespace QuantGen.Compiler.Tests
             Assert.Equal(bound, size);
         }
 
+        /// <summary>
+        /// Four buffers where every forward order (largest first, or windows of steps in execution order) leaves a
+        /// 64-byte hole and needs 704 bytes; placing the windows against execution order reaches the bound, 640.
+        /// </summary>
+        [Fact]
+        public void Memory_plan_tries_orders_against_execution_order()
+        {
+            var program = new LoweredProgram();
+            // (first step, last step, bytes)
+            var lifetimes = new[] { (3, 5, 192), (3, 4, 192), (1, 3, 256), (0, 2, 256) };
+            var buffers = lifetimes.Select((l, i) => new Buffer("b" + i, BufferKind.Workspace, DataType.Float32, l.Item3 / 4)).ToList();
+            program.Buffers.AddRange(buffers);
+            for (int step = 0; step <= 5; step++)
+            {
+                var call = new KernelCall("Touch", "step" + step);
+                for (int i = 0; i < buffers.Count; i++)
+                    if (lifetimes[i].Item1 <= step && step <= lifetimes[i].Item2) call.Arg("b" + i, buffers[i]);
+                program.Calls.Add(call);
+            }
+            Assert.Equal(640, MemoryPlanner.Plan(program));
+            // Live together at step 3: buffers 0, 1 and 2; at step 2: 2 and 3.
+            Assert.True(buffers[0].Offset + 192 <= buffers[1].Offset || buffers[1].Offset + 192 <= buffers[0].Offset);
+            Assert.True(buffers[2].Offset + 256 <= buffers[3].Offset || buffers[3].Offset + 256 <= buffers[2].Offset);
+        }
+
         [Fact]
         public void Unsupported_operator_is_QG0003_naming_node_and_file()
         {

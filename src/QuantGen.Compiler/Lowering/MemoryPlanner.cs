@@ -36,12 +36,15 @@ namespace QuantGen.Compiler.Lowering
             Dictionary<Buffer, long>? bestOffsets = null;
             foreach (int window in s_windows)
             {
-                // Buffers first used in the same window of steps, largest first; one window of the whole program is plain
-                // largest-first, a window of one step is execution order.
-                var order = first.Keys.OrderBy(b => first[b] / window).ThenByDescending(b => b.Bytes)
-                    .ThenBy(b => first[b]).ThenBy(b => ids[b]).ToList();
-                var offsets = PlaceFirstFit(order, first, last, out long size);
-                if (size < best) (best, bestOffsets) = (size, offsets);
+                foreach (bool backward in window == int.MaxValue ? new[] { false } : new[] { false, true })
+                {
+                    // Buffers first used in the same window of steps, largest first, the windows in execution order or
+                    // against it. One window of the whole program is plain largest first.
+                    var order = first.Keys.OrderBy(b => backward ? -(first[b] / window) : first[b] / window).ThenByDescending(b => b.Bytes)
+                        .ThenBy(b => first[b]).ThenBy(b => ids[b]).ToList();
+                    var offsets = PlaceFirstFit(order, first, last, out long size);
+                    if (size < best) (best, bestOffsets) = (size, offsets);
+                }
             }
             foreach (var entry in bestOffsets ?? new Dictionary<Buffer, long>()) entry.Key.Offset = entry.Value;
             return bestOffsets == null ? 0 : AlignUp(best);
