@@ -33,7 +33,7 @@ namespace QuantGen.Compiler.Lowering
             // earlier order, so the plan is deterministic.
             var ids = first.Keys.ToDictionary(b => b, b => program.Buffers.IndexOf(b));
             long best = long.MaxValue;
-            Dictionary<Buffer, long>? bestOffsets = null;
+            var bestOffsets = new Dictionary<Buffer, long>();
             foreach (int window in s_windows)
             {
                 foreach (bool backward in window == int.MaxValue ? new[] { false } : new[] { false, true })
@@ -46,8 +46,8 @@ namespace QuantGen.Compiler.Lowering
                     if (size < best) (best, bestOffsets) = (size, offsets);
                 }
             }
-            foreach (var entry in bestOffsets ?? new Dictionary<Buffer, long>()) entry.Key.Offset = entry.Value;
-            return bestOffsets == null ? 0 : AlignUp(best);
+            foreach (var entry in bestOffsets) entry.Key.Offset = entry.Value;
+            return AlignUp(best);
         }
 
         // Steps per window of the placement orders above, the whole program first (the order of earlier plans).
