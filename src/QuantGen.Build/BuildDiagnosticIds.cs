@@ -35,6 +35,9 @@ namespace QuantGen.Build
         public const string InvalidParallelism = "QG2010";
 
         /// <summary>The subcategory of every QuantGen error and warning ("file : QuantGen error QG0002: …"), so logs can be filtered.</summary>
+        /// <summary>InputShapes or DimensionValues is not written as 'name:value;…' with whole-number sizes.</summary>
+        public const string InvalidFreeDimensions = "QG2030";
+
         public const string Subcategory = "QuantGen";
     }
 }

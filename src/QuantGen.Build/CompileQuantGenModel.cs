@@ -50,6 +50,7 @@ namespace QuantGen.Build
                     // Validated by ResolveQuantGenModels (QG2006): empty or a positive integer.
                     CalibrationSamples = int.TryParse(Model.GetMetadata("CalibrationSamples"), NumberStyles.None, CultureInfo.InvariantCulture, out int samples) ? samples : (int?)null,
                     ResourceName = Model.GetMetadata("ResourceName"),
+                    Dimensions = QuantGen.Compiler.Passes.FreeDimensions.Parse(Model.GetMetadata("InputShapes"), Model.GetMetadata("DimensionValues")),
                     ModelName = Model.GetMetadata("ClassName"),
                     Budget = Budget(),
                 });

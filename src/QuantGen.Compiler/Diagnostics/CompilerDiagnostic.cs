@@ -87,6 +87,9 @@ namespace QuantGen.Compiler.Diagnostics
         /// <summary>The accuracy budget kept more than half of the integer layers in float.</summary>
         public const string MostlyFloat = "QG0012";
 
+        /// <summary>InputShapes or DimensionValues contradict the model: an unknown input or dimension name, a rank, a fixed size.</summary>
+        public const string FreeDimensionMismatch = "QG0030";
+
         /// <summary>An internal compiler failure; the message carries the exception text for a bug report.</summary>
         public const string InternalError = "QG0999";
 

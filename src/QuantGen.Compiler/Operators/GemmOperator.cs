@@ -77,9 +77,22 @@ namespace QuantGen.Compiler.Operators
             var a = In(node, 0);
             var b = In(node, 1);
             var shape = OutputShape(a.Shape!, b.Shape!) ?? throw Invalid(node, $"{Dims(a.Shape!)} and {Dims(b.Shape!)} do not multiply");
-            if (AnyBatched(node)) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank, "multiplies along the batch axis");
-            SetOutput(node, 0, a.Type, shape, a.IsBatched);
+            if (AnyBatched(node)) RequireSampleWise(node, IsSampleWise(a, b), "multiplies along the batch axis");
+            SetOutput(node, 0, a.Type, shape, a.IsBatched || b.IsBatched);
         }
+
+        /// <summary>
+        /// Whether each sample's product reads only that sample: the batch axis of a batched operand must be the output's
+        /// leading axis (a batched 2-D A only adds rows). Attention's Q·Kᵀ and scores·V multiply two batched
+        /// [batch, heads, m, k] tensors, one product per sample and head.
+        /// </summary>
+        private static bool IsSampleWise(Value a, Value b) => (a.IsBatched, b.IsBatched) switch
+        {
+            (true, false) => a.Rank >= 2 && a.Rank >= b.Rank,
+            (true, true) => a.Rank == b.Rank && a.Rank >= 3,
+            (false, true) => b.Rank >= 3 && b.Rank >= a.Rank,
+            _ => true,
+        };
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
         {

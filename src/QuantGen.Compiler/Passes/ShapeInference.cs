@@ -10,9 +10,13 @@ namespace QuantGen.Compiler.Passes
 {
     public static class ShapeInference
     {
-        public static void Run(Graph graph)
+        public static void Run(Graph graph) => Run(graph, FreeDimensions.None);
+
+        /// <summary>Infers every shape after giving the inputs' free dimensions the sizes in <paramref name="dimensions"/>.</summary>
+        public static void Run(Graph graph, FreeDimensions dimensions)
         {
             string file = graph.Info.SourcePath;
+            dimensions.Apply(graph);
             PrepareInputs(graph, file);
             var context = new OperatorContext(graph.Info.Opset);
             foreach (var node in graph.Nodes.ToList())
@@ -68,6 +72,17 @@ namespace QuantGen.Compiler.Passes
             graph.Nodes.Remove(node);
         }
 
+        /// <summary>QG0006 for a free dimension that is not the batch: names the input, its ONNX shape and what to write.</summary>
+        private static CompilerException FreeDimension(Value input, int axis, string file)
+        {
+            string? name = input.DimensionNames != null && axis < input.DimensionNames.Length ? input.DimensionNames[axis] : null;
+            string which = name != null ? $"'{name}' (axis {axis})" : $"axis {axis}";
+            string byName = name != null ? $"DimensionValues=\"{name}:128\" or " : "";
+            return new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
+                $"input {FreeDimensions.Describe(input)} has a free dimension {which}; only a leading batch axis may stay free. Choose its size on the QuantGenModel item, " +
+                $"e.g. {byName}InputShapes=\"{input.Name}:{FreeDimensions.Example(input)}\" (docs/msbuild.md).", file));
+        }
+
         /// <summary>Element types a generated Run method takes and returns as spans.</summary>
         public static bool IsPublicType(DataType type) =>
             type == DataType.Float32 || type == DataType.Float64 || type == DataType.Int8 || type == DataType.Int16 || type == DataType.Int32 ||
@@ -90,9 +105,7 @@ namespace QuantGen.Compiler.Passes
                 for (int i = 0; i < input.Shape.Length; i++)
                 {
                     if (input.Shape[i] >= 0) continue;
-                    if (i != 0)
-                        throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
-                            $"input '{input.Name}' has a symbolic dimension on axis {i}; only a leading batch axis may be symbolic. Export the model with fixed sizes.", file));
+                    if (i != 0) throw FreeDimension(input, i, file);
                 }
                 bool batched = input.Shape.Length > 0 && input.Shape[0] < 0;
                 if (anyBatched && !batched)

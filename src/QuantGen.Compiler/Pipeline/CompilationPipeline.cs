@@ -18,7 +18,7 @@ namespace QuantGen.Compiler.Pipeline
             string file = graph.Info.SourcePath;
             if (graph.Outputs.Count == 0)
                 throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error, "the model has no outputs.", file));
-            Optimize(graph);
+            Optimize(graph, options.Dimensions);
 
             var precision = options.Precision;
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -130,9 +130,12 @@ namespace QuantGen.Compiler.Pipeline
             new KeyValuePair<string, string>(key, Math.Round(value, 4).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>
-        public static RewriteCounts Optimize(Graph graph)
+        public static RewriteCounts Optimize(Graph graph) => Optimize(graph, FreeDimensions.None);
+
+        /// <summary>The same, with sizes for the inputs' free dimensions.</summary>
+        public static RewriteCounts Optimize(Graph graph, FreeDimensions dimensions)
         {
-            ShapeInference.Run(graph);
+            ShapeInference.Run(graph, dimensions);
             return GraphRewrites.Run(graph);
         }
     }
