@@ -106,17 +106,17 @@ namespace QuantGen.Compiler.Passes
                 if (InputShapes.TryGetValue(input.Name, out int[]? given))
                 {
                     if (given.Length != shape.Length)
-                        throw Mismatch(file, $"InputShapes gives input '{input.Name}' {given.Length} dimensions, but its ONNX shape {Describe(input)} has {shape.Length}; e.g. InputShapes=\"{input.Name}:{Example(input)}\".");
+                        throw Mismatch(file, $"InputShapes gives input '{input.Name}' {given.Length} dimensions, but its ONNX shape {DescribeShape(input)} has {shape.Length}; e.g. InputShapes=\"{input.Name}:{Example(input)}\".");
                     for (int i = 0; i < given.Length; i++)
                     {
                         if (given[i] == Batch)
                         {
                             if (shape[i] >= 0)
-                                throw Mismatch(file, $"InputShapes marks axis 0 of input '{input.Name}' as the batch ({BatchMark}), but it is fixed at {shape[i]} in its ONNX shape {Describe(input)}.");
+                                throw Mismatch(file, $"InputShapes marks axis 0 of input '{input.Name}' as the batch ({BatchMark}), but it is fixed at {shape[i]} in its ONNX shape {DescribeShape(input)}.");
                             continue;
                         }
                         if (shape[i] >= 0 && shape[i] != given[i])
-                            throw Mismatch(file, $"InputShapes gives axis {i} of input '{input.Name}' the size {given[i]}, but the model fixes it at {shape[i]} (ONNX shape {Describe(input)}); e.g. InputShapes=\"{input.Name}:{Example(input)}\".");
+                            throw Mismatch(file, $"InputShapes gives axis {i} of input '{input.Name}' the size {given[i]}, but the model fixes it at {shape[i]} (ONNX shape {DescribeShape(input)}); e.g. InputShapes=\"{input.Name}:{Example(input)}\".");
                         shape[i] = given[i];
                     }
                 }
