@@ -95,7 +95,9 @@ namespace QuantGen.Build
                 {
                     WriteIfChanged(reportFile, Utf8NoBom.GetBytes(result.Report.Markdown));
                     string folder = Path.GetDirectoryName(reportFile)!, className = Model.GetMetadata("ClassName");
-                    WriteIfChanged(Path.Combine(folder, className + ".sqnr.svg"), Utf8NoBom.GetBytes(result.Report.Svg));
+                    // Int8Dynamic's report has no per-layer SQNR chart (nothing is calibrated).
+                    if (result.Report.Svg.Length > 0)
+                        WriteIfChanged(Path.Combine(folder, className + ".sqnr.svg"), Utf8NoBom.GetBytes(result.Report.Svg));
                     // The same quantization as a standard QDQ ONNX file: inspect it in Netron, run it in ONNX Runtime.
                     if (result.Scheme != null && result.OptimizedGraph != null)
                         WriteIfChanged(Path.Combine(folder, className + ".int8.onnx"), QdqModelWriter.Write(result.OptimizedGraph, result.Scheme));

@@ -82,6 +82,11 @@ namespace QuantGen.Compiler.Pipeline
                             "{0} quantized tensors lose more than their own {1} dB to rounding (e.g. '{2}'): their ranges are stretched by outliers. Check the report {3}.report.md, or give ValidationData and ValidationLabels to budget on accuracy.",
                             report.LowSqnrLayers.Count, QuantizationReport.LowLayerSqnr, report.LowSqnrLayers[0], options.ModelName), file));
             }
+            if (precision == Precision.Int8Dynamic)
+            {
+                long float32Bytes = graph.Constants.Where(v => v.Type == DataType.Float32).Sum(v => v.ElementCount * 4L);
+                report = DynamicQuantizationReport.Create(options.ModelName, graph, float32Bytes, weights.Length, clock.Elapsed.TotalSeconds);
+            }
             return new CompileResult(plan, weights, diagnostics) { Report = report, Scheme = scheme, OptimizedGraph = graph };
         }
 
