@@ -45,6 +45,55 @@ namespace QuantGen.Compiler.Tests
             Assert.True(ModelFixtures.MaxRelativeError(Evaluate(graph, input), expected) < 1e-5);
         }
 
+        /// <summary>LayerNorm as PyTorch exported it before opset 17 (MiniLM): ReduceMean, Sub, Pow, ReduceMean, Add ε, Sqrt, Div, · γ, + β.</summary>
+        private static (Graph Graph, Tensor Input) DecomposedLayerNorm(bool affine, bool squareAsMul, bool exposeDeviation)
+        {
+            var b = new GraphBuilder();
+            var x = b.Input("x", 1, 5, 8);
+            void Last(AttributeMap a) => a.Set(Attribute.OfInts("axes", new long[] { -1 }));
+            var h = b.Node("Relu", new[] { x });
+            var mean = b.Node("ReduceMean", new[] { h }, Last);
+            var d = b.Node("Sub", new[] { h, mean });
+            var square = squareAsMul ? b.Node("Mul", new[] { d, d }) : b.Node("Pow", new[] { d, b.Constant(new[] { 2f }) });
+            var variance = b.Node("ReduceMean", new[] { square }, Last);
+            var std = b.Node("Sqrt", new[] { b.Node("Add", new[] { variance, b.Constant(new[] { 1e-5f }) }) });
+            var y = b.Node("Div", new[] { d, std });
+            if (affine) y = b.Node("Add", new[] { b.Node("Mul", new[] { y, b.Constant(8) }), b.Constant(8) });
+            b.Output(b.Node("Tanh", new[] { y }));
+            if (exposeDeviation) b.Output(d);
+            return (b.Graph, b.RandomTensor(1, 5, 8));
+        }
+
+        [Theory]
+        [InlineData(true, false)]
+        [InlineData(false, true)]
+        public void A_layer_norm_written_out_becomes_one_LayerNormalization(bool affine, bool squareAsMul)
+        {
+            var (reference, input) = DecomposedLayerNorm(affine, squareAsMul, exposeDeviation: false);
+            ShapeInference.Run(reference);
+            var expected = Evaluate(reference, input);
+
+            var (graph, _) = DecomposedLayerNorm(affine, squareAsMul, exposeDeviation: false);
+            ShapeInference.Run(graph);
+            var counts = GraphRewrites.Run(graph);
+
+            Assert.Equal(1, counts.LayerNormsFused);
+            Assert.Equal(new[] { "Relu", "LayerNormalization", "Tanh" }, graph.Nodes.Select(n => n.OpType));
+            var fused = graph.Nodes[1];
+            Assert.Equal(2, fused.Attributes.GetInt("axis", 0));
+            Assert.Equal(1e-5f, fused.Attributes.GetFloat("epsilon", 0));
+            Assert.True(ModelFixtures.MaxRelativeError(Evaluate(graph, input), expected) < 1e-5);
+        }
+
+        [Fact]
+        public void A_layer_norm_whose_deviation_is_read_elsewhere_stays_as_written()
+        {
+            var (graph, _) = DecomposedLayerNorm(affine: true, squareAsMul: false, exposeDeviation: true);
+            ShapeInference.Run(graph);
+            Assert.Equal(0, GraphRewrites.Run(graph).LayerNormsFused);
+            Assert.Contains(graph.Nodes, n => n.OpType == "Sqrt");
+        }
+
         [Fact]
         public void Constant_shape_arithmetic_folds_away()
         {

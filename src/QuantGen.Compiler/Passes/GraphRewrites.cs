@@ -18,6 +18,7 @@ namespace QuantGen.Compiler.Passes
                 BiasAddsFolded = FoldBiasAddIntoConv(graph),
                 BatchNormsDecomposed = DecomposeBatchNorm(graph),
                 ActivationsFused = FuseActivations(graph),
+                LayerNormsFused = LayerNormalizationFusion.Apply(graph),
             };
             counts.DeadNodes = graph.RemoveDeadNodes();
             return counts;
@@ -170,9 +171,10 @@ namespace QuantGen.Compiler.Passes
         public int BiasAddsFolded { get; set; }
         public int BatchNormsDecomposed { get; set; }
         public int ActivationsFused { get; set; }
+        public int LayerNormsFused { get; set; }
         public int DeadNodes { get; set; }
 
         public override string ToString() =>
-            $"identities {Identities}, batchnorm folded {BatchNormsFolded}, bias adds folded {BiasAddsFolded}, batchnorm decomposed {BatchNormsDecomposed}, activations fused {ActivationsFused}, dead {DeadNodes}";
+            $"identities {Identities}, batchnorm folded {BatchNormsFolded}, bias adds folded {BiasAddsFolded}, batchnorm decomposed {BatchNormsDecomposed}, activations fused {ActivationsFused}, layernorms fused {LayerNormsFused}, dead {DeadNodes}";
     }
 }
