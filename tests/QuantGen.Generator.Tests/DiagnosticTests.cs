@@ -26,7 +26,7 @@ namespace QuantGen.Generator.Tests
             Assert.DoesNotContain(GeneratorHarness.Sources(driver).Keys, k => k.StartsWith("MyApp.", System.StringComparison.Ordinal));
 
             // A syntax error carries its line.
-            (_, _, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile(PlanPath, "quantgen-plan 1\nmodel source=\"x\n", "Model", "MyApp") });
+            (_, _, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile(PlanPath, PlanText.Header + "\nmodel source=\"x\n", "Model", "MyApp") });
             d = Assert.Single(diagnostics);
             Assert.Equal("QG1001", d.Id);
             Assert.Equal(1, d.Location.GetLineSpan().StartLinePosition.Line);

@@ -26,7 +26,7 @@ namespace QuantGen.Generator.Tests
         {
             // A broken plan too, so the diagnostics step has something to cache.
             var plans = TestPlans.Baselines().Select(c => c.File)
-                .Append(new PlanFile("/project/obj/quantgen/Broken.qgplan", "quantgen-plan 1\n", "Broken", "MyApp"))
+                .Append(new PlanFile("/project/obj/quantgen/Broken.qgplan", QuantGen.Plan.PlanText.Header + "\n", "Broken", "MyApp"))
                 .ToList();
             CSharpCompilation compilation = GeneratorHarness.CreateCompilation(true, "public class A { }");
             GeneratorDriver driver = GeneratorHarness.CreateDriver(plans).RunGenerators(compilation);
@@ -79,7 +79,7 @@ namespace QuantGen.Generator.Tests
         public void StepOutputsHoldNoCompilerObjects()
         {
             var plans = TestPlans.Baselines().Select(c => c.File)
-                .Append(new PlanFile("/project/obj/quantgen/Broken.qgplan", "quantgen-plan 1\n", "Broken", "MyApp"))
+                .Append(new PlanFile("/project/obj/quantgen/Broken.qgplan", QuantGen.Plan.PlanText.Header + "\n", "Broken", "MyApp"))
                 .ToList();
             GeneratorDriver driver = GeneratorHarness.CreateDriver(plans).RunGenerators(GeneratorHarness.CreateCompilation());
             GeneratorRunResult result = driver.GetRunResult().Results.Single();
