@@ -119,6 +119,10 @@ namespace QuantGen.Plan
         /// <summary>Element count of an operand, or -1 when the operand is null.</summary>
         public long Length(string name) => _step.Find(name)!.Value.Operand?.ElementCount ?? -1;
 
+        /// <summary>Whether operands <paramref name="a"/> and <paramref name="b"/> start at the same byte of the same memory (one is written in place of the other).</summary>
+        public bool SameStart(string a, string b) =>
+            _step.Find(a)!.Value.Operand is { } x && _step.Find(b)!.Value.Operand is { } y && x.Region == y.Region && x.Index == y.Index && x.ByteOffset == y.ByteOffset;
+
         /// <summary>Checks that operand <paramref name="name"/> holds at least <paramref name="needed"/> elements.</summary>
         public string? AtLeast(string name, long needed)
         {
@@ -324,7 +328,9 @@ namespace QuantGen.Plan
                     a => StepArguments.First(
                         a.AtLeast("a", Span(a.Ints("shape"), a.Ints("aStrides"))),
                         a.AtLeast("b", Span(a.Ints("shape"), a.Ints("bStrides"))),
-                        a.AtLeast("y", Product(a.Ints("shape"))))),
+                        a.AtLeast("y", Product(a.Ints("shape"))),
+                        InPlaceAtOwnOffsets(a, "a", "aStrides"),
+                        InPlaceAtOwnOffsets(a, "b", "bStrides"))),
 
                 // y = act(x) elementwise.
                 new KernelSignature("ActivationF32", "ElementwiseF32.Activate", false,
@@ -359,6 +365,24 @@ namespace QuantGen.Plan
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("c")),
                     a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c"))));
+        }
+
+        /// <summary>
+        /// When y is written in place of <paramref name="operand"/>, the operand must be read at y's own offsets (its strides
+        /// those of a contiguous tensor of y's shape, size-1 axes aside): else the kernel would read elements it already wrote.
+        /// </summary>
+        private static string? InPlaceAtOwnOffsets(StepArguments a, string operand, string strides)
+        {
+            if (!a.SameStart(operand, "y")) return null;
+            long[] shape = a.Ints("shape"), s = a.Ints(strides);
+            long expected = 1;
+            for (int i = shape.Length - 1; i >= 0; i--)
+            {
+                if (shape[i] != 1 && (i >= s.Length || s[i] != expected))
+                    return "y is written in place of '" + operand + "', which is not read at y's own offsets (" + strides + " is not contiguous over shape)";
+                expected *= shape[i];
+            }
+            return null;
         }
 
         /// <summary>Elements spanned by <paramref name="blocks"/> runs of <paramref name="length"/> at <paramref name="stride"/>.</summary>

@@ -33,6 +33,24 @@ namespace QuantGen.Generator.Tests
             Assert.Contains("unterminated string", d.GetMessage());
         }
 
+        [Theory]
+        [InlineData("catalog", "kernel catalog 0123456789abcdef")]
+        [InlineData("format", "plan format 1")]
+        public void PlanOfAnotherQuantGenIsQG1008AskingForARebuild(string differs, string messagePart)
+        {
+            string text = PlanText.Write(TestPlans.ClinicalMlp(out _));
+            string header = text.Substring(0, text.IndexOf('\n'));
+            string stale = differs == "catalog" ? header.Replace(CatalogFingerprint.Value, "0123456789abcdef") : header.Replace("quantgen-plan " + ModelPlan.FormatVersion, "quantgen-plan 1");
+            var (driver, _, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile(PlanPath, stale + text.Substring(header.Length), "Model", "MyApp") });
+            Diagnostic d = Assert.Single(diagnostics);
+            Assert.Equal("QG1008", d.Id);
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Equal(PlanPath, d.Location.GetLineSpan().Path);
+            Assert.Contains(messagePart, d.GetMessage());
+            Assert.Contains("Rebuild the project", d.GetMessage());
+            Assert.Empty(GeneratorHarness.Sources(driver));
+        }
+
         [Fact]
         public void ValueOutsideIntIsQG1001()
         {
@@ -84,6 +102,7 @@ namespace QuantGen.Generator.Tests
         [InlineData("class", "MyApp", "QG1005", "class name 'class'")]
         [InlineData("Model", "MyApp..Models", "QG1005", "namespace 'MyApp..Models'")]
         [InlineData("Run", "MyApp", "QG1005", "is the name of a member of the generated class")]
+        [InlineData("Facts", "MyApp", "QG1005", "is the name of a member of the generated class")]
         public void BadMetadataIsReported(string? className, string? ns, string id, string messagePart)
         {
             string text = PlanText.Write(TestPlans.ClinicalMlp(out _));
