@@ -57,6 +57,42 @@ namespace QuantGen.Generator.Tests
             Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
         }
 
+        [Theory]
+        [InlineData("clinical-mlp", "Float32")]
+        [InlineData("clinical-mlp", "Int8")]
+        [InlineData("digits-cnn", "Float32")]
+        [InlineData("digits-cnn", "Int8")]
+        [InlineData("mobilenetv2-digits", "Float32")]
+        [InlineData("mobilenetv2-digits", "Int8")]
+        public void EachReferenceModelGetsOnlyTheKernelsOfItsArithmetic(string model, string precision)
+        {
+            string dir = QuantGen.Tests.RepoPaths.Model(model);
+            var result = QuantGen.Compiler.Pipeline.ModelCompiler.Compile(QuantGen.Onnx.OnnxModelReader.Read(System.IO.Path.Combine(dir, "model.onnx")),
+                new QuantGen.Compiler.Pipeline.CompileOptions
+                {
+                    Precision = Enum.Parse<QuantGen.Compiler.Pipeline.Precision>(precision),
+                    CalibrationData = precision == "Int8" ? System.IO.Path.Combine(dir, "data", "calib_x.f32") : null,
+                    CalibrationSamples = 32,
+                    ResourceName = GeneratedModel.ResourceName,
+                });
+            Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
+            var (driver, output, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile("/obj/quantgen/Model.plan", PlanText.Write(result.Plan!), "Model", "Ref") });
+            Assert.Empty(diagnostics);
+            var kernels = GeneratorHarness.Sources(driver).Where(s => s.Key.StartsWith(KernelPrefix, StringComparison.Ordinal)).ToList();
+            _output.WriteLine($"{model} {precision}: {kernels.Count} kernel files, {kernels.Sum(k => k.Value.Count(c => c == '\n'))} lines: " +
+                              string.Join(", ", kernels.Select(k => k.Key.Substring(KernelPrefix.Length, k.Key.Length - KernelPrefix.Length - ".g.cs".Length))));
+            bool integer = result.Plan!.Steps.Any(s => s.Kernel.Contains("U8", StringComparison.Ordinal));
+            Assert.Equal(integer, kernels.Any(k => k.Key.StartsWith(KernelPrefix + "Int8.", StringComparison.Ordinal)));
+            Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        }
+
+        private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+        public KernelClosureTests(Xunit.Abstractions.ITestOutputHelper output)
+        {
+            _output = output;
+        }
+
         /// <summary>
         /// A valid plan whose one step calls <paramref name="kernel"/>: every tensor its own workspace range of 4096
         /// elements (float32 where the kernel is generic), ints 1, int lists [0], floats 0, float lists empty, each symbol
