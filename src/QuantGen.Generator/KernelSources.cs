@@ -27,9 +27,6 @@ namespace QuantGen.Generator
 
         private static readonly Lazy<Library> s_library = new Lazy<Library>(Library.Read);
 
-        /// <summary>Every kernel file's name (its path under src/QuantGen.Kernels without ".cs", '/' separators), in ordinal order.</summary>
-        public static IReadOnlyList<string> FileNames => s_library.Value.Names;
-
         /// <summary>Whether a kernel file declares type <paramref name="type"/> (a simple name, e.g. "GemmF32").</summary>
         public static bool Declares(string type) => s_library.Value.FilesByType.ContainsKey(type);
 
@@ -114,6 +111,7 @@ namespace QuantGen.Generator
                 Dependencies = new int[names.Length][];
             }
 
+            /// <summary>Each file's path under src/QuantGen.Kernels without ".cs" ('/' separators), in ordinal order.</summary>
             public string[] Names { get; }
 
             /// <summary>Each file's text ('\n' newlines), without the header.</summary>
