@@ -2,8 +2,6 @@
 // states the fingerprint of the QuantGen that wrote it; a reader with another fingerprint refuses the plan.
 using System;
 using System.Collections.Generic;
-using System.IO;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -20,13 +18,11 @@ namespace QuantGen.Plan
     /// sizes and rounding the kernels implement are decided in their code, and a plan packed for one layout and run by
     /// another gives wrong numbers, not an error. Hashing the code (with '\n' newlines, so every checkout agrees)
     /// refuses such a plan; the price is that any kernel edit retires the plans of earlier builds, which the next build
-    /// rewrites anyway (the task's assembly is one of its inputs). The sources are embedded in this assembly as
-    /// resources named "QuantGen.Kernels/{path}", as the generator embeds them.
+    /// rewrites anyway (the task's assembly is one of its inputs). The sources are read from this assembly's
+    /// resources (<see cref="EmbeddedKernelSources"/>), as the generator reads them.
     /// </remarks>
     public static class CatalogFingerprint
     {
-        private const string ResourcePrefix = "QuantGen.Kernels/";
-
         private static readonly Lazy<string> s_value = new Lazy<string>(() => Hash(Describe()));
 
         /// <summary>16 lower-case hex digits.</summary>
@@ -52,27 +48,9 @@ namespace QuantGen.Plan
                     sb.Append('\n');
                 }
             }
-            foreach (KeyValuePair<string, string> source in KernelSources())
+            foreach (KeyValuePair<string, string> source in EmbeddedKernelSources.Read())
                 sb.Append("source ").Append(source.Key).Append(' ').Append(Hash(source.Value, full: true)).Append('\n');
             return sb.ToString();
-        }
-
-        /// <summary>(path under src/QuantGen.Kernels with '/', text with '\n' newlines), in ordinal order of path.</summary>
-        private static List<KeyValuePair<string, string>> KernelSources()
-        {
-            Assembly assembly = typeof(CatalogFingerprint).Assembly;
-            var sources = new List<KeyValuePair<string, string>>();
-            foreach (string name in assembly.GetManifestResourceNames())
-            {
-                // The resource names keep the separator of the OS that built the assembly.
-                string path = name.Replace('\\', '/');
-                if (!path.StartsWith(ResourcePrefix, StringComparison.Ordinal)) continue;
-                using (var reader = new StreamReader(assembly.GetManifestResourceStream(name)!, Encoding.UTF8))
-                    sources.Add(new KeyValuePair<string, string>(path.Substring(ResourcePrefix.Length), reader.ReadToEnd().Replace("\r\n", "\n")));
-            }
-            if (sources.Count == 0) throw new InvalidOperationException("the kernel sources are not embedded in " + assembly.GetName().Name + "; the fingerprint needs them");
-            sources.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-            return sources;
         }
 
         private static string Hash(string text, bool full = false)

@@ -17,10 +17,7 @@ namespace QuantGen.Generator.Tests
         {
             string text = PlanText.Write(TestPlans.ClinicalMlp(out _)).Replace("step SoftmaxF32", "step NoSuchKernel");
             var (driver, _, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile(PlanPath, text, "Model", "MyApp") });
-            Diagnostic d = Assert.Single(diagnostics);
-            Assert.Equal("QG1001", d.Id);
-            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
-            Assert.Equal(PlanPath, d.Location.GetLineSpan().Path);
+            Diagnostic d = SingleErrorOnThePlan(diagnostics, "QG1001");
             Assert.Contains(PlanPath, d.GetMessage());
             Assert.Contains("NoSuchKernel", d.GetMessage());
             Assert.DoesNotContain(GeneratorHarness.Sources(driver).Keys, k => k.StartsWith("MyApp.", System.StringComparison.Ordinal));
@@ -42,13 +39,19 @@ namespace QuantGen.Generator.Tests
             string header = text.Substring(0, text.IndexOf('\n'));
             string stale = differs == "catalog" ? header.Replace(CatalogFingerprint.Value, "0123456789abcdef") : header.Replace("quantgen-plan " + ModelPlan.FormatVersion, "quantgen-plan 1");
             var (driver, _, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile(PlanPath, stale + text.Substring(header.Length), "Model", "MyApp") });
-            Diagnostic d = Assert.Single(diagnostics);
-            Assert.Equal("QG1008", d.Id);
-            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
-            Assert.Equal(PlanPath, d.Location.GetLineSpan().Path);
+            Diagnostic d = SingleErrorOnThePlan(diagnostics, "QG1008");
             Assert.Contains(messagePart, d.GetMessage());
             Assert.Contains("Rebuild the project", d.GetMessage());
             Assert.Empty(GeneratorHarness.Sources(driver));
+        }
+
+        private static Diagnostic SingleErrorOnThePlan(ImmutableArray<Diagnostic> diagnostics, string id)
+        {
+            Diagnostic d = Assert.Single(diagnostics);
+            Assert.Equal(id, d.Id);
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Equal(PlanPath, d.Location.GetLineSpan().Path);
+            return d;
         }
 
         [Fact]
