@@ -111,6 +111,25 @@ namespace QuantGen.Plan
                 new[] { T("x"), U8("y").Writes(), T("qparams").Writes(), I("count") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")), a.AtLeast("qparams", 2)));
 
+            // Int8Dynamic over several rows (tokens): each row of x [rows, cols] quantized with its own range;
+            // qparams[2r] = scale, qparams[2r + 1] = zp of row r.
+            yield return new KernelSignature("QuantizeDynamicU8.Rows", "DynamicQuantization.QuantizeRows", false,
+                new[] { T("x"), U8("y").Writes(), T("qparams").Writes(), I("rows"), I("cols") },
+                a => StepArguments.First(
+                    a.AtLeast("x", a.Int("rows") * a.Int("cols")),
+                    a.AtLeast("y", a.Int("rows") * a.Int("cols")),
+                    a.AtLeast("qparams", 2 * a.Int("rows"))));
+
+            // Int8Dynamic over rows, after GemmU8S8.Float (no bias, scale = weightScale), in place:
+            // y[i, j] = qparams[2i] · (y[i, j] − qparams[2i + 1] · columnTerms[j]) + bias[j] (bias null = 0).
+            yield return new KernelSignature("FinishGemmDynamicRows", "DynamicQuantization.FinishRows", false,
+                new[] { T("y").Writes(), T("qparams"), T("columnTerms"), T("bias", optional: true), I("rows"), I("n") },
+                a => StepArguments.First(
+                    a.AtLeast("y", a.Int("rows") * a.Int("n")),
+                    a.AtLeast("qparams", 2 * a.Int("rows")),
+                    a.AtLeast("columnTerms", a.Int("n")),
+                    a.AtLeast("bias", a.Int("n"))));
+
             // Int8Dynamic: per-call bias and scale of GemmU8S8.Float from qparams: scaleOut[j] = sIn · weightScale[j],
             // biasOut[j] = round_half_even(bias[j] / scaleOut[j]) − zp · columnSums[j] (bias null = 0).
             yield return new KernelSignature("PrepareGemmDynamic", "DynamicQuantization.PrepareGemm", false,

@@ -42,7 +42,8 @@ namespace QuantGen.Compiler.Quantization
             var md = new StringBuilder();
             md.Append("# QuantGen Int8Dynamic report: ").Append(modelName).Append("\n\n");
             md.Append("`Precision=\"Int8Dynamic\"`: each Gemm/MatMul with constant weights runs with int8 per-channel weights; its input is quantized to uint8 ")
-              .Append("with its own range on every call (as ONNX Runtime's `quantize_dynamic`), so no calibration data is needed. Everything else runs in float. ")
+              .Append("with its own range on every call (as ONNX Runtime's `quantize_dynamic`; one range per row when the input has several rows, a transformer's tokens), ")
+              .Append("so no calibration data is needed. Everything else runs in float. ")
               .Append("Compare the outputs with the Float32 build on your own inputs before you deploy it.\n\n");
             md.Append("| fact | value |\n| --- | --- |\n");
             md.AppendFormat(c, "| weights | {0} FP32 → {1} ({2:P1}) |\n", QuantizationReport.Size(float32WeightBytes), QuantizationReport.Size(weightBytes), ratio);
