@@ -79,10 +79,22 @@ namespace QuantGen.Kernels
             for (int b = 0; b < blocks; b++)
             {
                 int depth = block[3 * b];
-                if (depth >= 0)
-                    Complete(x, feature + block[3 * b + 1], threshold + block[3 * b + 1], leaf + block[3 * b + 2], depth, leafOf + b * BlockLanes);
+                int* slots = leafOf + b * BlockLanes;
+                if (depth < 0)
+                {
+                    Flattened(x, feature + flatBase, threshold + flatBase, child, root + b * BlockLanes, slots, Math.Min(BlockLanes, trees - b * BlockLanes));
+                }
+                else if (Avx2.IsSupported && b + 1 < blocks && block[3 * b + 3] == depth)
+                {
+                    // Two blocks of one depth walk together: four independent gather chains hide each other's latency.
+                    CompletePairAvx2(x, feature + block[3 * b + 1], threshold + block[3 * b + 1], leaf + block[3 * b + 2],
+                        feature + block[3 * b + 4], threshold + block[3 * b + 4], leaf + block[3 * b + 5], depth, slots);
+                    b++;
+                }
                 else
-                    Flattened(x, feature + flatBase, threshold + flatBase, child, root + b * BlockLanes, leafOf + b * BlockLanes, Math.Min(BlockLanes, trees - b * BlockLanes));
+                {
+                    Complete(x, feature + block[3 * b + 1], threshold + block[3 * b + 1], leaf + block[3 * b + 2], depth, slots);
+                }
             }
 
             float* scores = (float*)(scratch + blocks * BlockLanes);
@@ -97,20 +109,33 @@ namespace QuantGen.Kernels
                 scores[c] = 0f;
                 has[c] = 0;
             }
-            for (int t = 0; t < trees; t++)
+            if (aggregate == TreeAggregate.Sum || aggregate == TreeAggregate.Average)
             {
-                int l = leafOf[t];
-                for (int k = weightStart[l], end = weightStart[l + 1]; k < end; k++)
+                // Classifiers always sum; the tight loop is most of the time after the walk for a large ensemble.
+                for (int t = 0; t < trees; t++)
                 {
-                    int c = weightClass[k];
-                    float w = weightValue[k];
-                    switch (aggregate)
+                    int l = leafOf[t];
+                    for (int k = weightStart[l], end = weightStart[l + 1]; k < end; k++)
                     {
-                        case TreeAggregate.Min: scores[c] = has[c] == 0 || w < scores[c] ? w : scores[c]; break;
-                        case TreeAggregate.Max: scores[c] = has[c] == 0 || w > scores[c] ? w : scores[c]; break;
-                        default: scores[c] += w; break;
+                        int c = weightClass[k];
+                        scores[c] += weightValue[k];
+                        has[c] = 1;
                     }
-                    has[c] = 1;
+                }
+            }
+            else
+            {
+                bool min = aggregate == TreeAggregate.Min;
+                for (int t = 0; t < trees; t++)
+                {
+                    int l = leafOf[t];
+                    for (int k = weightStart[l], end = weightStart[l + 1]; k < end; k++)
+                    {
+                        int c = weightClass[k];
+                        float w = weightValue[k];
+                        scores[c] = has[c] == 0 || (min ? w < scores[c] : w > scores[c]) ? w : scores[c];
+                        has[c] = 1;
+                    }
                 }
             }
             if (output == TreeOutput.MultiTarget)
@@ -161,21 +186,58 @@ namespace QuantGen.Kernels
                 Vector256<int> s1 = Avx2.Add(Avx2.ShiftLeftLogical(i1, 4), lanes);
                 Vector256<int> w0 = Avx2.GatherVector256(feature, s0, 4);
                 Vector256<int> w1 = Avx2.GatherVector256(feature + 8, s1, 4);
-                Vector256<float> t0 = Avx2.GatherVector256(threshold, s0, 4);
-                Vector256<float> t1 = Avx2.GatherVector256(threshold + 8, s1, 4);
                 Vector256<float> v0 = Avx2.GatherVector256(x, Avx2.And(w0, mask), 4);
                 Vector256<float> v1 = Avx2.GatherVector256(x, Avx2.And(w1, mask), 4);
-                // first = v <= t, or v is NaN and the NaN bit (the sign of the word) is set; all-ones lanes are -1.
-                Vector256<int> f0 = Avx.Or(Avx.CompareLessThanOrEqual(v0, t0), Avx.And(Avx.CompareUnordered(v0, v0), Avx2.ShiftRightArithmetic(w0, 31).AsSingle())).AsInt32();
-                Vector256<int> f1 = Avx.Or(Avx.CompareLessThanOrEqual(v1, t1), Avx.And(Avx.CompareUnordered(v1, v1), Avx2.ShiftRightArithmetic(w1, 31).AsSingle())).AsInt32();
-                i0 = Avx2.Add(Avx2.Add(Avx2.Add(i0, i0), two), f0);
-                i1 = Avx2.Add(Avx2.Add(Avx2.Add(i1, i1), two), f1);
+                i0 = Step(i0, v0, Avx2.GatherVector256(threshold, s0, 4), w0, two);
+                i1 = Step(i1, v1, Avx2.GatherVector256(threshold + 8, s1, 4), w1, two);
             }
             Vector256<int> firstLeaf = Vector256.Create((1 << depth) - 1);
             Vector256<int> l0 = Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i0, firstLeaf), 4), lanes);
             Vector256<int> l1 = Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i1, firstLeaf), 4), lanes);
             Avx.Store(leaves, Avx2.GatherVector256(leaf, l0, 4));
             Avx.Store(leaves + 8, Avx2.GatherVector256(leaf + 8, l1, 4));
+        }
+
+        /// <summary><see cref="CompleteAvx2"/> for two blocks of the same depth at once (their leaves go to 32 consecutive slots).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void CompletePairAvx2(float* x, int* featureA, float* thresholdA, int* leafA, int* featureB, float* thresholdB, int* leafB, int depth, int* leaves)
+        {
+            Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+            Vector256<int> mask = Vector256.Create(FeatureMask);
+            Vector256<int> two = Vector256.Create(2);
+            Vector256<int> i0 = Vector256<int>.Zero, i1 = Vector256<int>.Zero, i2 = Vector256<int>.Zero, i3 = Vector256<int>.Zero;
+            for (int level = 0; level < depth; level++)
+            {
+                Vector256<int> s0 = Avx2.Add(Avx2.ShiftLeftLogical(i0, 4), lanes);
+                Vector256<int> s1 = Avx2.Add(Avx2.ShiftLeftLogical(i1, 4), lanes);
+                Vector256<int> s2 = Avx2.Add(Avx2.ShiftLeftLogical(i2, 4), lanes);
+                Vector256<int> s3 = Avx2.Add(Avx2.ShiftLeftLogical(i3, 4), lanes);
+                Vector256<int> w0 = Avx2.GatherVector256(featureA, s0, 4);
+                Vector256<int> w1 = Avx2.GatherVector256(featureA + 8, s1, 4);
+                Vector256<int> w2 = Avx2.GatherVector256(featureB, s2, 4);
+                Vector256<int> w3 = Avx2.GatherVector256(featureB + 8, s3, 4);
+                Vector256<float> v0 = Avx2.GatherVector256(x, Avx2.And(w0, mask), 4);
+                Vector256<float> v1 = Avx2.GatherVector256(x, Avx2.And(w1, mask), 4);
+                Vector256<float> v2 = Avx2.GatherVector256(x, Avx2.And(w2, mask), 4);
+                Vector256<float> v3 = Avx2.GatherVector256(x, Avx2.And(w3, mask), 4);
+                i0 = Step(i0, v0, Avx2.GatherVector256(thresholdA, s0, 4), w0, two);
+                i1 = Step(i1, v1, Avx2.GatherVector256(thresholdA + 8, s1, 4), w1, two);
+                i2 = Step(i2, v2, Avx2.GatherVector256(thresholdB, s2, 4), w2, two);
+                i3 = Step(i3, v3, Avx2.GatherVector256(thresholdB + 8, s3, 4), w3, two);
+            }
+            Vector256<int> firstLeaf = Vector256.Create((1 << depth) - 1);
+            Avx.Store(leaves, Avx2.GatherVector256(leafA, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i0, firstLeaf), 4), lanes), 4));
+            Avx.Store(leaves + 8, Avx2.GatherVector256(leafA + 8, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i1, firstLeaf), 4), lanes), 4));
+            Avx.Store(leaves + 16, Avx2.GatherVector256(leafB, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i2, firstLeaf), 4), lanes), 4));
+            Avx.Store(leaves + 24, Avx2.GatherVector256(leafB + 8, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i3, firstLeaf), 4), lanes), 4));
+        }
+
+        /// <summary>One level: i → 2i + 1 where v ≤ t (or v is NaN and the word's NaN bit is set), else 2i + 2.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Step(Vector256<int> i, Vector256<float> v, Vector256<float> t, Vector256<int> word, Vector256<int> two)
+        {
+            Vector256<int> first = Avx.Or(Avx.CompareLessThanOrEqual(v, t), Avx.And(Avx.CompareUnordered(v, v), Avx2.ShiftRightArithmetic(word, 31).AsSingle())).AsInt32();
+            return Avx2.Add(Avx2.Add(Avx2.Add(i, i), two), first);
         }
 
         /// <summary>Trees of a flattened block, one at a time: child entry 2n when the node's test holds, else 2n + 1.</summary>
