@@ -33,6 +33,26 @@ namespace QuantGen.Compiler.Passes
         }
 
         /// <summary>
+        /// ML.NET writes a binary classifier's predicted label as Binarizer → Cast(to = BOOL). The pair becomes one
+        /// Binarizer that writes bool (its "to" attribute), so no float → bool Cast runs (the default-domain Cast does not
+        /// convert to bool at run time). The values are the same: 1 where x &gt; threshold, else 0.
+        /// </summary>
+        public static void FuseBinarizerCasts(Graph graph)
+        {
+            foreach (var cast in graph.Nodes.Where(n => n.Domain.Length == 0 && n.OpType == "Cast" && n.Attributes.GetInt("to", 0) == (long)DataType.Bool).ToList())
+            {
+                var binarizer = cast.Input(0)?.Producer;
+                if (binarizer == null || binarizer.Domain != MlOperator.DomainName || binarizer.OpType != "Binarizer") continue;
+                var between = binarizer.Outputs[0];
+                if (graph.IsGraphOutput(between) || graph.Nodes.Count(n => n.Inputs.Contains(between)) != 1) continue;
+                binarizer.Outputs[0] = cast.Outputs[0];
+                cast.Outputs[0].Producer = binarizer;
+                binarizer.Attributes.Set(Ir.Attribute.OfInt("to", (long)DataType.Bool));
+                graph.Nodes.Remove(cast);
+            }
+        }
+
+        /// <summary>
         /// The precision a graph of ai.onnx.ml operators compiles in: trees, linear models and encoders run in float32
         /// (exactly as ONNX Runtime), so an Int8 request with no convolution or matrix product beside them quantizes
         /// nothing. It compiles Float32 and says so once (QG0021, info) instead of asking for calibration data.

@@ -19,6 +19,7 @@ namespace QuantGen.Compiler.Pipeline
             if (graph.Outputs.Count == 0)
                 throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error, "the model has no outputs.", file));
             MlGraphRewrites.DropZipMaps(graph, diagnostics);
+            MlGraphRewrites.FuseBinarizerCasts(graph);
             Optimize(graph);
 
             var precision = MlGraphRewrites.PrecisionFor(graph, options.Precision, diagnostics);

@@ -429,6 +429,12 @@ namespace QuantGen.Kernels
         internal static void Transform(float* scores, byte* has, int count, TreeTransform transform, float* y)
         {
             for (int c = 0; c < count; c++) if (has[c] == 0) scores[c] = 0f;
+            TransformAll(scores, count, transform, y);
+        }
+
+        /// <summary>post_transform of every score (two or more), into <paramref name="y"/>.</summary>
+        internal static void TransformAll(float* scores, int count, TreeTransform transform, float* y)
+        {
             switch (transform)
             {
                 case TreeTransform.Probit:

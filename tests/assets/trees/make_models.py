@@ -326,9 +326,77 @@ def edge_models():
     make('edge-mixed-blocks', 'classifier', 53, 7, ['BRANCH_LEQ'], 3, sparse3, chains=[20], post_transform='SOFTMAX')
 
 
+# ---- pipeline operators: Scaler, Imputer, Normalizer, Linear*, Binarizer, OneHotEncoder, ArrayFeatureExtractor, LabelEncoder ----
+
+def pipeline_models():
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.linear_model import LogisticRegression, Ridge
+    x_train, y_train, x_test = clinical()
+    scaler = StandardScaler().fit(x_train)
+    lr = LogisticRegression(max_iter=2000).fit(scaler.transform(x_train), y_train)
+    scale = helper.make_node('Scaler', ['features'], ['scaled'], domain='ai.onnx.ml', offset=[float(v) for v in scaler.mean_], scale=[float(1 / v) for v in scaler.scale_])
+    # Two coefficient rows (−w, w): LOGISTIC then gives both probabilities, as scikit-learn's predict_proba.
+    w, b = lr.coef_[0], lr.intercept_[0]
+    linear = helper.make_node('LinearClassifier', ['scaled'], ['label', 'probabilities'], domain='ai.onnx.ml', classlabels_ints=[0, 1],
+                              coefficients=[float(v) for v in np.concatenate([-w, w])], intercepts=[float(-b), float(b)], post_transform='LOGISTIC')
+    x = helper.make_tensor_value_info('features', TensorProto.FLOAT, ['N', 30])
+    outputs = [helper.make_tensor_value_info('label', TensorProto.INT64, ['N']), helper.make_tensor_value_info('probabilities', TensorProto.FLOAT, ['N', 2])]
+    save(helper.make_graph([scale, linear], 'scaler-logistic', [x], outputs), 'pipeline-scaler-logistic-breast-cancer')
+    save_case('pipeline-scaler-logistic-breast-cancer', x_test, lr.predict_proba(scaler.transform(x_test)))
+
+    dx_train, dy_train, dx_test, _ = diabetes()
+    ridge = Ridge(alpha=0.1).fit(dx_train, dy_train)
+    means = dx_train.mean(axis=0)
+    impute = helper.make_node('Imputer', ['features'], ['imputed'], domain='ai.onnx.ml', imputed_value_floats=[float(v) for v in means], replaced_value_float=float('nan'))
+    regress = helper.make_node('LinearRegressor', ['imputed'], ['variable'], domain='ai.onnx.ml', coefficients=[float(v) for v in ridge.coef_], intercepts=[float(ridge.intercept_)], targets=1)
+    x = helper.make_tensor_value_info('features', TensorProto.FLOAT, ['N', 10])
+    save(helper.make_graph([impute, regress], 'imputer-ridge', [x], [helper.make_tensor_value_info('variable', TensorProto.FLOAT, ['N', 1])]), 'pipeline-imputer-ridge-diabetes')
+    dx_missing = with_missing(dx_test, 0.1)
+    save_case('pipeline-imputer-ridge-diabetes', dx_missing, ridge.predict(np.where(np.isnan(dx_missing), means, dx_missing)))
+
+    # Every other operator once, on rows with integer-valued columns (categories) and values around the thresholds.
+    n = 200
+    feats = rng.normal(size=(n, 6)).astype(np.float32)
+    feats[:, 0] = rng.integers(0, 5, n)
+    codes = rng.integers(0, 6, n).astype(np.int64)
+    x = helper.make_tensor_value_info('features', TensorProto.FLOAT, ['N', 6])
+    c = helper.make_tensor_value_info('codes', TensorProto.INT64, ['N'])
+    nodes = [
+        helper.make_node('ArrayFeatureExtractor', ['features', 'columns'], ['picked'], domain='ai.onnx.ml'),
+        helper.make_node('OneHotEncoder', ['picked'], ['onehot'], domain='ai.onnx.ml', cats_int64s=[0, 1, 2, 4], zeros=1),
+        helper.make_node('Binarizer', ['features'], ['binary'], domain='ai.onnx.ml', threshold=0.25),
+        helper.make_node('Normalizer', ['features'], ['max'], domain='ai.onnx.ml', norm='MAX'),
+        helper.make_node('Normalizer', ['features'], ['l1'], domain='ai.onnx.ml', norm='L1'),
+        helper.make_node('Normalizer', ['features'], ['l2'], domain='ai.onnx.ml', norm='L2'),
+        helper.make_node('Scaler', ['features'], ['scaled'], domain='ai.onnx.ml', offset=[0.5], scale=[2.0]),
+        helper.make_node('LabelEncoder', ['codes'], ['encoded'], domain='ai.onnx.ml', keys_int64s=[0, 1, 2, 3], values_int64s=[10, 20, 30, 40], default_int64=-7),
+        helper.make_node('OneHotEncoder', ['codes'], ['codes_onehot'], domain='ai.onnx.ml', cats_int64s=[1, 3, 5], zeros=1),
+        helper.make_node('LinearClassifier', ['features'], ['linear_label', 'linear_scores'], domain='ai.onnx.ml', classlabels_ints=[7, 8, 9],
+                         coefficients=[float(v) for v in rng.normal(size=18)], intercepts=[0.1, -0.2, 0.3], post_transform='SOFTMAX'),
+    ]
+    columns = helper.make_tensor('columns', TensorProto.INT64, [1], [0])
+    F, I = TensorProto.FLOAT, TensorProto.INT64
+    outputs = [helper.make_tensor_value_info(name, t, shape) for name, t, shape in (('onehot', F, ['N', 1, 4]), ('binary', F, ['N', 6]), ('max', F, ['N', 6]),
+               ('l1', F, ['N', 6]), ('l2', F, ['N', 6]), ('scaled', F, ['N', 6]), ('encoded', I, ['N']), ('codes_onehot', F, ['N', 3]),
+               ('linear_label', I, ['N']), ('linear_scores', F, ['N', 3]))]
+    graph = helper.make_graph(nodes, 'operators', [x, c], outputs, initializer=[columns])
+    save(graph, 'pipeline-operators')
+    save_case('pipeline-operators', feats, np.zeros(1))
+    codes.astype('<i8').tofile(os.path.join(HERE, 'pipeline-operators.codes.i64'))
+
+
+def save(graph, name):
+    m = helper.make_model(graph, producer_name='quantgen-make-models', producer_version='1',
+                          opset_imports=[helper.make_opsetid('', 13), helper.make_opsetid('ai.onnx.ml', 2)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(HERE, name + '.onnx'))
+
+
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['sklearn', 'xgboost', 'edge']
+    which = sys.argv[1:] or ['sklearn', 'xgboost', 'edge', 'pipeline']
     if 'sklearn' in which: sklearn_models()
     if 'xgboost' in which: xgboost_models()
     if 'edge' in which: edge_models()
+    if 'pipeline' in which: pipeline_models()
     print('ok')
