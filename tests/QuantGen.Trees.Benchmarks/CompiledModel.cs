@@ -24,6 +24,10 @@ namespace QuantGen.Trees.Benchmarks
     {
         public double TaskSeconds { get; private set; }
         public double CompileSeconds { get; private set; }
+
+        /// <summary>CPU seconds (all threads) of the task and of the compile: on a shared machine, what a quiet one would take.</summary>
+        public double TaskCpuSeconds { get; private set; }
+        public double CompileCpuSeconds { get; private set; }
         public long AssemblyBytes { get; private set; }
         public long OnnxBytes { get; private set; }
         public int GeneratedLines { get; private set; }
@@ -37,14 +41,17 @@ namespace QuantGen.Trees.Benchmarks
         {
             var result = new CompiledModel { OnnxBytes = new FileInfo(onnxPath).Length };
             var clock = Stopwatch.StartNew();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var graph = OnnxModelReader.Read(onnxPath);
             string resource = "Bench." + className + ".weights";
             var compiled = ModelCompiler.Compile(graph, new CompileOptions { Precision = Precision.Float32, ModelName = className, ResourceName = resource });
             if (!compiled.Succeeded) throw new InvalidOperationException(string.Join("; ", compiled.Diagnostics.Select(d => d.ToString())));
             string planText = PlanText.Write(compiled.Plan!);
             result.TaskSeconds = clock.Elapsed.TotalSeconds;
+            result.TaskCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
 
             clock.Restart();
+            cpu = Process.GetCurrentProcess().TotalProcessorTime;
             string adapter = "namespace Bench { public static class Adapter { private static readonly " + className + " s_model = new " + className + "();" +
                              " public static void Run(float[] x, long[] l, float[] p) => s_model.Run(x, l, p); } }";
             var compilation = CSharpCompilation.Create("Bench" + className, new[] { CSharpSyntaxTree.ParseText(adapter, s_parse) }, References.Value,
@@ -72,6 +79,7 @@ namespace QuantGen.Trees.Benchmarks
             var emitted = output.Emit(pe, manifestResources: resources);
             if (!emitted.Success) throw new InvalidOperationException(string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(5)));
             result.CompileSeconds = clock.Elapsed.TotalSeconds;
+            result.CompileCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             result.AssemblyBytes = pe.Length;
             var assembly = Assembly.Load(pe.ToArray());
             result.Run = assembly.GetType("Bench.Adapter")!.GetMethod("Run")!.CreateDelegate<Action<float[], long[], float[]>>();

@@ -123,7 +123,7 @@ namespace QuantGen.Trees.Benchmarks
             string file = e.File();
             Console.WriteLine($"{e.Name}: ONNX {new System.IO.FileInfo(file).Length / 1024.0 / 1024:F2} MB written in {clock.Elapsed.TotalSeconds:F1} s");
             var model = CompiledModel.Build(file, "Gbdt" + trees + "x" + depth);
-            Console.WriteLine($"task (read + compile + plan) {model.TaskSeconds:F2} s, generator + C# compile {model.CompileSeconds:F2} s, " +
+            Console.WriteLine($"task (read + compile + plan) {model.TaskSeconds:F2} s wall / {model.TaskCpuSeconds:F2} s CPU, generator + C# compile {model.CompileSeconds:F2} s wall / {model.CompileCpuSeconds:F2} s CPU, " +
                               $"generated class {model.GeneratedLines} lines, assembly {model.AssemblyBytes / 1024.0 / 1024:F2} MB = {(double)model.AssemblyBytes / model.OnnxBytes:F2} x the ONNX file");
         }
     }
