@@ -138,6 +138,9 @@ def sklearn_models():
     # One weight column: ONNX Runtime's binary layout (the log-odds of class 1), LOGISTIC gives both probabilities.
     classifier('sklearn-gbc-breast-cancer', t, [0, 1], 30, base_values=[init], post_transform='LOGISTIC')
     save_case('sklearn-gbc-breast-cancer', x_test, gb.predict_proba(x_test))
+    # The ClinicalRisk sample's gradient-boosted model: the same training split and test patients as its MLP.
+    import shutil
+    shutil.copyfile(os.path.join(HERE, 'sklearn-gbc-breast-cancer.onnx'), os.path.join(REPO, 'samples', 'ClinicalRisk', 'models', 'clinical-risk-gbdt.onnx'))
 
     rf = RandomForestClassifier(n_estimators=50, max_depth=8, random_state=0).fit(x_train, y_train)
     t = Trees()
