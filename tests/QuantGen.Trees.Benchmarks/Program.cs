@@ -50,8 +50,8 @@ namespace QuantGen.Trees.Benchmarks
             var pinned = (float*)NativeMemory.AlignedAlloc((nuint)(rows.Length * 4), 64);
             rows.AsSpan().CopyTo(new Span<float>(pinned, rows.Length));
             Console.WriteLine($"CPU {RuntimeInformation.ProcessArchitecture}, AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, {Environment.ProcessorCount} cores; ns per row (thread CPU time), best of 40 interleaved rounds");
-            Console.WriteLine("| trees | depth | complete (AVX2 gathers) | flattened loop | nested if | nested if: C# compile | QuickScorer |");
-            Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+            Console.WriteLine("| trees | depth | complete (AVX2 gathers) | flattened loop | nested if | nested if: C# compile | QuickScorer | ONNX Runtime | ORT / complete |");
+            Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             foreach (int trees in treeCounts)
             foreach (int depth in depths)
             {
@@ -63,15 +63,17 @@ namespace QuantGen.Trees.Benchmarks
                     new KernelStrategy(ensemble, -1, "flattened"),
                 };
                 // Nested ifs compile in minutes beyond ~130 k branches (measured: see the docs); skip them there.
-                bool nested = (long)trees << depth <= 1L << 17;
+                bool nested = (long)trees << depth <= 1L << 17 && !OnlyProduct;
                 if (nested) strategies.Add(new NestedIfStrategy(e));
-                bool quick = depth <= 8;
+                bool quick = depth <= 8 && !OnlyProduct;
                 if (quick) strategies.Add(new QuickScorerStrategy(e));
+                strategies.Add(new OrtStrategy(e));
                 for (int r = 0; r < 64; r++)
                 {
                     float expected = strategies[0].Run(pinned + r * SyntheticEnsemble.Features);
                     foreach (var s in strategies.Skip(1))
                     {
+                        if (s is OrtStrategy) continue; // its own exp: within 1e-6 (the tests), not always the same bits
                         float got = s.Run(pinned + r * SyntheticEnsemble.Features);
                         if (BitConverter.SingleToInt32Bits(got) != BitConverter.SingleToInt32Bits(expected))
                             throw new InvalidOperationException($"{s.Name} gives {got:R}, complete {expected:R} (row {r}, {trees}x{depth})");
@@ -96,7 +98,7 @@ namespace QuantGen.Trees.Benchmarks
                 }
                 string Cell(string name) { int k = strategies.FindIndex(s => s.Name.StartsWith(name, StringComparison.Ordinal)); return k < 0 ? "—" : best[k].ToString("F0"); }
                 string compile = nested ? strategies.First(s => s is NestedIfStrategy).CompileSeconds.ToString("F1") + " s" : "—";
-                Console.WriteLine($"| {trees} | {depth} | {Cell("complete")} | {Cell("flattened")} | {Cell("nested")} | {compile} | {Cell("QuickScorer")} |");
+                Console.WriteLine($"| {trees} | {depth} | {Cell("complete")} | {Cell("flattened")} | {Cell("nested")} | {compile} | {Cell("QuickScorer")} | {Cell("ONNX")} | {best[strategies.FindIndex(s => s is OrtStrategy)] / best[0]:F1} |");
                 foreach (var s in strategies) s.Dispose();
             }
         }
@@ -113,6 +115,9 @@ namespace QuantGen.Trees.Benchmarks
             ClockGetTime(3, out var t);
             return t.Seconds * 1_000_000_000 + t.Nanoseconds;
         }
+
+        /// <summary>QUANTGEN_TREES_PRODUCT_ONLY=1: only the kernel layouts and ONNX Runtime (no nested ifs, no QuickScorer).</summary>
+        private static bool OnlyProduct => Environment.GetEnvironmentVariable("QUANTGEN_TREES_PRODUCT_ONLY") == "1";
 
         private static int TreeEnsembleLayoutDepth => QuantGen.Compiler.Lowering.Ml.TreeEnsembleLayout.MaxCompleteDepth;
 

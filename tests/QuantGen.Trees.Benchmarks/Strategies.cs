@@ -185,3 +185,46 @@ namespace QuantGen.Trees.Benchmarks
         }
     }
 }
+
+namespace QuantGen.Trees.Benchmarks
+{
+    using Microsoft.ML.OnnxRuntime;
+
+    /// <summary>ONNX Runtime's C# API, one row per Run, its OrtValues bound to fixed buffers once (the peer).</summary>
+    internal sealed unsafe class OrtStrategy : Strategy
+    {
+        private readonly InferenceSession _session;
+        private readonly float[] _row = new float[SyntheticEnsemble.Features];
+        private readonly float[] _probabilities = new float[2];
+        private readonly OrtValue _input, _label, _output;
+        private readonly RunOptions _options = new RunOptions();
+        private static readonly string[] s_inputs = { "features" }, s_outputs = { "label", "probabilities" };
+
+        public OrtStrategy(SyntheticEnsemble e)
+        {
+            var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+            _session = new InferenceSession(e.File(), options);
+            _input = OrtValue.CreateTensorValueFromMemory(_row, new long[] { 1, SyntheticEnsemble.Features });
+            _label = OrtValue.CreateTensorValueFromMemory(new long[1], new long[] { 1 });
+            _output = OrtValue.CreateTensorValueFromMemory(_probabilities, new long[] { 1, 2 });
+        }
+
+        public override string Name => "ONNX Runtime";
+
+        public override float Run(float* row)
+        {
+            new ReadOnlySpan<float>(row, SyntheticEnsemble.Features).CopyTo(_row);
+            _session.Run(_options, s_inputs, new[] { _input }, s_outputs, new[] { _label, _output });
+            return _probabilities[1];
+        }
+
+        public override void Dispose()
+        {
+            _session.Dispose();
+            _input.Dispose();
+            _label.Dispose();
+            _output.Dispose();
+            _options.Dispose();
+        }
+    }
+}

@@ -84,12 +84,14 @@ namespace QuantGen.Kernels
                 {
                     Flattened(x, feature + flatBase, threshold + flatBase, child, root + b * BlockLanes, slots, Math.Min(BlockLanes, trees - b * BlockLanes));
                 }
-                else if (Avx2.IsSupported && b + 1 < blocks && block[3 * b + 3] == depth)
+                else if (Avx2.IsSupported)
                 {
-                    // Two blocks of one depth walk together: four independent gather chains hide each other's latency.
-                    CompletePairAvx2(x, feature + block[3 * b + 1], threshold + block[3 * b + 1], leaf + block[3 * b + 2],
-                        feature + block[3 * b + 4], threshold + block[3 * b + 4], leaf + block[3 * b + 5], depth, slots);
-                    b++;
+                    // A run of complete blocks of one depth walks level by level across all its blocks: every block's
+                    // gathers are independent of the others', so the core overlaps them instead of waiting on each chain.
+                    int end = b + 1;
+                    while (end < blocks && block[3 * end] == depth) end++;
+                    CompleteRunAvx2(x, feature, threshold, leaf, block, b, end, depth, leafOf);
+                    b = end - 1;
                 }
                 else
                 {
@@ -99,9 +101,11 @@ namespace QuantGen.Kernels
 
             float* scores = (float*)(scratch + blocks * BlockLanes);
             byte* has = (byte*)(scores + classes);
+            // One weight per leaf (boosted trees, one-target regressors): leaf l's weight is entry l, no start table read.
+            bool oneEach = weights == leaves;
             if (output == TreeOutput.SingleTarget)
             {
-                SingleTarget(leafOf, weightStart, weightValue, baseValues, y, trees, baseCount, aggregate, transform);
+                SingleTarget(leafOf, oneEach ? null : weightStart, weightValue, baseValues, y, trees, baseCount, aggregate, transform);
                 return;
             }
             for (int c = 0; c < classes; c++)
@@ -109,7 +113,17 @@ namespace QuantGen.Kernels
                 scores[c] = 0f;
                 has[c] = 0;
             }
-            if (aggregate == TreeAggregate.Sum || aggregate == TreeAggregate.Average)
+            if (oneEach && (aggregate == TreeAggregate.Sum || aggregate == TreeAggregate.Average))
+            {
+                for (int t = 0; t < trees; t++)
+                {
+                    int k = leafOf[t];
+                    int c = weightClass[k];
+                    scores[c] += weightValue[k];
+                    has[c] = 1;
+                }
+            }
+            else if (aggregate == TreeAggregate.Sum || aggregate == TreeAggregate.Average)
             {
                 // Classifiers always sum; the tight loop is most of the time after the walk for a large ensemble.
                 for (int t = 0; t < trees; t++)
@@ -149,11 +163,6 @@ namespace QuantGen.Kernels
         /// <summary>The 16 trees of a complete block of depth <paramref name="depth"/>: leaf numbers into <paramref name="leaves"/>.</summary>
         private static void Complete(float* x, int* feature, float* threshold, int* leaf, int depth, int* leaves)
         {
-            if (Avx2.IsSupported)
-            {
-                CompleteAvx2(x, feature, threshold, leaf, depth, leaves);
-                return;
-            }
             for (int lane = 0; lane < BlockLanes; lane++)
             {
                 int i = 0;
@@ -170,66 +179,58 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>
-        /// Both halves of the block step down one level per iteration: gather each lane's feature word and threshold,
-        /// gather x, compare, and move to child 2i+1 or 2i+2. The same steps as the scalar loop, so the same leaves.
+        /// Blocks [first, end) of one depth, level by level: each block's node indices wait in its 16 leaf slots between
+        /// levels, and become its leaf numbers at the end. The same steps per lane as <see cref="Complete"/>.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void CompleteAvx2(float* x, int* feature, float* threshold, int* leaf, int depth, int* leaves)
+        private static void CompleteRunAvx2(float* x, int* feature, float* threshold, int* leaf, int* block, int first, int end, int depth, int* leafOf)
         {
             Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
             Vector256<int> mask = Vector256.Create(FeatureMask);
             Vector256<int> two = Vector256.Create(2);
-            Vector256<int> i0 = Vector256<int>.Zero, i1 = Vector256<int>.Zero;
-            for (int level = 0; level < depth; level++)
+            for (int b = first; b < end; b++)
             {
-                Vector256<int> s0 = Avx2.Add(Avx2.ShiftLeftLogical(i0, 4), lanes);
-                Vector256<int> s1 = Avx2.Add(Avx2.ShiftLeftLogical(i1, 4), lanes);
-                Vector256<int> w0 = Avx2.GatherVector256(feature, s0, 4);
-                Vector256<int> w1 = Avx2.GatherVector256(feature + 8, s1, 4);
-                Vector256<float> v0 = Avx2.GatherVector256(x, Avx2.And(w0, mask), 4);
-                Vector256<float> v1 = Avx2.GatherVector256(x, Avx2.And(w1, mask), 4);
-                i0 = Step(i0, v0, Avx2.GatherVector256(threshold, s0, 4), w0, two);
-                i1 = Step(i1, v1, Avx2.GatherVector256(threshold + 8, s1, 4), w1, two);
+                // Level 0: every lane is at its root, slots 0-15: plain loads, no gather.
+                int* f = feature + block[3 * b + 1];
+                float* t = threshold + block[3 * b + 1];
+                int* slots = leafOf + b * BlockLanes;
+                if (depth == 0)
+                {
+                    Avx.Store(slots, Vector256<int>.Zero);
+                    Avx.Store(slots + 8, Vector256<int>.Zero);
+                    continue;
+                }
+                Vector256<int> w0 = Avx.LoadVector256(f), w1 = Avx.LoadVector256(f + 8);
+                Avx.Store(slots, Step(Vector256<int>.Zero, Avx2.GatherVector256(x, Avx2.And(w0, mask), 4), Avx.LoadVector256(t), w0, two));
+                Avx.Store(slots + 8, Step(Vector256<int>.Zero, Avx2.GatherVector256(x, Avx2.And(w1, mask), 4), Avx.LoadVector256(t + 8), w1, two));
+            }
+            for (int level = 1; level < depth; level++)
+            {
+                for (int b = first; b < end; b++)
+                {
+                    int* f = feature + block[3 * b + 1];
+                    float* t = threshold + block[3 * b + 1];
+                    int* slots = leafOf + b * BlockLanes;
+                    Vector256<int> i0 = Avx.LoadVector256(slots), i1 = Avx.LoadVector256(slots + 8);
+                    Vector256<int> s0 = Avx2.Add(Avx2.ShiftLeftLogical(i0, 4), lanes);
+                    Vector256<int> s1 = Avx2.Add(Avx2.ShiftLeftLogical(i1, 4), lanes);
+                    Vector256<int> w0 = Avx2.GatherVector256(f, s0, 4);
+                    Vector256<int> w1 = Avx2.GatherVector256(f + 8, s1, 4);
+                    Vector256<float> v0 = Avx2.GatherVector256(x, Avx2.And(w0, mask), 4);
+                    Vector256<float> v1 = Avx2.GatherVector256(x, Avx2.And(w1, mask), 4);
+                    Avx.Store(slots, Step(i0, v0, Avx2.GatherVector256(t, s0, 4), w0, two));
+                    Avx.Store(slots + 8, Step(i1, v1, Avx2.GatherVector256(t + 8, s1, 4), w1, two));
+                }
             }
             Vector256<int> firstLeaf = Vector256.Create((1 << depth) - 1);
-            Vector256<int> l0 = Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i0, firstLeaf), 4), lanes);
-            Vector256<int> l1 = Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i1, firstLeaf), 4), lanes);
-            Avx.Store(leaves, Avx2.GatherVector256(leaf, l0, 4));
-            Avx.Store(leaves + 8, Avx2.GatherVector256(leaf + 8, l1, 4));
-        }
-
-        /// <summary><see cref="CompleteAvx2"/> for two blocks of the same depth at once (their leaves go to 32 consecutive slots).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void CompletePairAvx2(float* x, int* featureA, float* thresholdA, int* leafA, int* featureB, float* thresholdB, int* leafB, int depth, int* leaves)
-        {
-            Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-            Vector256<int> mask = Vector256.Create(FeatureMask);
-            Vector256<int> two = Vector256.Create(2);
-            Vector256<int> i0 = Vector256<int>.Zero, i1 = Vector256<int>.Zero, i2 = Vector256<int>.Zero, i3 = Vector256<int>.Zero;
-            for (int level = 0; level < depth; level++)
+            for (int b = first; b < end; b++)
             {
-                Vector256<int> s0 = Avx2.Add(Avx2.ShiftLeftLogical(i0, 4), lanes);
-                Vector256<int> s1 = Avx2.Add(Avx2.ShiftLeftLogical(i1, 4), lanes);
-                Vector256<int> s2 = Avx2.Add(Avx2.ShiftLeftLogical(i2, 4), lanes);
-                Vector256<int> s3 = Avx2.Add(Avx2.ShiftLeftLogical(i3, 4), lanes);
-                Vector256<int> w0 = Avx2.GatherVector256(featureA, s0, 4);
-                Vector256<int> w1 = Avx2.GatherVector256(featureA + 8, s1, 4);
-                Vector256<int> w2 = Avx2.GatherVector256(featureB, s2, 4);
-                Vector256<int> w3 = Avx2.GatherVector256(featureB + 8, s3, 4);
-                Vector256<float> v0 = Avx2.GatherVector256(x, Avx2.And(w0, mask), 4);
-                Vector256<float> v1 = Avx2.GatherVector256(x, Avx2.And(w1, mask), 4);
-                Vector256<float> v2 = Avx2.GatherVector256(x, Avx2.And(w2, mask), 4);
-                Vector256<float> v3 = Avx2.GatherVector256(x, Avx2.And(w3, mask), 4);
-                i0 = Step(i0, v0, Avx2.GatherVector256(thresholdA, s0, 4), w0, two);
-                i1 = Step(i1, v1, Avx2.GatherVector256(thresholdA + 8, s1, 4), w1, two);
-                i2 = Step(i2, v2, Avx2.GatherVector256(thresholdB, s2, 4), w2, two);
-                i3 = Step(i3, v3, Avx2.GatherVector256(thresholdB + 8, s3, 4), w3, two);
+                int* l = leaf + block[3 * b + 2];
+                int* slots = leafOf + b * BlockLanes;
+                Vector256<int> i0 = Avx.LoadVector256(slots), i1 = Avx.LoadVector256(slots + 8);
+                Avx.Store(slots, Avx2.GatherVector256(l, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i0, firstLeaf), 4), lanes), 4));
+                Avx.Store(slots + 8, Avx2.GatherVector256(l + 8, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i1, firstLeaf), 4), lanes), 4));
             }
-            Vector256<int> firstLeaf = Vector256.Create((1 << depth) - 1);
-            Avx.Store(leaves, Avx2.GatherVector256(leafA, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i0, firstLeaf), 4), lanes), 4));
-            Avx.Store(leaves + 8, Avx2.GatherVector256(leafA + 8, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i1, firstLeaf), 4), lanes), 4));
-            Avx.Store(leaves + 16, Avx2.GatherVector256(leafB, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i2, firstLeaf), 4), lanes), 4));
-            Avx.Store(leaves + 24, Avx2.GatherVector256(leafB + 8, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i3, firstLeaf), 4), lanes), 4));
         }
 
         /// <summary>One level: i → 2i + 1 where v ≤ t (or v is NaN and the word's NaN bit is set), else 2i + 2.</summary>
@@ -274,7 +275,7 @@ namespace QuantGen.Kernels
             bool has = false;
             for (int t = 0; t < trees; t++)
             {
-                float w = weightValue[weightStart[leaves[t]]];
+                float w = weightValue[weightStart == null ? leaves[t] : weightStart[leaves[t]]];
                 switch (aggregate)
                 {
                     case TreeAggregate.Min: score = !has || w < score ? w : score; break;
