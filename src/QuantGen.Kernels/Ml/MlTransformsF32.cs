@@ -128,7 +128,7 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>LabelEncoder int64 → int64: values[j] where keys[j] equals x[i] (the first match), else the default.</summary>
-        public static void Encode(long* x, long* keys, long* values, long* y, int count, int keyCount, long defaultValue)
+        public static void Encode(long* x, long* keys, long* values, long* y, int count, int keyCount, int defaultValue)
         {
             for (int i = 0; i < count; i++)
             {

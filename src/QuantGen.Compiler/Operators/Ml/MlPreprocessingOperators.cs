@@ -364,7 +364,9 @@ namespace QuantGen.Compiler.Operators.Ml
             var values = Ints(node, "values_int64s");
             if (keys.Length == 0 || values.Length == 0) throw Unsupported(node, "a map other than int64 → int64");
             if (keys.Length != values.Length) throw Invalid(node, $"{keys.Length} keys and {values.Length} values");
-            return (keys, values, node.Attributes.GetInt("default_int64", -1));
+            long fallback = node.Attributes.GetInt("default_int64", -1);
+            if (fallback < int.MinValue || fallback > int.MaxValue) throw Unsupported(node, $"default_int64 {fallback} (outside the int32 range)");
+            return (keys, values, fallback);
         }
 
         public override void InferShapes(Node node, OperatorContext context)

@@ -74,13 +74,13 @@ namespace QuantGen.Compiler.Operators.Ml
     /// <summary>
     /// ZipMap turns a probability tensor into a sequence of {label: probability} maps, which no span can carry. The
     /// compiler drops it before shape inference (<see cref="Passes.MlGraphRewrites"/>) and exposes the tensor it reads
-    /// (QG0013, info); one that another node reads is QG0004.
+    /// (QG0020, info); one that another node reads is QG0004.
     /// </summary>
     public sealed class ZipMapOperator : MlOperator
     {
         public ZipMapOperator() : base("ZipMap") { }
 
-        public override string Notes => "dropped at build time when it makes a graph output: Run returns the probability tensor it reads (one float per class, in class order; QG0013 says so)";
+        public override string Notes => "dropped at build time when it makes a graph output: Run returns the probability tensor it reads (one float per class, in class order; QG0020 says so)";
 
         public override void InferShapes(Node node, OperatorContext context) =>
             throw Unsupported(node, "a ZipMap whose map output another node reads");
