@@ -18,43 +18,43 @@ namespace QuantGen.Plan
                 new[] { T("x"), T("feature", PlanElementType.Int32, optional: true), T("threshold", optional: true), T("leaf", PlanElementType.Int32, optional: true),
                         T("child", PlanElementType.Int32, optional: true), T("root", PlanElementType.Int32, optional: true), T("block", PlanElementType.Int32),
                         T("weightStart", PlanElementType.Int32), T("weightClass", PlanElementType.Int32), T("weightValue"),
-                        T("baseValues", optional: true), T("classLabels", PlanElementType.Int64, optional: true), T("y"), T("label", PlanElementType.Int64, optional: true),
-                        T("scratch", PlanElementType.Int32),
+                        T("baseValues", optional: true), T("classLabels", PlanElementType.Int64, optional: true), T("y").Writes(), T("label", PlanElementType.Int64, optional: true).Writes(),
+                        T("scratch", PlanElementType.Int32).Writes(),
                         I("features"), I("nodes"), I("leafSlots"), I("flatNodes"), I("leaves"), I("weights"), I("trees"), I("blocks"), I("classes"), I("baseCount"),
                         I("binaryCase"), I("allPositive"), S("output", "TreeOutput"), S("aggregate", "TreeAggregate"), S("transform", "TreeTransform") },
                 a => TreeEnsembleExtent(a)),
 
             // Scaler: y = (x − offset[i mod per]) · scale[i mod per].
             new KernelSignature("MlScaleF32", "MlTransformsF32.Scale", false,
-                new[] { T("x"), T("offset"), T("scale"), T("y"), I("count"), I("per") },
+                new[] { T("x"), T("offset"), T("scale"), T("y").Writes(), I("count"), I("per") },
                 a => a.Int("per") < 1 ? "MlScaleF32: per must be at least 1"
                     : StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("offset", a.Int("per")), a.AtLeast("scale", a.Int("per")), a.AtLeast("y", a.Int("count")))),
 
             // Binarizer: y = x > threshold ? 1 : 0.
             new KernelSignature("MlBinarizeF32", "MlTransformsF32.Binarize", false,
-                new[] { T("x"), T("y"), I("count"), F("threshold") },
+                new[] { T("x"), T("y").Writes(), I("count"), F("threshold") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")))),
 
             // Binarizer followed by a Cast to bool: y = x > threshold.
             new KernelSignature("MlBinarizeToBool", "MlTransformsF32.BinarizeToBool", false,
-                new[] { T("x"), T("y", PlanElementType.Bool), I("count"), F("threshold") },
+                new[] { T("x"), T("y", PlanElementType.Bool).Writes(), I("count"), F("threshold") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")))),
 
             // Imputer: y = x, or imputed[i mod per] where x is the replaced value (NaN matching NaN).
             new KernelSignature("MlImputeF32", "MlTransformsF32.Impute", false,
-                new[] { T("x"), T("imputed"), T("y"), I("count"), I("per"), F("replaced") },
+                new[] { T("x"), T("imputed"), T("y").Writes(), I("count"), I("per"), F("replaced") },
                 a => a.Int("per") < 1 ? "MlImputeF32: per must be at least 1"
                     : StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("imputed", a.Int("per")), a.AtLeast("y", a.Int("count")))),
 
             // Normalizer over rows × columns.
             new KernelSignature("MlNormalizeF32", "MlTransformsF32.Normalize", false,
-                new[] { T("x"), T("y"), I("rows"), I("columns"), S("norm", "NormKind") },
+                new[] { T("x"), T("y").Writes(), I("rows"), I("columns"), S("norm", "NormKind") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("rows") * a.Int("columns")), a.AtLeast("y", a.Int("rows") * a.Int("columns")))),
 
             // LinearClassifier / LinearRegressor, one row: scores x · wᵀ + b (w is [targets, features]), label, post transform.
             new KernelSignature("MlLinearF32", "MlTransformsF32.Linear", false,
-                new[] { T("x"), T("w"), T("b"), T("classLabels", PlanElementType.Int64, optional: true), T("y"), T("label", PlanElementType.Int64, optional: true),
-                        T("scratch"), I("features"), I("targets"), I("labels"), S("transform", "TreeTransform") },
+                new[] { T("x"), T("w"), T("b"), T("classLabels", PlanElementType.Int64, optional: true), T("y").Writes(), T("label", PlanElementType.Int64, optional: true).Writes(),
+                        T("scratch").Writes(), I("features"), I("targets"), I("labels"), S("transform", "TreeTransform") },
                 a => a.Int("labels") > 0 && a.Length("classLabels") < 0 ? "MlLinearF32: labels counted but not given"
                     : StepArguments.First(a.AtLeast("x", a.Int("features")), a.AtLeast("w", a.Int("targets") * a.Int("features")), a.AtLeast("b", a.Int("targets")),
                         a.AtLeast("classLabels", a.Int("labels")), a.AtLeast("y", a.Int("targets") == 1 && a.Int("labels") == 2 ? 2 : a.Int("targets")),
@@ -62,12 +62,12 @@ namespace QuantGen.Plan
 
             // OneHotEncoder: y[i, j] = x[i] == categories[j] (x float32, truncated, or int64).
             new KernelSignature("MlOneHot", "MlTransformsF32.OneHot", true,
-                new[] { T("x", null), T("categories", PlanElementType.Int64), T("y", PlanElementType.Float32), I("count"), I("categoryCount") },
+                new[] { T("x", null), T("categories", PlanElementType.Int64), T("y", PlanElementType.Float32).Writes(), I("count"), I("categoryCount") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("categories", a.Int("categoryCount")), a.AtLeast("y", a.Int("count") * a.Int("categoryCount")))),
 
             // LabelEncoder int64 → int64.
             new KernelSignature("MlLabelEncode", "MlTransformsF32.Encode", false,
-                new[] { T("x", PlanElementType.Int64), T("keys", PlanElementType.Int64), T("values", PlanElementType.Int64), T("y", PlanElementType.Int64),
+                new[] { T("x", PlanElementType.Int64), T("keys", PlanElementType.Int64), T("values", PlanElementType.Int64), T("y", PlanElementType.Int64).Writes(),
                         I("count"), I("keyCount"), I("defaultValue") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("keys", a.Int("keyCount")), a.AtLeast("values", a.Int("keyCount")), a.AtLeast("y", a.Int("count")))),
         };
