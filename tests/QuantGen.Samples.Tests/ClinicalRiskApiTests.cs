@@ -255,7 +255,7 @@ namespace QuantGen.Samples.Tests
             return text.Append("]}").ToString();
         }
 
-        private static async Task AssertProblem(HttpResponseMessage response, int status)
+        internal static async Task AssertProblem(HttpResponseMessage response, int status)
         {
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
