@@ -29,13 +29,14 @@ namespace QuantGen.Samples.Api
 
         /// <summary>Builds the service; <c>args</c> are the usual host arguments (<c>--urls http://0.0.0.0:8080</c>).</summary>
         /// <param name="mapMore">Endpoints of a host that extends this service (the FHIR sample), protected like /predict.</param>
-        public static WebApplication Build(string[] args, Action<IEndpointRouteBuilder>? mapMore = null)
+        /// <param name="maxBodyBytes">The cap on every request body (a FHIR Bundle of 30 Observations needs more than /predict's JSON).</param>
+        public static WebApplication Build(string[] args, Action<IEndpointRouteBuilder>? mapMore = null, long maxBodyBytes = MaxBodyBytes)
         {
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
             // The slim builder leaves HTTPS out; this lets Kestrel:Endpoints:*:Certificate serve the hospital's own certificate.
             builder.WebHost.UseKestrelHttpsConfiguration();
             // Every request body, on every endpoint, is capped; /predict answers the overflow with a 413 problem.
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes);
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBodyBytes);
             builder.Services.AddSingleton<ApiMetrics>();
             // One log line per request at Information would cost more than the prediction; keep warnings and errors.
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

@@ -109,6 +109,14 @@ namespace QuantGen.Samples.Tests
         protected override WebApplication Build(string[] args) => ClinicalRiskService.Build(args);
     }
 
+    /// <summary>ClinicalRisk.Fhir (JIT only); <c>QUANTGEN_SAMPLES_FHIR_URL</c> points the tests at another process.</summary>
+    public sealed class FhirServiceHost : HostedService
+    {
+        protected override string ExternalUrlVariable => "QUANTGEN_SAMPLES_FHIR_URL";
+
+        protected override WebApplication Build(string[] args) => QuantGen.Samples.Fhir.FhirService.Build(args);
+    }
+
     /// <summary>
     /// ClinicalRisk.Api over HTTPS with a certificate from PEM files (as a hospital deploys its own), and a low rate limit
     /// (1 request per second per caller, bursts of 5). Outside the tests: <c>QUANTGEN_SAMPLES_API_TLS_URL</c> and
