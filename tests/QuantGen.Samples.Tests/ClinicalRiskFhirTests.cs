@@ -13,6 +13,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
+using QuantGen.Onnx;
 using QuantGen.Tests;
 using Xunit;
 using Xunit.Abstractions;
@@ -77,8 +78,8 @@ namespace QuantGen.Samples.Tests
         public async Task Bundles_of_the_test_vectors_answer_onnx_runtimes_outputs(string set)
         {
             string folder = System.IO.Path.Combine(RepoPaths.Assets, "qdq", "clinical-mlp", set);
-            (_, float[] features) = TensorProtoFile.ReadFloat(System.IO.Path.Combine(folder, "input_0.pb"));
-            (_, float[] expected) = TensorProtoFile.ReadFloat(System.IO.Path.Combine(folder, "output_0.pb"));
+            float[] features = TensorFile.Read(System.IO.Path.Combine(folder, "input_0.pb")).Floats;
+            float[] expected = TensorFile.Read(System.IO.Path.Combine(folder, "output_0.pb")).Floats;
             for (int p = 0; p < features.Length / FeatureCount; p++)
             {
                 using HttpResponseMessage response = await Post(Bundle(features.AsSpan(p * FeatureCount, FeatureCount)).ToJsonString());
