@@ -248,7 +248,7 @@ namespace QuantGen.Samples.Tests
         private static float[] Patient(int index) =>
             SampleData.ReadFloats(RepoPaths.Model("clinical-mlp"), "test_x.f32").AsSpan(index * FeatureCount, FeatureCount).ToArray();
 
-        private static string Body(ReadOnlySpan<float> features)
+        internal static string Body(ReadOnlySpan<float> features)
         {
             var text = new StringBuilder("{\"features\":[");
             for (int i = 0; i < features.Length; i++)

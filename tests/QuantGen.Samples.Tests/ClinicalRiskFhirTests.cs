@@ -51,7 +51,7 @@ namespace QuantGen.Samples.Tests
         public async Task The_shipped_examples_get_a_risk_assessment_like_predict(string file)
         {
             float[] features = SampleData.ReadFloats(RepoPaths.Root + "/samples/ClinicalRisk", "test_x.f32").AsSpan(0, FeatureCount).ToArray();
-            using HttpResponseMessage predict = await _host.Client.PostAsync("/predict", new StringContent(PredictBody(features), Encoding.UTF8, "application/json"));
+            using HttpResponseMessage predict = await _host.Client.PostAsync("/predict", new StringContent(ClinicalRiskApiTests.Body(features), Encoding.UTF8, "application/json"));
             float[] expected = JsonDocument.Parse(await predict.Content.ReadAsStringAsync()).RootElement.GetProperty("probabilities").EnumerateArray().Select(e => e.GetSingle()).ToArray();
 
             using HttpResponseMessage response = await Post(File.ReadAllText(System.IO.Path.Combine(Examples, file)));
@@ -168,7 +168,7 @@ namespace QuantGen.Samples.Tests
             return new TheoryData<string, string, string, int>
             {
                 // not FHIR at all
-                { "ClinicalRisk.Api's own JSON", PredictBody(Patient(5)), "application/fhir+json", 400 },
+                { "ClinicalRisk.Api's own JSON", ClinicalRiskApiTests.Body(Patient(5)), "application/fhir+json", 400 },
                 { "plain text", "mean radius = 17.99", "application/fhir+json", 400 },
                 { "cut short", valid.Substring(0, valid.Length / 2), "application/fhir+json", 400 },
                 { "empty", "", "application/fhir+json", 400 },
@@ -344,13 +344,5 @@ namespace QuantGen.Samples.Tests
                 },
             },
         };
-
-        private static string PredictBody(ReadOnlySpan<float> features)
-        {
-            var text = new StringBuilder("{\"features\":[");
-            for (int i = 0; i < features.Length; i++)
-                text.Append(i > 0 ? "," : "").Append(features[i].ToString("R", CultureInfo.InvariantCulture));
-            return text.Append("]}").ToString();
-        }
     }
 }
