@@ -56,7 +56,7 @@ namespace QuantGen.Samples.Tests
                 // The compiler with exactly that command line, as the IDE's compiler runs it, writing what the generators add.
                 string[] arguments = items.GetProperty("CscCommandLineArgs").EnumerateArray().Select(i => i.GetProperty("Identity").GetString()!).ToArray();
                 Assert.Contains(arguments, a => a.StartsWith("/additionalfile:", StringComparison.Ordinal) && a.EndsWith("ClinicalRisk.plan", StringComparison.Ordinal));
-                string generated = Path.Combine(root, "generated");
+                string generated = Directory.CreateDirectory(Path.Combine(root, "generated")).FullName;
                 string csc = Path.Combine(json.RootElement.GetProperty("Properties").GetProperty("RoslynTargetsPath").GetString()!, "bincore", "csc.dll");
                 string responseFile = Path.Combine(root, "csc.rsp");
                 File.WriteAllLines(responseFile, arguments.Where(a => !a.StartsWith("/out:", StringComparison.Ordinal) && !a.StartsWith("/refout:", StringComparison.Ordinal))
