@@ -1,8 +1,6 @@
 // ClinicalRisk.Fhir over HTTP: real FHIR R4 JSON in (Bundles and Parameters of Observations), RiskAssessment or OperationOutcome out.
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -11,7 +9,6 @@ using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading;
 using System.Threading.Tasks;
 using QuantGen.Onnx;
 using QuantGen.Tests;
@@ -236,36 +233,18 @@ namespace QuantGen.Samples.Tests
                 expected[p] = Probabilities(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
             }
 
-            int next = -1, errors = 0;
-            var failures = new ConcurrentQueue<string>();
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+            (TimeSpan elapsed, int errors, string first) = await ConcurrentLoad.RunAsync(Requests, Concurrency, async i =>
             {
-                for (int i = Interlocked.Increment(ref next); i < Requests; i = Interlocked.Increment(ref next))
-                {
-                    int p = i % patients;
-                    try
-                    {
-                        using HttpResponseMessage response = await Post(bodies[p]);
-                        string text = await response.Content.ReadAsStringAsync();
-                        if (response.StatusCode != HttpStatusCode.OK || !Probabilities(JsonDocument.Parse(text).RootElement).SequenceEqual(expected[p]))
-                        {
-                            Interlocked.Increment(ref errors);
-                            failures.Enqueue(i + ": " + (int)response.StatusCode + " " + text.Substring(0, Math.Min(300, text.Length)));
-                        }
-                    }
-                    catch (Exception e)
-                    {
-                        Interlocked.Increment(ref errors);
-                        failures.Enqueue(i + ": " + e.Message);
-                    }
-                }
-            })));
-            clock.Stop();
+                int p = i % patients;
+                using HttpResponseMessage response = await Post(bodies[p]);
+                string text = await response.Content.ReadAsStringAsync();
+                return response.StatusCode == HttpStatusCode.OK && Probabilities(JsonDocument.Parse(text).RootElement).SequenceEqual(expected[p])
+                    ? null : (int)response.StatusCode + " " + text.Substring(0, Math.Min(300, text.Length));
+            });
 
             _output.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} bundles at concurrency {1}: {2:0.00} s, {3:0} bundles/s, {4} errors",
-                Requests, Concurrency, clock.Elapsed.TotalSeconds, Requests / clock.Elapsed.TotalSeconds, errors));
-            Assert.True(errors == 0, errors + " errors, first: " + string.Join(" | ", failures.Take(3)));
+                Requests, Concurrency, elapsed.TotalSeconds, Requests / elapsed.TotalSeconds, errors));
+            Assert.True(errors == 0, errors + " errors, first: " + first);
         }
 
         private Task<HttpResponseMessage> Post(string body) =>
