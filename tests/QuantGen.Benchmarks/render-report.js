@@ -94,7 +94,7 @@ w(`- **ONNX Runtime** ${machine.ort} in the same process (\`Microsoft.ML.OnnxRun
   '`GraphOptimizationLevel.ORT_ENABLE_ALL`, `IntraOpNumThreads=1`, sequential; `OrtPeer.cs`): input and output are `OrtValue`s over the ' +
   'benchmark\'s own pinned arrays, made once, so a call is ONNX Runtime\'s work plus one P/Invoke; warmed up and timed by the same code as the generated class. ' +
   'Float32 rows: the original `model.onnx`. **Int8 rows: QuantGen\'s own QDQ export of the same quantization** ' +
-  '(`obj/Release/net10.0/quantgen/{ClassName}Int8.int8.onnx`, written by the build), so both sides run the same quantized model.');
+  '(`obj/Release/net10.0/{RID}/quantgen/{ClassName}Int8.int8.onnx`, written by the build), so both sides run the same quantized model.');
 w();
 
 // The CPU and the widest vector ISA the kernels ran with (from the run's own Vector256/Vector512 flags), plus the
@@ -313,7 +313,7 @@ const aotBuild = of('build', { variant: 'aot' })[0];
 w('## Builds in this run');
 w();
 w(`- \`dotnet build -c Release\` of this project with the ten models recompiled (plans deleted first; the C# compile and the QuantGen projects are incremental): ` +
-  `${jitBuild ? fmt(jitBuild.ms / 1000) : '—'} s, of which the model compiles (sequential, one task per model):`);
+  `${jitBuild && jitBuild.ms ? fmt(jitBuild.ms / 1000) + ' s' : 'not timed in this run (see the note at the top)'}, of which the model compiles (sequential, one task per model):`);
 w();
 w('| class | precision | parameters | weights | compile s |');
 w('| --- | --- | ---: | ---: | ---: |');

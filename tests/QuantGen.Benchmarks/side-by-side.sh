@@ -11,6 +11,7 @@
 #
 #   tests/QuantGen.Benchmarks/side-by-side.sh [--runs N] [--rounds R] [--starts S] [--no-aot] [--out FILE]
 #                                             [--max-load L] [--max-wait SECONDS] [--models "a b"] [--no-recompile]
+#                                             [--no-build [--build-log FILE]]
 #
 #   --runs N     timed runs per measurement, both sides (default 200; more where 200 last under 0.25 s)
 #   --rounds R   per model, R alternations QuantGen, ORT, QuantGen, ORT... in one process (default 5); a ratio is the
@@ -24,6 +25,8 @@
 #                S seconds (default 600); the report records the load either way
 #   --models     a subset, for a smoke test of the harness (the report then has gaps)
 #   --no-recompile  keep the plans of an earlier build (the compile-time column is then empty)
+#   --no-build   measure the app and plans an earlier build left (for re-running measurements); --build-log names that
+#                build's log (dotnet build -v minimal) to take the per-model compile times from
 #
 # Every run recompiles the ten models (the plans are deleted first) so the build prints each model's
 # compile time; the C# build around them is incremental.
@@ -36,7 +39,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-RUNS=200 ROUNDS=5 STARTS=3 AOT=1 OUT="$REPO/docs/benchmarks.md" MAX_LOAD=3 MAX_WAIT=600 ONLY="" RECOMPILE=1
+RUNS=200 ROUNDS=5 STARTS=3 AOT=1 OUT="$REPO/docs/benchmarks.md" MAX_LOAD=3 MAX_WAIT=600 ONLY="" RECOMPILE=1 BUILD=1 BUILD_LOG=""
 COMMAND="tests/QuantGen.Benchmarks/side-by-side.sh $*"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -49,6 +52,8 @@ while [ $# -gt 0 ]; do
     --max-wait) MAX_WAIT="$2"; shift 2 ;;
     --models) ONLY="$2"; shift 2 ;;
     --no-recompile) RECOMPILE=0; shift ;;
+    --no-build) BUILD=0; RECOMPILE=0; shift ;;
+    --build-log) BUILD_LOG="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -99,18 +104,27 @@ PROJECT="$HERE/QuantGen.Benchmarks.csproj"
 # The project builds for the SDK's own runtime identifier (Microsoft.ML.OnnxRuntime's native library for this machine only).
 RID="$(dotnet msbuild "$PROJECT" -getProperty:NETCoreSdkRuntimeIdentifier 2>/dev/null | tr -d '[:space:]')"
 QUANTGEN_OBJ="$HERE/obj/Release/net10.0/$RID/quantgen"
-[ "$RECOMPILE" = 1 ] && rm -f "$QUANTGEN_OBJ"/*.plan
-log "dotnet build -c Release (recompiling the models; MobileNetV2-224 and ResNet-18 INT8 calibrate on the reference evaluator: minutes)"
+if [ "$RECOMPILE" = 1 ]; then rm -f "$QUANTGEN_OBJ"/*.plan; fi
 LOAD_BUILD="$(cut -d' ' -f1-3 /proc/loadavg)"
-t0=$(now_us)
-if ! dotnet build "$PROJECT" -c Release -nologo -tl:off -v minimal > "$WORK/build.log" 2>&1; then
-  cat "$WORK/build.log" >&2; exit 1
+if [ "$BUILD" = 1 ]; then
+  log "dotnet build -c Release (recompiling the models; MobileNetV2-224 and ResNet-18 INT8 calibrate on the reference evaluator: minutes)"
+  t0=$(now_us)
+  if ! dotnet build "$PROJECT" -c Release -nologo -tl:off -v minimal > "$WORK/build.log" 2>&1; then
+    cat "$WORK/build.log" >&2; exit 1
+  fi
+  BUILD_MS=$(( ($(now_us) - t0) / 1000 ))
+else
+  log "no build: measuring the app and plans an earlier build left${BUILD_LOG:+ (compile times from $BUILD_LOG)}"
+  if [ -n "$BUILD_LOG" ]; then cp "$BUILD_LOG" "$WORK/build.log"; else : > "$WORK/build.log"; fi
+  BUILD_MS=0
 fi
-BUILD_MS=$(( ($(now_us) - t0) / 1000 ))
 APP="$HERE/bin/Release/net10.0/$RID/QuantGen.Benchmarks"
 ORT_VERSION="$("$APP" --ort-version)"
 log "ONNX Runtime $ORT_VERSION in process (Microsoft.ML.OnnxRuntime)"
 record '{"kind":"build","variant":"jit"}' "{\"ms\":$BUILD_MS,\"load\":\"$LOAD_BUILD\"}"
+if [ "$BUILD" = 0 ]; then
+  record '{"kind":"note"}' "{\"text\":\"run with --no-build: the app and the plans come from an earlier build of the same commit$([ -n "$BUILD_LOG" ] && echo ', whose log gave the compile times below') (not timed by this run).\"}"
+fi
 # "QuantGen: model.onnx -> ClassName (Int8, 4.2 K parameters, 6.0 KiB weights inline, 0.81 s)" and, for INT8,
 # "QuantGen: ClassName: INT8 weights ... (report: ...)".
 node -e '
