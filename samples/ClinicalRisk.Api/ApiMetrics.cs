@@ -32,10 +32,12 @@ namespace QuantGen.Samples.Api
             _predictions = factory.CreateCounter("clinicalrisk_predictions_total", "Predictions answered, by label.", "label");
             factory.CreateGauge("clinicalrisk_model_info", "The model being served (always 1); its identity is in the labels.",
                     "model", "sha256", "weights_sha256", "precision", "opset")
-                .WithLabels(ClinicalRisk.SourceFile, ClinicalRisk.ModelSha256, ClinicalRisk.WeightsSha256, ClinicalRisk.Precision,
-                    ClinicalRisk.Opset.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .WithLabels(Served.File, Served.Sha256, Served.WeightsSha256, Served.Precision, Served.Opset.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Set(1);
         }
+
+        // The model this instance serves (the INT8 MLP, or the trees with CLINICALRISK_MODEL=gbdt), as GET /model describes it.
+        private static readonly ModelInfo Served = RiskModel.Describe();
 
         /// <summary>What <c>GET /metrics</c> serves.</summary>
         public CollectorRegistry Registry { get; }

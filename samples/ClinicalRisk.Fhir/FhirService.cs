@@ -180,6 +180,8 @@ namespace QuantGen.Samples.Fhir
 
         private static RiskAssessment Assessment(IEnumerable<Observation> observations, List<ResourceReference> basis, float[] probabilities)
         {
+            // The model this instance serves (the INT8 MLP, or the trees with CLINICALRISK_MODEL=gbdt), as GET /model describes it.
+            QuantGen.Samples.Api.ModelInfo model = RiskModel.Describe();
             string[] subjects = observations.Select(o => o.Subject?.Reference).Where(r => r != null).Distinct().ToArray()!;
             var assessment = new RiskAssessment
             {
@@ -191,18 +193,18 @@ namespace QuantGen.Samples.Fhir
                 {
                     Coding = new List<Coding>
                     {
-                        new Coding(ModelSystem, ClinicalRisk.ModelSha256, ClinicalRisk.SourceFile),
-                        new Coding(PrecisionSystem, ClinicalRisk.Precision),
+                        new Coding(ModelSystem, model.Sha256, model.File),
+                        new Coding(PrecisionSystem, model.Precision),
                     },
-                    Text = "QuantGen-compiled " + ClinicalRisk.SourceFile + " (" + ClinicalRisk.Precision + ", ONNX SHA-256 " + ClinicalRisk.ModelSha256 + ")",
+                    Text = "QuantGen-compiled " + model.File + " (" + model.Precision + ", ONNX SHA-256 " + model.Sha256 + ")",
                 },
                 Basis = basis,
             };
             // The model itself is part of the basis: a reference by identifier, so an audit can match it with GET /model.
             assessment.Basis.Add(new ResourceReference
             {
-                Identifier = new Identifier(ModelSystem, ClinicalRisk.ModelSha256),
-                Display = "model " + ClinicalRisk.SourceFile + ", precision " + ClinicalRisk.Precision,
+                Identifier = new Identifier(ModelSystem, model.Sha256),
+                Display = "model " + model.File + ", precision " + model.Precision,
             });
             for (int k = 0; k < probabilities.Length; k++)
             {

@@ -45,9 +45,15 @@ namespace QuantGen.Samples.Tests
                 using JsonDocument json = JsonDocument.Parse(designTime.Output.Substring(designTime.Output.IndexOf('{')));
                 JsonElement items = json.RootElement.GetProperty("Items");
 
-                // The sample's two models (INT8, the default, and a Float32 build of the same file): two plans, each written.
+                // Every model of the sample (the MLP in INT8, the default, and in Float32; the gradient-boosted trees): a plan each, written.
+                // ClassName, or the file name in PascalCase (the documented default).
+                string[] classes = System.Xml.Linq.XDocument.Load(project).Descendants("QuantGenModel")
+                    .Select(m => (string?)m.Attribute("ClassName") ?? string.Concat(Path.GetFileNameWithoutExtension((string)m.Attribute("Include")!)
+                        .Split('-').Select(w => char.ToUpperInvariant(w[0]) + w.Substring(1))))
+                    .OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                Assert.Contains("ClinicalRiskFloat32", classes);
                 JsonElement[] plans = items.GetProperty("AdditionalFiles").EnumerateArray().Where(i => i.GetProperty("QuantGenPlan").GetString() == "true").ToArray();
-                Assert.Equal(new[] { "ClinicalRisk", "ClinicalRiskFloat32" }, plans.Select(p => p.GetProperty("QuantGenClassName").GetString()).OrderBy(n => n, StringComparer.Ordinal));
+                Assert.Equal(classes, plans.Select(p => p.GetProperty("QuantGenClassName").GetString()).OrderBy(n => n, StringComparer.Ordinal));
                 Assert.All(plans, p => Assert.True(File.Exists(p.GetProperty("FullPath").GetString()), "no plan at " + p.GetProperty("FullPath").GetString()));
                 string generator = items.GetProperty("Analyzer").EnumerateArray().Select(i => i.GetProperty("FullPath").GetString()!)
                                         .Single(p => Path.GetFileName(p) == "QuantGen.Generator.dll");
@@ -66,8 +72,8 @@ namespace QuantGen.Samples.Tests
 
                 string[] sources = Directory.GetFiles(generated, "*.cs", SearchOption.AllDirectories);
                 _output.WriteLine(string.Join("\n", sources));
-                Assert.Contains(sources, s => Regex.IsMatch(File.ReadAllText(s), @"partial class ClinicalRisk\b"));
-                Assert.Contains(sources, s => Regex.IsMatch(File.ReadAllText(s), @"partial class ClinicalRiskFloat32\b"));
+                foreach (string className in classes)
+                    Assert.Contains(sources, s => Regex.IsMatch(File.ReadAllText(s), @"partial class " + className + @"\b"));
             }
             finally
             {
