@@ -2,8 +2,10 @@
 // holds, and what it saves. That the fused kernels compute the same values is checked in QuantGen.Kernels.Tests and,
 // through the generated classes, in QuantGen.Generator.Tests.
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Lowering;
+using QuantGen.Compiler.Planning;
+using QuantGen.Compiler.ProgramPasses;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Plan;
 using Xunit;

@@ -1,9 +1,11 @@
 // Compiling the reference models to plans: valid, round-trippable, memory planned, diagnostics on bad input.
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Compiler.Lowering;
+using QuantGen.Compiler.Planning;
+using QuantGen.Compiler.ProgramPasses;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Plan;
 using Xunit;

@@ -4,8 +4,8 @@
 // requantized by the QuantizeLinear kernel after the float32 multiplier ONNX Runtime uses.
 using System;
 using System.Linq;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 
 namespace QuantGen.Compiler.Lowering

@@ -1,7 +1,7 @@
 // Lowering of QuantizeLinear and DequantizeLinear computed at run time (a QDQ model compiled with Precision="Float32").
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 
 namespace QuantGen.Compiler.Lowering

@@ -4,8 +4,8 @@
 // Gather, Slice, Split, Pad) and Cast run on any element type a public span can carry.
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 
 namespace QuantGen.Compiler.Lowering

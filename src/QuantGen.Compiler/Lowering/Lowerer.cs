@@ -3,8 +3,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 
 namespace QuantGen.Compiler.Lowering
@@ -493,7 +493,7 @@ namespace QuantGen.Compiler.Lowering
             for (int i = 0; i < _graph.Outputs.Count; i++)
             {
                 var v = _graph.Outputs[i];
-                if (!Passes.ShapeInference.IsPublicType(v.Type))
+                if (!GraphPasses.ShapeInference.IsPublicType(v.Type))
                     throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDataType, DiagnosticSeverity.Error,
                         $"output '{v.Name}' is {DataTypes.Name(v.Type)}; public tensors may be float32, float64, int8, int16, int32, int64, uint8, uint16 or bool.", _graph.Info.SourcePath));
                 // A constant output keeps its element type (Shape's int64, say).

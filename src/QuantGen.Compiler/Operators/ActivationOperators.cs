@@ -1,7 +1,7 @@
 // Unary elementwise operators (activations and math), with the parameters kernels need.
 using System;
 using System.Collections.Generic;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {

@@ -1,8 +1,8 @@
 // The compiler's front door: an ONNX graph in, a validated plan and its weight blob out.
 using System;
 using System.Collections.Generic;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Plan;
 
 namespace QuantGen.Compiler.Pipeline

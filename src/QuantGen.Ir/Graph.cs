@@ -3,7 +3,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace QuantGen.Compiler.Ir
+namespace QuantGen.Ir
 {
     /// <summary>Facts about the model file, carried to the plan and the generated class.</summary>
     public sealed class ModelInfo

@@ -2,7 +2,7 @@
 using System;
 using QuantGen.Compiler.Quantization;
 
-namespace QuantGen.Compiler.Calibration
+namespace QuantGen.Compiler.Quantization.Calibration
 {
     /// <summary>How an activation's range is chosen from its calibration statistics.</summary>
     public enum CalibrationMethod

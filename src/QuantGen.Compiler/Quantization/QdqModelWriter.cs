@@ -2,11 +2,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
-using QuantGen.Compiler.Quantization;
+using QuantGen.Onnx;
 
-namespace QuantGen.Onnx
+namespace QuantGen.Compiler.Quantization
 {
     /// <summary>
     /// The QDQ ("quantize-dequantize") form of a quantization scheme, the interchange format ONNX
@@ -204,7 +204,7 @@ namespace QuantGen.Onnx
                         int last = shape.Length - 1;
                         while (last > axis && shape[last] == 1) last--;
                         if (last != axis) throw Unsupported(source, "it normalizes over several axes, which opset 13 expresses only with reshapes");
-                        node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfInt("axis", axis));
+                        node.Attributes.Set(QuantGen.Ir.Attribute.OfInt("axis", axis));
                         break;
                     }
                     case "Upsample":
@@ -241,7 +241,7 @@ namespace QuantGen.Onnx
                         break;
                     case "LeakyRelu":
                         node = new Node(name, "LeakyRelu", new[] { input }, new[] { output });
-                        node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfFloat("alpha", activation.Alpha));
+                        node.Attributes.Set(QuantGen.Ir.Attribute.OfFloat("alpha", activation.Alpha));
                         break;
                     default:
                         throw new NotSupportedException($"The fused activation {activation.Kind} of node '{name}' has no ONNX form in the QDQ export.");
@@ -311,7 +311,7 @@ namespace QuantGen.Onnx
                 var zp = zeroPoint == null ? null : new Value(name + "_zero_point", zeroPoint.Type, zeroPoint.Shape) { Constant = zeroPoint };
                 var output = new Value(name + "_dequantized", DataType.Float32, quantized.Shape);
                 var node = new Node(name + "_DequantizeLinear", "DequantizeLinear", zp == null ? new[] { q, s } : new[] { q, s, zp }, new[] { output });
-                node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfInt("axis", axis));
+                node.Attributes.Set(QuantGen.Ir.Attribute.OfInt("axis", axis));
                 _result.Nodes.Add(node);
                 return output;
             }

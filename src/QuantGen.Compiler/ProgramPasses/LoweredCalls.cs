@@ -2,8 +2,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using QuantGen.Compiler.Lowering;
+using Buffer = QuantGen.Compiler.Lowering.Buffer;
 
-namespace QuantGen.Compiler.Lowering
+namespace QuantGen.Compiler.ProgramPasses
 {
     internal static class LoweredCalls
     {

@@ -3,9 +3,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Compiler.Evaluation;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
-namespace QuantGen.Compiler.Calibration
+namespace QuantGen.Compiler.Quantization.Calibration
 {
     /// <summary>The per-value statistics of one calibration run, keyed by value name (stable across reloads of a model).</summary>
     public sealed class CalibrationStatistics

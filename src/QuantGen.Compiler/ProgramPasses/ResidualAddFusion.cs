@@ -4,9 +4,11 @@
 // planning, which then keeps the fused step's output apart from both its inputs (all three are live at the step).
 using System.Linq;
 using QuantGen.Plan;
-using static QuantGen.Compiler.Lowering.LoweredCalls;
+using static QuantGen.Compiler.ProgramPasses.LoweredCalls;
+using QuantGen.Compiler.Lowering;
+using Buffer = QuantGen.Compiler.Lowering.Buffer;
 
-namespace QuantGen.Compiler.Lowering
+namespace QuantGen.Compiler.ProgramPasses
 {
     public static class ResidualAddFusion
     {

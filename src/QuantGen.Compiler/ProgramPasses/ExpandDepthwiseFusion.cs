@@ -4,11 +4,13 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Plan;
-using static QuantGen.Compiler.Lowering.LoweredCalls;
+using static QuantGen.Compiler.ProgramPasses.LoweredCalls;
+using QuantGen.Compiler.Lowering;
+using Buffer = QuantGen.Compiler.Lowering.Buffer;
 
-namespace QuantGen.Compiler.Lowering
+namespace QuantGen.Compiler.ProgramPasses
 {
     public static class ExpandDepthwiseFusion
     {

@@ -2,7 +2,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace QuantGen.Compiler.Ir
+namespace QuantGen.Ir
 {
     public enum AttributeKind
     {

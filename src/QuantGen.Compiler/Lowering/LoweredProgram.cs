@@ -1,7 +1,7 @@
 // The lowered program: buffers (where each tensor lives) and kernel calls over them, before memory
 // planning assigns workspace offsets and before it is written as a plan.
 using System.Collections.Generic;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Lowering
 {

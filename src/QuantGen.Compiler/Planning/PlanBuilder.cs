@@ -5,10 +5,12 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Plan;
+using QuantGen.Compiler.Lowering;
+using Buffer = QuantGen.Compiler.Lowering.Buffer;
 
-namespace QuantGen.Compiler.Lowering
+namespace QuantGen.Compiler.Planning
 {
     public static class PlanBuilder
     {

@@ -3,8 +3,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using QuantGen.Compiler.Lowering;
+using Buffer = QuantGen.Compiler.Lowering.Buffer;
 
-namespace QuantGen.Compiler.Lowering
+namespace QuantGen.Compiler.Planning
 {
     public static class MemoryPlanner
     {

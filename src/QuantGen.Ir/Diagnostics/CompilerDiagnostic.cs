@@ -1,7 +1,7 @@
 // Errors and warnings the compiler reports to the user, each with a stable QGxxxx id.
 using System;
 
-namespace QuantGen.Compiler.Diagnostics
+namespace QuantGen.Ir.Diagnostics
 {
     public enum DiagnosticSeverity
     {

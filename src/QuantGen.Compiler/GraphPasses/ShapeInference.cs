@@ -2,11 +2,11 @@
 // whose inputs are all known at build time is evaluated and replaced by its result (this folds
 // Constant nodes and shape arithmetic such as Shape → Gather → Concat → Reshape).
 using System.Linq;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 
-namespace QuantGen.Compiler.Passes
+namespace QuantGen.Compiler.GraphPasses
 {
     public static class ShapeInference
     {

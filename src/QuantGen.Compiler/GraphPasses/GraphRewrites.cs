@@ -1,10 +1,10 @@
 // Graph rewrites run after shape inference: each is exact in float (up to rounding) and local.
 using System;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 
-namespace QuantGen.Compiler.Passes
+namespace QuantGen.Compiler.GraphPasses
 {
     public static class GraphRewrites
     {

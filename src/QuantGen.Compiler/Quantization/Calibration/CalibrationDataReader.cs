@@ -5,10 +5,11 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
+using QuantGen.Onnx;
 
-namespace QuantGen.Compiler.Calibration
+namespace QuantGen.Compiler.Quantization.Calibration
 {
     /// <summary>
     /// Turns the <c>CalibrationData</c> metadata into a lazy stream of float samples shaped like one
@@ -21,21 +22,14 @@ namespace QuantGen.Compiler.Calibration
         /// <summary>The extensions a folder or glob picks up, in the casing users write them.</summary>
         public static readonly IReadOnlyList<string> SupportedExtensions = new[] { ".npy", ".csv", ".f32", ".pb" };
 
-        private readonly Func<string, Tensor> _readTensorFile;
-
         /// <param name="sampleShape">One sample's shape (the model input without the batch axis).</param>
         /// <param name="inputName">The model input's name, for messages.</param>
-        /// <param name="tensorFileReader">
-        /// Reads a .pb TensorProto file; defaults to the built-in dependency-free parser
-        /// (<see cref="TensorProtoFile.Read"/>). QuantGen.Onnx's TensorFile.Read fits too.
-        /// </param>
-        public CalibrationDataReader(int[] sampleShape, string inputName = "input", Func<string, Tensor>? tensorFileReader = null)
+        public CalibrationDataReader(int[] sampleShape, string inputName = "input")
         {
             SampleShape = sampleShape ?? throw new ArgumentNullException(nameof(sampleShape));
             SampleSize = checked((int)Tensor.ElementCountOf(sampleShape));
             if (SampleSize == 0) throw new ArgumentException("the sample shape has no elements", nameof(sampleShape));
             InputName = inputName;
-            _readTensorFile = tensorFileReader ?? TensorProtoFile.Read;
         }
 
         public int[] SampleShape { get; }
@@ -242,7 +236,7 @@ namespace QuantGen.Compiler.Calibration
             Tensor tensor;
             try
             {
-                tensor = _readTensorFile(file);
+                tensor = TensorFile.Read(file);
             }
             catch (CompilerException e) when (!e.Diagnostic.Id.StartsWith("QG01", StringComparison.Ordinal))
             {

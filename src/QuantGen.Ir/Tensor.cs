@@ -2,7 +2,7 @@
 using System;
 using System.Linq;
 
-namespace QuantGen.Compiler.Ir
+namespace QuantGen.Ir
 {
     /// <summary>
     /// Row-major data with a static shape. <see cref="Data"/> is a typed array whose element type

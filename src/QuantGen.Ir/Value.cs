@@ -1,7 +1,7 @@
 // A tensor-valued edge of the graph: a graph input, an initializer, or a node output.
 using System.Linq;
 
-namespace QuantGen.Compiler.Ir
+namespace QuantGen.Ir
 {
     public sealed class Value
     {

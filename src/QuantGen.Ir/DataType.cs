@@ -1,5 +1,5 @@
 // Element types of tensors, numbered as ONNX's TensorProto.DataType so the reader maps them 1:1.
-namespace QuantGen.Compiler.Ir
+namespace QuantGen.Ir
 {
     public enum DataType
     {

@@ -1,7 +1,7 @@
 // Streaming statistics of one tensor over the calibration set: exact min/max and a growing fixed-bin histogram.
 using System;
 
-namespace QuantGen.Compiler.Calibration
+namespace QuantGen.Compiler.Quantization.Calibration
 {
     /// <summary>
     /// Sees every element of one value over all calibration samples and keeps a bounded summary:

@@ -1,7 +1,7 @@
 // Diagnostics of calibration data (QG0101–QG0109): what is wrong with the files and what the model expects.
-using QuantGen.Compiler.Diagnostics;
+using QuantGen.Ir.Diagnostics;
 
-namespace QuantGen.Compiler.Calibration
+namespace QuantGen.Compiler.Quantization.Calibration
 {
     /// <summary>The calibration-data ids. Ids never change meaning; each message names the file and the expected sample shape.</summary>
     public static class CalibrationDiagnostics

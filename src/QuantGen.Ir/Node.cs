@@ -2,7 +2,7 @@
 using System.Collections.Generic;
 using System.Linq;
 
-namespace QuantGen.Compiler.Ir
+namespace QuantGen.Ir
 {
     public sealed class Node
     {
