@@ -1,4 +1,4 @@
-// Enums that plan steps name as symbols (see QuantGen.Plan.KernelCatalog).
+// Enums that plan steps name as symbols (the kernel catalog, QuantGen.Plan, names each parameter's enum).
 namespace QuantGen.Kernels
 {
     /// <summary>An activation applied elementwise, alone or fused into a Conv/Gemm epilogue.</summary>

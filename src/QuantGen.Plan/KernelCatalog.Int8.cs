@@ -1,6 +1,7 @@
 // The integer (INT8) kernels of the catalog: uint8 activations, int8 per-channel weights, int32
 // accumulation and fixed-point requantization that gives the same bits on every CPU.
 using System.Collections.Generic;
+using QuantGen.Kernels;
 
 namespace QuantGen.Plan
 {
@@ -20,38 +21,6 @@ namespace QuantGen.Plan
     // - Per-channel multiplier/bias are int32 tensors in the weights blob; tensor operands first, then ints, floats.
     public static partial class KernelCatalog
     {
-        /// <summary>Columns per packed GemmU8S8 panel.</summary>
-        public const int GemmU8S8PanelWidth = 16;
-
-        /// <summary>
-        /// Bytes of an int8 B matrix [k, n] packed for GemmU8S8: ceil(n / 16) panels of ceil(k / 4) k-quads; quad q of
-        /// panel p starts at byte (p · ceil(k / 4) + q) · 64 and holds, for columns j = 0..15, the 4 bytes
-        /// B[4q..4q+3, 16p + j] at offset 4 · <see cref="GemmU8S8Slot"/>(j) (zero past k and past n).
-        /// </summary>
-        public static long PackedGemmU8S8Length(long n, long k) =>
-            (n + GemmU8S8PanelWidth - 1) / GemmU8S8PanelWidth * GemmU8S8PanelWidth * ((k + 3) / 4 * 4);
-
-        /// <summary>
-        /// The slot of panel column j (0..15) inside a packed k-quad: bits 1 and 2 of j swapped, so each 8-column half holds
-        /// columns 0, 1, 4, 5, 2, 3, 6, 7. The AVX2 kernel's vphaddd then yields the columns in order, with no cross-lane
-        /// permute per tile row.
-        /// </summary>
-        public static int GemmU8S8Slot(int j) => (j & ~6) | ((j & 2) << 1) | ((j & 4) >> 1);
-
-        /// <summary>
-        /// Where ConvU8S8.Depthwise reads the weight of tap t (= ky · kw + kx) for channel ch: taps (2p, 2p + 1) as pairs
-        /// [p][c][2] (each channel's two weights adjacent, the vpmaddwd operand order), then an odd last tap as [c].
-        /// </summary>
-        public static long DepthwiseU8S8Index(int t, int ch, int taps, int c) =>
-            t < (taps & ~1) ? ((long)(t >> 1) * c + ch) * 2 + (t & 1) : (long)(taps - 1) * c + ch;
-
-        /// <summary>
-        /// Bytes of im2col scratch ConvU8S8.Gemm needs: one block of whole 4-row tiles (ConvU8S8.Im2ColBlockRows), at most
-        /// all output pixels; none for a plain 1×1, stride-1, unpadded, ungrouped convolution.
-        /// </summary>
-        public static long ConvU8S8ScratchLength(long oh, long ow, long kh, long kw, long sh, long sw, long pt, long pl, long pb, long pr, long icPerGroup, long group) =>
-            Im2ColScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icPerGroup, group, tileRows: 4);
-
         private static KernelParameter U8(string name, bool optional = false) => T(name, PlanElementType.UInt8, optional);
 
         private static KernelParameter S8(string name) => T(name, PlanElementType.Int8);
@@ -83,13 +52,13 @@ namespace QuantGen.Plan
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count"))));
 
             // y[i, j] = clamp(zpOut + Rc(bias[j] + Σ_kk x[i, kk] · B[kk, j], multiplier[j], shift), qmin, qmax) for
-            // i < m, j < n; x u8 [m, k] row-major, w = B [k, n] int8 packed (PackedGemmU8S8Length), bias null = 0.
+            // i < m, j < n; x u8 [m, k] row-major, w = B [k, n] int8 packed (GemmLayout.PackedU8S8Length), bias null = 0.
             yield return new KernelSignature("GemmU8S8", "GemmU8S8.Run", false,
                 new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I("shift"),
                         I("m"), I("n"), I("k"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("m") * a.Int("k")),
-                    a.AtLeast("w", PackedGemmU8S8Length(a.Int("n"), a.Int("k"))),
+                    a.AtLeast("w", GemmLayout.PackedU8S8Length(a.Int("n"), a.Int("k"))),
                     a.AtLeast("bias", a.Int("n")),
                     a.AtLeast("y", a.Int("m") * a.Int("n")),
                     a.AtLeast("multiplier", a.Int("n"))));
@@ -100,7 +69,7 @@ namespace QuantGen.Plan
                 new[] { U8("x"), S8("w"), I32("bias", optional: true), T("y"), T("scale"), I("m"), I("n"), I("k") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("m") * a.Int("k")),
-                    a.AtLeast("w", PackedGemmU8S8Length(a.Int("n"), a.Int("k"))),
+                    a.AtLeast("w", GemmLayout.PackedU8S8Length(a.Int("n"), a.Int("k"))),
                     a.AtLeast("bias", a.Int("n")),
                     a.AtLeast("y", a.Int("m") * a.Int("n")),
                     a.AtLeast("scale", a.Int("n"))));
@@ -124,22 +93,22 @@ namespace QuantGen.Plan
                     a.AtLeast("scaleOut", a.Int("n"))));
 
             // NHWC convolution through im2col (u8 scratch, padding taps = zpIn) and GemmU8S8, per group g: B_g [K, ocg],
-            // K ordered (ky, kx, ci), packed at byte offset g * PackedGemmU8S8Length(ocg, K); y[.., o] = clamp(zpOut +
-            // Rc(bias[o] + Σ x·w, multiplier[o], shift), qmin, qmax). scratch may be null when ConvU8S8ScratchLength = 0.
+            // K ordered (ky, kx, ci), packed at byte offset g * GemmLayout.PackedU8S8Length(ocg, K); y[.., o] = clamp(zpOut +
+            // Rc(bias[o] + Σ x·w, multiplier[o], shift), qmin, qmax). scratch may be null when ConvLayout.ScratchU8Length = 0.
             yield return new KernelSignature("ConvU8S8.Gemm", "ConvU8S8.Gemm", false,
                 new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I("shift"), U8("scratch", optional: true),
                         I("ih"), I("iw"), I("ic"), I("oh"), I("ow"), I("oc"), I("kh"), I("kw"), I("sh"), I("sw"),
                         I("pt"), I("pl"), I("pb"), I("pr"), I("dh"), I("dw"), I("group"), I("zpIn"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("ic")),
-                    a.AtLeast("w", a.Int("group") * PackedGemmU8S8Length(a.Int("oc") / a.Int("group"), a.Int("kh") * a.Int("kw") * a.Int("ic") / a.Int("group"))),
+                    a.AtLeast("w", a.Int("group") * GemmLayout.PackedU8S8Length(a.Int("oc") / a.Int("group"), a.Int("kh") * a.Int("kw") * a.Int("ic") / a.Int("group"))),
                     a.AtLeast("bias", a.Int("oc")),
                     a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("oc")),
                     a.AtLeast("multiplier", a.Int("oc")),
-                    a.AtLeast("scratch", ConvU8S8ScratchLength(a.Int("oh"), a.Int("ow"), a.Int("kh"), a.Int("kw"), a.Int("sh"), a.Int("sw"),
+                    a.AtLeast("scratch", ConvLayout.ScratchU8Length(a.Int("oh"), a.Int("ow"), a.Int("kh"), a.Int("kw"), a.Int("sh"), a.Int("sw"),
                         a.Int("pt"), a.Int("pl"), a.Int("pb"), a.Int("pr"), a.Int("ic") / a.Int("group"), a.Int("group")))));
 
-            // NHWC depthwise convolution (group == ic == oc); w is int8 in tap pairs (DepthwiseU8S8Index, kh*kw*c bytes);
+            // NHWC depthwise convolution (group == ic == oc); w is int8 in tap pairs (ConvLayout.DepthwiseU8S8Index, kh*kw*c bytes);
             // taps in the padding read zpIn; y[.., ch] = clamp(zpOut + Rc(bias[ch] + Σ x·w, multiplier[ch], shift), qmin, qmax).
             yield return new KernelSignature("ConvU8S8.Depthwise", "ConvU8S8.Depthwise", false,
                 new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I("shift"),
@@ -164,7 +133,7 @@ namespace QuantGen.Plan
                 a => StepArguments.First(
                     ExpandDepthwiseBandCheck(a.Int("bandRows"), a.Int("kh"), a.Int("dh"), a.Int("sh")),
                     a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("ic")),
-                    a.AtLeast("we", PackedGemmU8S8Length(a.Int("c"), a.Int("ic"))),
+                    a.AtLeast("we", GemmLayout.PackedU8S8Length(a.Int("c"), a.Int("ic"))),
                     a.AtLeast("biasE", a.Int("c")),
                     a.AtLeast("multiplierE", a.Int("c")),
                     a.AtLeast("wd", a.Int("kh") * a.Int("kw") * a.Int("c")),
@@ -182,7 +151,7 @@ namespace QuantGen.Plan
                         I("zpOut"), I("yMultiplier"), I("yShift"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("pixels") * a.Int("ic")),
-                    a.AtLeast("w", PackedGemmU8S8Length(a.Int("oc"), a.Int("ic"))),
+                    a.AtLeast("w", GemmLayout.PackedU8S8Length(a.Int("oc"), a.Int("ic"))),
                     a.AtLeast("bias", a.Int("oc")),
                     a.AtLeast("multiplier", a.Int("oc")),
                     a.AtLeast("r", a.Int("pixels") * a.Int("oc")),

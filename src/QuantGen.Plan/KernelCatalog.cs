@@ -2,6 +2,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using QuantGen.Kernels;
 
 namespace QuantGen.Plan
 {
@@ -106,66 +107,16 @@ namespace QuantGen.Plan
     /// <summary>Every kernel the plan format knows, by plan name.</summary>
     public static partial class KernelCatalog
     {
-        /// <summary>Columns per packed GEMM panel (FP32): B is stored as ceil(n/16) panels of k rows × 16.</summary>
-        public const int GemmF32PanelWidth = 16;
-
         private static readonly Dictionary<string, KernelSignature> s_byName = Build();
 
         public static IEnumerable<KernelSignature> All => s_byName.Values;
 
         public static KernelSignature? Find(string name) => s_byName.TryGetValue(name, out var k) ? k : null;
 
-        /// <summary>Floats of a B matrix [k, n] packed into 16-column panels (zero-padded).</summary>
-        public static long PackedGemmF32Length(long n, long k) => (n + GemmF32PanelWidth - 1) / GemmF32PanelWidth * GemmF32PanelWidth * k;
-
-        /// <summary>
-        /// Elements of one im2col block: ConvF32.Im2ColBlockFloats and ConvU8S8.Im2ColBlockBytes (the kernels build im2col a
-        /// block of output pixels at a time, so scratch holds one block, not the whole matrix).
-        /// </summary>
-        public const long Im2ColBlockElements = 32 * 1024;
-
-        /// <summary>
-        /// Floats of im2col scratch ConvF32.Gemm needs: one block of whole 6-row tiles (ConvF32.Im2ColBlockRows), at most
-        /// all output pixels; none for a plain 1×1, stride-1, unpadded convolution.
-        /// </summary>
-        public static long ConvF32ScratchLength(long oh, long ow, long kh, long kw, long sh, long sw, long pt, long pl, long pb, long pr, long icPerGroup, long group) =>
-            Im2ColScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icPerGroup, group, tileRows: 6);
-
-        /// <summary>min(pixels, the block's rows) · K, the rows a whole number of GEMM tiles; 0 where x is A directly.</summary>
-        internal static long Im2ColScratchLength(long oh, long ow, long kh, long kw, long sh, long sw, long pt, long pl, long pb, long pr,
-            long icPerGroup, long group, long tileRows)
-        {
-            bool direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && pb == 0 && pr == 0 && group == 1;
-            if (direct) return 0;
-            long k = kh * kw * icPerGroup;
-            long blockRows = Math.Max(tileRows, Im2ColBlockElements / Math.Max(1, k) / tileRows * tileRows);
-            return Math.Min(oh * ow, blockRows) * k;
-        }
-
-        /// <summary>
-        /// Bytes of expanded rows a fused expansion + depthwise step keeps in scratch by default: small enough to stay in
-        /// L2 with its band of x and y. On MobileNetV2-224 FP32, 128 KB and 256 KB measured the same.
-        /// </summary>
-        public const long ExpandDepthwiseBandBytes = 128 * 1024;
-
-        /// <summary>
-        /// Input rows of the expanded tensor [ih, iw, c] a fused expansion + depthwise step (ConvU8S8.ExpandDepthwise,
-        /// ConvF32.ExpandDepthwise) computes per band: one window ((kh − 1)·dh + 1 rows) plus sh rows per further output
-        /// row, as many as fit in <paramref name="bandBytes"/>, never more than ih (nor fewer than one window).
-        /// </summary>
-        public static long ExpandDepthwiseBandRows(long ih, long iw, long c, long kh, long sh, long dh, long elementBytes, long bandBytes)
-        {
-            long window = (kh - 1) * dh + 1;
-            long fit = bandBytes / Math.Max(1, iw * c * elementBytes);
-            long outputRows = fit >= window ? (fit - window) / Math.Max(1, sh) + 1 : 1;
-            long rows = window + (outputRows - 1) * sh;
-            return Math.Max(window, Math.Min(rows, ih));
-        }
-
         private static string? ExpandDepthwiseBandCheck(long bandRows, long kh, long dh, long sh) =>
             kh < 1 || dh < 1 || sh < 1 ? string.Format(CultureInfo.InvariantCulture, "kh {0}, dh {1} and sh {2} must be at least 1", kh, dh, sh)
-            : bandRows >= (kh - 1) * dh + 1 ? null
-            : string.Format(CultureInfo.InvariantCulture, "bandRows {0} is less than the window's {1} rows", bandRows, (kh - 1) * dh + 1);
+            : bandRows >= FusedConvLayout.WindowRows(kh, dh) ? null
+            : string.Format(CultureInfo.InvariantCulture, "bandRows {0} is less than the window's {1} rows", bandRows, FusedConvLayout.WindowRows(kh, dh));
 
         private static KernelParameter T(string name, PlanElementType? type = PlanElementType.Float32, bool optional = false) =>
             new KernelParameter(name, KernelParameterKind.Tensor, type, optional);
@@ -206,10 +157,10 @@ namespace QuantGen.Plan
                             I("pt"), I("pl"), I("pb"), I("pr"), I("dh"), I("dw"), I("group"), S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(
                         a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("ic")),
-                        a.AtLeast("w", a.Int("group") * PackedGemmF32Length(a.Int("oc") / a.Int("group"), a.Int("kh") * a.Int("kw") * a.Int("ic") / a.Int("group"))),
+                        a.AtLeast("w", a.Int("group") * GemmLayout.PackedF32Length(a.Int("oc") / a.Int("group"), a.Int("kh") * a.Int("kw") * a.Int("ic") / a.Int("group"))),
                         a.AtLeast("bias", a.Int("oc")),
                         a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("oc")),
-                        a.AtLeast("scratch", ConvF32ScratchLength(a.Int("oh"), a.Int("ow"), a.Int("kh"), a.Int("kw"), a.Int("sh"), a.Int("sw"),
+                        a.AtLeast("scratch", ConvLayout.ScratchF32Length(a.Int("oh"), a.Int("ow"), a.Int("kh"), a.Int("kw"), a.Int("sh"), a.Int("sw"),
                             a.Int("pt"), a.Int("pl"), a.Int("pb"), a.Int("pr"), a.Int("ic") / a.Int("group"), a.Int("group"))))),
 
                 // NHWC depthwise convolution (group == ic == oc); w is [kh*kw, c].
@@ -235,7 +186,7 @@ namespace QuantGen.Plan
                     a => StepArguments.First(
                         ExpandDepthwiseBandCheck(a.Int("bandRows"), a.Int("kh"), a.Int("dh"), a.Int("sh")),
                         a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("ic")),
-                        a.AtLeast("we", PackedGemmF32Length(a.Int("c"), a.Int("ic"))),
+                        a.AtLeast("we", GemmLayout.PackedF32Length(a.Int("c"), a.Int("ic"))),
                         a.AtLeast("biasE", a.Int("c")),
                         a.AtLeast("wd", a.Int("kh") * a.Int("kw") * a.Int("c")),
                         a.AtLeast("biasD", a.Int("c")),
@@ -250,7 +201,7 @@ namespace QuantGen.Plan
                             S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(
                         a.AtLeast("x", a.Int("pixels") * a.Int("ic")),
-                        a.AtLeast("w", PackedGemmF32Length(a.Int("oc"), a.Int("ic"))),
+                        a.AtLeast("w", GemmLayout.PackedF32Length(a.Int("oc"), a.Int("ic"))),
                         a.AtLeast("bias", a.Int("oc")),
                         a.AtLeast("r", a.Int("pixels") * a.Int("oc")),
                         a.AtLeast("y", a.Int("pixels") * a.Int("oc")))),
@@ -260,7 +211,7 @@ namespace QuantGen.Plan
                     new[] { T("x"), T("b"), T("bias", optional: true), T("y"), I("m"), I("n"), I("k"), S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(
                         a.AtLeast("x", a.Int("m") * a.Int("k")),
-                        a.AtLeast("b", PackedGemmF32Length(a.Int("n"), a.Int("k"))),
+                        a.AtLeast("b", GemmLayout.PackedF32Length(a.Int("n"), a.Int("k"))),
                         a.AtLeast("bias", a.Int("n")),
                         a.AtLeast("y", a.Int("m") * a.Int("n")))),
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Ir.Diagnostics;
 using QuantGen.Ir;
+using QuantGen.Kernels;
 using QuantGen.Compiler.Lowering;
 using QuantGen.Compiler.Planning;
 using QuantGen.Compiler.ProgramPasses;
@@ -68,7 +69,7 @@ namespace QuantGen.Compiler.Tests
             CompilationPipeline.Optimize(graph);
             var program = Lowerer.Lower(graph);
             // The program the pipeline plans: after both fusion passes.
-            ExpandDepthwiseFusion.Apply(program, KernelCatalog.ExpandDepthwiseBandBytes);
+            ExpandDepthwiseFusion.Apply(program, FusedConvLayout.ExpandDepthwiseBandBytes);
             ResidualAddFusion.Apply(program);
             long size = MemoryPlanner.Plan(program);
             var live = new Dictionary<Buffer, (int First, int Last)>();

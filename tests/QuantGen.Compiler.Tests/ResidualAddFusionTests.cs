@@ -3,6 +3,7 @@
 // same values is checked in QuantGen.Kernels.Tests and, through the generated classes, in QuantGen.Generator.Tests.
 using System.Linq;
 using QuantGen.Ir;
+using QuantGen.Kernels;
 using QuantGen.Compiler.Lowering;
 using QuantGen.Compiler.Planning;
 using QuantGen.Compiler.ProgramPasses;
@@ -72,7 +73,7 @@ namespace QuantGen.Compiler.Tests
             var program = new LoweredProgram();
             Buffer Workspace(string name, long n) { var b = new Buffer(name, BufferKind.Workspace, DataType.Float32, n); program.Buffers.Add(b); return b; }
             var x = Workspace("x", 64 * 8);
-            var w = new Buffer("w", BufferKind.Constant, DataType.Float32, KernelCatalog.PackedGemmF32Length(8, 8));
+            var w = new Buffer("w", BufferKind.Constant, DataType.Float32, GemmLayout.PackedF32Length(8, 8));
             var mid = Workspace("mid", 64 * 8);
             var residual = Workspace("r", 64 * 8);
             program.Calls.Add(Conv(x, w, mid));

@@ -106,7 +106,7 @@ namespace QuantGen.Compiler.Lowering
                 return;
             }
             var packedGemm = Constant(Int8WeightPacking.PackConvGemm(layer.Values, oc, icg, g.KernelH, g.KernelW, group), wValue.Name + ".packed.i8");
-            long scratchLength = KernelCatalog.ConvU8S8ScratchLength(g.OutH, g.OutW, g.KernelH, g.KernelW, g.StrideH, g.StrideW,
+            long scratchLength = Kernels.ConvLayout.ScratchU8Length(g.OutH, g.OutW, g.KernelH, g.KernelW, g.StrideH, g.StrideW,
                 g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, icg, group);
             var scratch = scratchLength == 0 ? null : NewBuffer(node.Name + ".im2col.u8", BufferKind.Workspace, DataType.UInt8, scratchLength);
             foreach (var (xi, yi) in Images(input, output, x.Shape[0]))

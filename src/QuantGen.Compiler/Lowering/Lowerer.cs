@@ -133,7 +133,7 @@ namespace QuantGen.Compiler.Lowering
                 return;
             }
             var packedGemm = Constant(WeightPacking.PackConvGemm(w, oc, icg, g.KernelH, g.KernelW, group), wValue.Name + ".packed");
-            long scratchLength = Plan.KernelCatalog.ConvF32ScratchLength(g.OutH, g.OutW, g.KernelH, g.KernelW, g.StrideH, g.StrideW,
+            long scratchLength = Kernels.ConvLayout.ScratchF32Length(g.OutH, g.OutW, g.KernelH, g.KernelW, g.StrideH, g.StrideW,
                 g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, icg, group);
             var scratch = scratchLength == 0 ? null : NewBuffer(node.Name + ".im2col", BufferKind.Workspace, DataType.Float32, scratchLength);
             foreach (var (xi, yi) in Images(input, output, x.Shape[0]))

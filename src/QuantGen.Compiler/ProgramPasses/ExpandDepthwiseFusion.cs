@@ -72,7 +72,7 @@ namespace QuantGen.Compiler.ProgramPasses
         private static KernelCall Geometry(KernelCall call, KernelCall e, KernelCall d, LoweredProgram program, Buffer mid, long bandBytes)
         {
             long ih = Int(d, "ih"), iw = Int(d, "iw"), c = Int(d, "c");
-            long bandRows = KernelCatalog.ExpandDepthwiseBandRows(ih, iw, c, Int(d, "kh"), Int(d, "sh"), Int(d, "dh"), DataTypes.SizeOf(mid.Type), bandBytes);
+            long bandRows = Kernels.FusedConvLayout.ExpandDepthwiseBandRows(ih, iw, c, Int(d, "kh"), Int(d, "sh"), Int(d, "dh"), DataTypes.SizeOf(mid.Type), bandBytes);
             var scratch = new Buffer(mid.Name + ".band", BufferKind.Workspace, mid.Type, bandRows * iw * c);
             program.Buffers.Add(scratch);
             call.Arg("scratch", scratch).Arg("bandRows", bandRows).Arg("ih", ih).Arg("iw", iw).Arg("ic", Int(e, "ic")).Arg("c", c);
