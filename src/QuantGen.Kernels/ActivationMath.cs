@@ -8,7 +8,7 @@ namespace QuantGen.Kernels
     internal static unsafe class ActivationMath
     {
         /// <summary>y[i] = act(x[i]) for i in [0, count); x == y is allowed.</summary>
-        public static void Apply(float* x, float* y, int count, Activation act, float alpha, float beta)
+        internal static void Apply(float* x, float* y, int count, Activation act, float alpha, float beta)
         {
             if (count <= 0) return;
             switch (act)

@@ -110,11 +110,14 @@ namespace QuantGen.Compiler.Tests
             var lifetimes = new[] { (3, 5, 192), (3, 4, 192), (1, 3, 256), (0, 2, 256) };
             var buffers = lifetimes.Select((l, i) => new Buffer("b" + i, BufferKind.Workspace, DataType.Float32, l.Item3 / 4)).ToList();
             program.Buffers.AddRange(buffers);
+            // Each step touches the live buffers as operands of one call (the planner reads operands, not the kernel);
+            // buffers 0 and 3 are never live together, so they can share an operand.
+            var operands = new[] { KernelParameters.A, KernelParameters.B, KernelParameters.Y, KernelParameters.A };
             for (int step = 0; step <= 5; step++)
             {
-                var call = new KernelCall("Touch", "step" + step);
+                var call = new KernelCall(KernelCatalog.BinaryF32, "step" + step);
                 for (int i = 0; i < buffers.Count; i++)
-                    if (lifetimes[i].Item1 <= step && step <= lifetimes[i].Item2) call.Arg("b" + i, buffers[i]);
+                    if (lifetimes[i].Item1 <= step && step <= lifetimes[i].Item2) call.Set(operands[i], buffers[i]);
                 program.Calls.Add(call);
             }
             Assert.Equal(640, MemoryPlanner.Plan(program));

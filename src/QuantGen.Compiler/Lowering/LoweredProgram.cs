@@ -1,7 +1,10 @@
 // The lowered program: buffers (where each tensor lives) and kernel calls over them, before memory
 // planning assigns workspace offsets and before it is written as a plan.
+using System;
 using System.Collections.Generic;
+using System.Linq;
 using QuantGen.Ir;
+using QuantGen.Plan;
 
 namespace QuantGen.Compiler.Lowering
 {
@@ -70,26 +73,114 @@ namespace QuantGen.Compiler.Lowering
         public override string ToString() => $"{Name} ({Kind}, {Elements} x {DataTypes.Name(Type)})";
     }
 
-    /// <summary>One kernel call: the plan kernel name and its arguments in catalog order.</summary>
+    /// <summary>
+    /// One kernel call: a catalog signature and its arguments, set by key (<see cref="KernelParameters"/>) in any order and
+    /// kept in the signature's order. A key the kernel does not take, a value set twice, a null where an operand is
+    /// required or an operand of the wrong element type throws at once; <see cref="Validate"/> also throws for a missing one.
+    /// </summary>
     public sealed class KernelCall
     {
-        public KernelCall(string kernel, string source)
+        private static readonly object s_unset = new object();
+        private readonly object?[] _values;
+
+        public KernelCall(KernelSignature kernel, string source)
         {
-            Kernel = kernel;
+            Signature = kernel;
             Source = source;
+            _values = new object?[kernel.Parameters.Length];
+            for (int i = 0; i < _values.Length; i++) _values[i] = s_unset;
         }
 
-        public string Kernel { get; }
+        public KernelSignature Signature { get; }
+
+        /// <summary>The plan name of the kernel.</summary>
+        public string Kernel => Signature.Name;
+
         public string Source { get; }
 
-        /// <summary>Values: Buffer, null (absent operand), long, float, long[], or Symbol.</summary>
-        public List<KeyValuePair<string, object?>> Arguments { get; } = new List<KeyValuePair<string, object?>>();
-
-        public KernelCall Arg(string name, object? value)
+        /// <summary>The arguments set so far, in the signature's order. Values: Buffer, null (absent operand), long, float, long[], or Symbol.</summary>
+        public IEnumerable<KeyValuePair<string, object?>> Arguments
         {
-            Arguments.Add(new KeyValuePair<string, object?>(name, value is int i ? (long)i : value));
+            get
+            {
+                for (int i = 0; i < _values.Length; i++)
+                    if (!ReferenceEquals(_values[i], s_unset)) yield return new KeyValuePair<string, object?>(Signature.Parameters[i].Name, _values[i]);
+            }
+        }
+
+        /// <summary>Every buffer the call reads or writes.</summary>
+        public IEnumerable<Buffer> Buffers => _values.OfType<Buffer>();
+
+        public KernelCall Set(TensorKey key, Buffer? value)
+        {
+            var p = Signature.Parameters[Slot(key)];
+            if (value == null && !p.Optional) throw Wrong(key, "is a required operand but was given none");
+            if (value != null && p.ElementType is { } type && PlanTypes.Of(value.Type) != type)
+                throw Wrong(key, $"needs {PlanElementTypes.Name(type)} data but was given {value}");
+            return Put(key, value);
+        }
+
+        public KernelCall Set(IntKey key, long value) => Put(key, value);
+
+        public KernelCall Set(FloatKey key, float value) => Put(key, value);
+
+        public KernelCall Set(IntsKey key, long[] value) => Put(key, value);
+
+        public KernelCall Set(IntsKey key, IEnumerable<int> value) => Put(key, value.Select(v => (long)v).ToArray());
+
+        /// <summary>A symbol: a member name of the parameter's kernel enum (e.g. "Relu" of Activation).</summary>
+        public KernelCall Set(SymbolKey key, string member) => Put(key, new Symbol(member));
+
+        public Buffer? Get(TensorKey key) => (Buffer?)Value(key);
+
+        public long Get(IntKey key) => (long)Value(key)!;
+
+        public float Get(FloatKey key) => (float)Value(key)!;
+
+        public long[] Get(IntsKey key) => (long[])Value(key)!;
+
+        public string Get(SymbolKey key) => ((Symbol)Value(key)!).Name;
+
+        /// <summary>Throws unless every parameter is set and the kernel's generic operands share one element type.</summary>
+        public void Validate()
+        {
+            DataType? generic = null;
+            for (int i = 0; i < _values.Length; i++)
+            {
+                var p = Signature.Parameters[i];
+                if (ReferenceEquals(_values[i], s_unset))
+                    throw new InvalidOperationException($"{Kernel} (node '{Source}'): argument '{p.Name}' was never set.");
+                if (p.Kind == KernelParameterKind.Tensor && p.ElementType == null && _values[i] is Buffer b)
+                {
+                    if (generic != null && generic != b.Type)
+                        throw new InvalidOperationException($"{Kernel} (node '{Source}'): '{p.Name}' is {DataTypes.Name(b.Type)}, other operands are {DataTypes.Name(generic.Value)}.");
+                    generic = b.Type;
+                }
+            }
+        }
+
+        private KernelCall Put(ParameterKey key, object? value)
+        {
+            int i = Slot(key);
+            if (!ReferenceEquals(_values[i], s_unset)) throw Wrong(key, "is set twice");
+            _values[i] = value;
             return this;
         }
+
+        private object? Value(ParameterKey key)
+        {
+            var value = _values[Slot(key)];
+            return ReferenceEquals(value, s_unset) ? throw Wrong(key, "was never set") : value;
+        }
+
+        private int Slot(ParameterKey key)
+        {
+            int i = Signature.IndexOf(key);
+            return i >= 0 ? i : throw Wrong(key, "is not a parameter of this kernel");
+        }
+
+        private InvalidOperationException Wrong(ParameterKey key, string what) =>
+            new InvalidOperationException($"{Kernel} (node '{Source}'): argument '{key.Name}' {what}.");
     }
 
     /// <summary>An enum member name for a Symbol argument (e.g. Activation.Relu → "Relu").</summary>
@@ -106,5 +197,23 @@ namespace QuantGen.Compiler.Lowering
         public List<KernelCall> Calls { get; } = new List<KernelCall>();
         public List<Buffer> Inputs { get; } = new List<Buffer>();
         public List<Buffer> Outputs { get; } = new List<Buffer>();
+    }
+
+    /// <summary>The plan's name for each IR element type a buffer can hold.</summary>
+    public static class PlanTypes
+    {
+        public static PlanElementType Of(DataType type) => type switch
+        {
+            DataType.Float32 => PlanElementType.Float32,
+            DataType.Float64 => PlanElementType.Float64,
+            DataType.UInt8 => PlanElementType.UInt8,
+            DataType.Int8 => PlanElementType.Int8,
+            DataType.Int16 => PlanElementType.Int16,
+            DataType.UInt16 => PlanElementType.UInt16,
+            DataType.Int32 => PlanElementType.Int32,
+            DataType.Int64 => PlanElementType.Int64,
+            DataType.Bool => PlanElementType.Bool,
+            _ => throw new NotSupportedException($"{DataTypes.Name(type)} tensors cannot be planned."),
+        };
     }
 }

@@ -9,6 +9,8 @@ using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 using QuantGen.Compiler.Quantization;
 using QuantGen.Plan;
+using static QuantGen.Plan.KernelCatalog;
+using static QuantGen.Plan.KernelParameters;
 
 namespace QuantGen.Compiler.Lowering
 {
@@ -56,8 +58,8 @@ namespace QuantGen.Compiler.Lowering
                 {
                     var x = node.Input(0)!;
                     var y = ProduceU8(node.Outputs[0], Layout.Logical);
-                    Call("Transpose").Arg("x", U8(x, Layout.Logical)).Arg("y", y)
-                        .Arg("shape", x.Shape!.Select(d => (long)d).ToArray()).Arg("perm", TransposeOperator.Permutation(node, x.Rank).Select(p => (long)p).ToArray());
+                    Call(Transpose).Set(X, U8(x, Layout.Logical)).Set(Y, y)
+                        .Set(Shape, x.Shape!.Select(d => (long)d).ToArray()).Set(Perm, TransposeOperator.Permutation(node, x.Rank).Select(p => (long)p).ToArray());
                     break;
                 }
                 case "Flatten":
@@ -98,11 +100,11 @@ namespace QuantGen.Compiler.Lowering
             {
                 var packed = Constant(Int8WeightPacking.PackDepthwise(layer.Values, oc, g.KernelH, g.KernelW), wValue.Name + ".depthwise.i8");
                 foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
-                    Call("ConvU8S8.Depthwise").Arg("x", xi).Arg("w", packed).Arg("bias", bias).Arg("y", yi).Arg("multiplier", multiplier).Arg("shift", shift)
-                        .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", oc).Arg("oh", g.OutH).Arg("ow", g.OutW)
-                        .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
-                        .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW)
-                        .Arg("zpIn", pIn.ZeroPoint).Arg("zpOut", pOut.ZeroPoint).Arg("qmin", qmin).Arg("qmax", qmax);
+                    Call(ConvU8S8Depthwise).Set(X, xi).Set(W, packed).Set(Bias, bias).Set(Y, yi).Set(Multipliers, multiplier).Set(Shift, shift)
+                        .Set(Ih, g.InH).Set(Iw, g.InW).Set(C, oc).Set(Oh, g.OutH).Set(Ow, g.OutW)
+                        .Set(Kh, g.KernelH).Set(Kw, g.KernelW).Set(Sh, g.StrideH).Set(Sw, g.StrideW)
+                        .Set(Pt, g.PadTop).Set(Pl, g.PadLeft).Set(Dh, g.DilationH).Set(Dw, g.DilationW)
+                        .Set(ZpIn, pIn.ZeroPoint).Set(ZpOut, pOut.ZeroPoint).Set(Qmin, qmin).Set(Qmax, qmax);
                 return;
             }
             var packedGemm = Constant(Int8WeightPacking.PackConvGemm(layer.Values, oc, icg, g.KernelH, g.KernelW, group), wValue.Name + ".packed.i8");
@@ -110,13 +112,13 @@ namespace QuantGen.Compiler.Lowering
                 g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, icg, group);
             var scratch = scratchLength == 0 ? null : NewBuffer(node.Name + ".im2col.u8", BufferKind.Workspace, DataType.UInt8, scratchLength);
             foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
-                Call("ConvU8S8.Gemm").Arg("x", xi).Arg("w", packedGemm).Arg("bias", bias).Arg("y", yi).Arg("multiplier", multiplier).Arg("shift", shift)
-                    .Arg("scratch", scratch)
-                    .Arg("ih", g.InH).Arg("iw", g.InW).Arg("ic", ic).Arg("oh", g.OutH).Arg("ow", g.OutW).Arg("oc", oc)
-                    .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
-                    .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("pb", g.PadBottom).Arg("pr", g.PadRight)
-                    .Arg("dh", g.DilationH).Arg("dw", g.DilationW).Arg("group", group)
-                    .Arg("zpIn", pIn.ZeroPoint).Arg("zpOut", pOut.ZeroPoint).Arg("qmin", qmin).Arg("qmax", qmax);
+                Call(ConvU8S8Gemm).Set(X, xi).Set(W, packedGemm).Set(Bias, bias).Set(Y, yi).Set(Multipliers, multiplier).Set(Shift, shift)
+                    .Set(Scratch, scratch)
+                    .Set(Ih, g.InH).Set(Iw, g.InW).Set(Ic, ic).Set(Oh, g.OutH).Set(Ow, g.OutW).Set(Oc, oc)
+                    .Set(Kh, g.KernelH).Set(Kw, g.KernelW).Set(Sh, g.StrideH).Set(Sw, g.StrideW)
+                    .Set(Pt, g.PadTop).Set(Pl, g.PadLeft).Set(Pb, g.PadBottom).Set(Pr, g.PadRight)
+                    .Set(Dh, g.DilationH).Set(Dw, g.DilationW).Set(Group, group)
+                    .Set(ZpIn, pIn.ZeroPoint).Set(ZpOut, pOut.ZeroPoint).Set(Qmin, qmin).Set(Qmax, qmax);
         }
 
         /// <summary>Gemm (no transA, alpha = beta = 1, row bias) and MatMul by a constant [k, n]: x [m, k] uint8 times packed int8 B.</summary>
@@ -140,17 +142,17 @@ namespace QuantGen.Compiler.Lowering
                 // Float epilogue: (acc + bias) · sIn · sW[j], for logits and other float consumers.
                 var scale = layer.Scales.Select(s => (float)((double)pIn.Scale * s)).ToArray();
                 var output = Produce(y, Layout.Logical);
-                Call("GemmU8S8.Float").Arg("x", x).Arg("w", packed).Arg("bias", bias).Arg("y", output).Arg("scale", Constant(scale, wValue.Name + ".scale"))
-                    .Arg("m", m).Arg("n", n).Arg("k", k);
+                Call(GemmU8S8Float).Set(X, x).Set(W, packed).Set(Bias, bias).Set(Y, output).Set(Scales, Constant(scale, wValue.Name + ".scale"))
+                    .Set(M, m).Set(N, n).Set(K, k);
                 var act = FusedActivation.Of(node);
                 if (!act.IsNone) LowerActivationCall(output, output, act);
                 return;
             }
             var (qmin, qmax) = Clamp(node, pOut);
             var (multiplier, shift) = ChannelMultipliers(node, layer, pIn, pOut);
-            Call("GemmU8S8").Arg("x", x).Arg("w", packed).Arg("bias", bias).Arg("y", ProduceU8(y, Layout.Logical))
-                .Arg("multiplier", multiplier).Arg("shift", shift).Arg("m", m).Arg("n", n).Arg("k", k)
-                .Arg("zpOut", pOut.ZeroPoint).Arg("qmin", qmin).Arg("qmax", qmax);
+            Call(GemmU8S8).Set(X, x).Set(W, packed).Set(Bias, bias).Set(Y, ProduceU8(y, Layout.Logical))
+                .Set(Multipliers, multiplier).Set(Shift, shift).Set(M, m).Set(N, n).Set(K, k)
+                .Set(ZpOut, pOut.ZeroPoint).Set(Qmin, qmin).Set(Qmax, qmax);
         }
 
         /// <summary>
@@ -178,13 +180,13 @@ namespace QuantGen.Compiler.Lowering
             var qparams = NewBuffer(a.Name + ".qparams", BufferKind.Workspace, DataType.Float32, 2);
             var biasOut = NewBuffer(node.Name + ".bias.i32", BufferKind.Workspace, DataType.Int32, n);
             var scaleOut = NewBuffer(node.Name + ".scale", BufferKind.Workspace, DataType.Float32, n);
-            Call("QuantizeDynamicU8").Arg("x", x).Arg("y", xq).Arg("qparams", qparams).Arg("count", x.Elements);
-            Call("PrepareGemmDynamic").Arg("qparams", qparams).Arg("columnSums", Constant(columnSums, node.Name + ".colsum"))
-                .Arg("weightScale", Constant(scales, wValue.Name + ".scale")).Arg("bias", bias == null ? null : Constant(bias, node.Name + ".bias"))
-                .Arg("biasOut", biasOut).Arg("scaleOut", scaleOut).Arg("n", n);
+            Call(QuantizeDynamicU8).Set(X, x).Set(Y, xq).Set(QParams, qparams).Set(Count, x.Elements);
+            Call(PrepareGemmDynamic).Set(QParams, qparams).Set(ColumnSums, Constant(columnSums, node.Name + ".colsum"))
+                .Set(WeightScale, Constant(scales, wValue.Name + ".scale")).Set(Bias, bias == null ? null : Constant(bias, node.Name + ".bias"))
+                .Set(BiasOut, biasOut).Set(ScaleOut, scaleOut).Set(N, n);
             var output = Produce(node.Outputs[0], Layout.Logical);
-            Call("GemmU8S8.Float").Arg("x", xq).Arg("w", Constant(Int8WeightPacking.PackGemm(k, n, B), wValue.Name + ".packed.i8")).Arg("bias", biasOut)
-                .Arg("y", output).Arg("scale", scaleOut).Arg("m", m).Arg("n", n).Arg("k", k);
+            Call(GemmU8S8Float).Set(X, xq).Set(W, Constant(Int8WeightPacking.PackGemm(k, n, B), wValue.Name + ".packed.i8")).Set(Bias, biasOut)
+                .Set(Y, output).Set(Scales, scaleOut).Set(M, m).Set(N, n).Set(K, k);
             var act = FusedActivation.Of(node);
             if (!act.IsNone) LowerActivationCall(output, output, act);
         }
@@ -237,10 +239,10 @@ namespace QuantGen.Compiler.Lowering
             var (ym, ysh) = Multiplier(twiceMax / ((1 << 20) * (double)py.Scale));
             var ua = U8(a, layout);
             var ub = U8(b, layout);
-            Call("AddU8").Arg("a", ua).Arg("b", ub).Arg("y", ProduceU8(y, layout)).Arg("count", ua.Elements)
-                .Arg("aZp", pa.ZeroPoint).Arg("aMultiplier", am).Arg("aShift", ash)
-                .Arg("bZp", pb.ZeroPoint).Arg("bMultiplier", bm).Arg("bShift", bsh)
-                .Arg("yZp", py.ZeroPoint).Arg("yMultiplier", ym).Arg("yShift", ysh).Arg("qmin", qmin).Arg("qmax", qmax);
+            Call(AddU8).Set(A, ua).Set(B, ub).Set(Y, ProduceU8(y, layout)).Set(Count, ua.Elements)
+                .Set(AZp, pa.ZeroPoint).Set(AMultiplier, am).Set(AShift, ash)
+                .Set(BZp, pb.ZeroPoint).Set(BMultiplier, bm).Set(BShift, bsh)
+                .Set(YZp, py.ZeroPoint).Set(YMultiplier, ym).Set(YShift, ysh).Set(Qmin, qmin).Set(Qmax, qmax);
         }
 
         private void LowerGlobalAverageU8(Node node)
@@ -255,8 +257,8 @@ namespace QuantGen.Compiler.Lowering
             var input = U8(x, Layout.Nhwc);
             var output = ProduceU8(y, Layout.Nhwc);
             foreach (var (xi, yi) in Images(input, output, image[0]))
-                Call("PoolU8.GlobalAverage").Arg("x", xi).Arg("y", yi).Arg("hw", hw).Arg("c", image[1])
-                    .Arg("zpIn", pIn.ZeroPoint).Arg("zpOut", pOut.ZeroPoint).Arg("multiplier", multiplier).Arg("shift", shift);
+                Call(PoolU8GlobalAverage).Set(X, xi).Set(Y, yi).Set(Hw, hw).Set(C, image[1])
+                    .Set(ZpIn, pIn.ZeroPoint).Set(ZpOut, pOut.ZeroPoint).Set(KernelParameters.Multiplier, multiplier).Set(Shift, shift);
         }
 
         /// <summary>MaxPool and GlobalMaxPool on bytes: the output shares the input's scale and zero point.</summary>
@@ -270,12 +272,12 @@ namespace QuantGen.Compiler.Lowering
             foreach (var (xi, yi) in Images(input, output, image[0]))
             {
                 if (g != null)
-                    Call("PoolU8.Max").Arg("x", xi).Arg("y", yi).Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", image[1]).Arg("oh", g.OutH).Arg("ow", g.OutW)
-                        .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
-                        .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW);
+                    Call(PoolU8Max).Set(X, xi).Set(Y, yi).Set(Ih, g.InH).Set(Iw, g.InW).Set(C, image[1]).Set(Oh, g.OutH).Set(Ow, g.OutW)
+                        .Set(Kh, g.KernelH).Set(Kw, g.KernelW).Set(Sh, g.StrideH).Set(Sw, g.StrideW)
+                        .Set(Pt, g.PadTop).Set(Pl, g.PadLeft).Set(Dh, g.DilationH).Set(Dw, g.DilationW);
                 else
-                    Call("PoolU8.Max").Arg("x", xi).Arg("y", yi).Arg("ih", image[2]).Arg("iw", image[3]).Arg("c", image[1]).Arg("oh", 1).Arg("ow", 1)
-                        .Arg("kh", image[2]).Arg("kw", image[3]).Arg("sh", 1).Arg("sw", 1).Arg("pt", 0).Arg("pl", 0).Arg("dh", 1).Arg("dw", 1);
+                    Call(PoolU8Max).Set(X, xi).Set(Y, yi).Set(Ih, image[2]).Set(Iw, image[3]).Set(C, image[1]).Set(Oh, 1).Set(Ow, 1)
+                        .Set(Kh, image[2]).Set(Kw, image[3]).Set(Sh, 1).Set(Sw, 1).Set(Pt, 0).Set(Pl, 0).Set(Dh, 1).Set(Dw, 1);
             }
         }
 
@@ -308,7 +310,7 @@ namespace QuantGen.Compiler.Lowering
                 var f = layout == Layout.Nhwc ? Nhwc(v) : Logical(v);
                 var p = Params(v);
                 b = NewBuffer(v.Name + ".u8", BufferKind.Workspace, DataType.UInt8, f.Elements);
-                Call("QuantizeU8").Arg("x", f).Arg("y", b).Arg("count", f.Elements).Arg("zp", p.ZeroPoint).Arg("invScale", QuantizationMath.InverseScale(p));
+                Call(QuantizeU8).Set(X, f).Set(Y, b).Set(Count, f.Elements).Set(Zp, p.ZeroPoint).Set(InvScale, QuantizationMath.InverseScale(p));
             }
             map[v] = b;
             return b;
@@ -322,7 +324,7 @@ namespace QuantGen.Compiler.Lowering
             if (!nhwc && !_u8Logical.TryGetValue(v, out q)) return;
             var p = Params(v);
             var f = NewBuffer(v.Name + ".f32", BufferKind.Workspace, DataType.Float32, q!.Elements);
-            Call("DequantizeU8").Arg("x", q).Arg("y", f).Arg("count", q.Elements).Arg("zp", p.ZeroPoint).Arg("scale", p.Scale);
+            Call(DequantizeU8).Set(X, q).Set(Y, f).Set(Count, q.Elements).Set(Zp, p.ZeroPoint).Set(Scale, p.Scale);
             (nhwc ? _nhwc : _logical)[v] = f;
         }
 

@@ -7,6 +7,9 @@ using System.Linq;
 using QuantGen.Ir.Diagnostics;
 using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
+using QuantGen.Plan;
+using static QuantGen.Plan.KernelCatalog;
+using static QuantGen.Plan.KernelParameters;
 
 namespace QuantGen.Compiler.Lowering
 {
@@ -103,16 +106,16 @@ namespace QuantGen.Compiler.Lowering
             }
             var result = new Value(q.Name + ".centred", DataType.Float32, q.Shape);
             var output = Produce(result, Layout.Logical);
-            Call("DequantizeLinear").Arg("x", Data(q)).Arg("scale", Constant(Enumerable.Repeat(1f, channels).ToArray(), q.Name + ".one"))
-                .Arg("zeroPoint", zp == null ? null : Data(zp)).Arg("y", output)
-                .Arg("outer", outer).Arg("channels", channels).Arg("inner", inner);
+            Call(DequantizeLinear).Set(X, Data(q)).Set(Scales, Constant(Enumerable.Repeat(1f, channels).ToArray(), q.Name + ".one"))
+                .Set(ZeroPoint, zp == null ? null : Data(zp)).Set(Y, output)
+                .Set(Outer, outer).Set(Channels, channels).Set(Inner, inner);
             return result;
         }
 
         /// <summary>The exact integer sums as int32 (MatMulInteger, ConvInteger).</summary>
         private void CastAccumulator(Value acc, Value y)
         {
-            Call("CastFromF32").Arg("x", Logical(acc)).Arg("y", Produce(y, Layout.Logical)).Arg("count", y.ElementCount);
+            Call(CastFromF32).Set(X, Logical(acc)).Set(Y, Produce(y, Layout.Logical)).Set(Count, y.ElementCount);
         }
 
         /// <summary>
@@ -146,9 +149,9 @@ namespace QuantGen.Compiler.Lowering
             }
             EmitBinary("Mul", sum, shape, strides, multiplier, multiplierShape, sum);
             var (min, max) = LinearQuantizationOperator.Range(y.Type);
-            Call("QuantizeLinear").Arg("x", sum).Arg("scale", Constant(new[] { 1f }, node.Name + ".one"))
-                .Arg("zeroPoint", yZeroPoint == null ? null : Data(yZeroPoint)).Arg("y", Produce(y, Layout.Logical))
-                .Arg("outer", 1).Arg("channels", 1).Arg("inner", y.ElementCount).Arg("qmin", min).Arg("qmax", max);
+            Call(QuantizeLinear).Set(X, sum).Set(Scales, Constant(new[] { 1f }, node.Name + ".one"))
+                .Set(ZeroPoint, yZeroPoint == null ? null : Data(yZeroPoint)).Set(Y, Produce(y, Layout.Logical))
+                .Set(Outer, 1).Set(Channels, 1).Set(Inner, y.ElementCount).Set(Qmin, min).Set(Qmax, max);
         }
 
         /// <summary>The range of the whole tensor (with 0) by two reductions, then the ONNX formulas in float32 kernels.</summary>
@@ -163,8 +166,8 @@ namespace QuantGen.Compiler.Lowering
             var zero = Constant(new[] { 0f }, node.Name + ".zero");
             var hi = scalar("max");
             var lo = scalar("min");
-            Call("ReduceF32").Arg("x", input).Arg("y", hi).Arg("shape", Longs(x.Shape!)).Arg("reduced", all).Arg("op", new Symbol("Max"));
-            Call("ReduceF32").Arg("x", input).Arg("y", lo).Arg("shape", Longs(x.Shape!)).Arg("reduced", all).Arg("op", new Symbol("Min"));
+            Call(ReduceF32).Set(X, input).Set(Y, hi).Set(Shape, Longs(x.Shape!)).Set(Reduced, all).Set(ReduceOp, "Max");
+            Call(ReduceF32).Set(X, input).Set(Y, lo).Set(Shape, Longs(x.Shape!)).Set(Reduced, all).Set(ReduceOp, "Min");
             EmitBinary("Max", hi, scalarShape, one, zero, scalarShape, hi);
             EmitBinary("Min", lo, scalarShape, one, zero, scalarShape, lo);
             var scaleValue = node.Outputs.Count > 1 ? node.Outputs[1] : new Value(node.Name + ".y_scale", DataType.Float32, scalarShape);
@@ -175,10 +178,10 @@ namespace QuantGen.Compiler.Lowering
             // −min(x, 0) / y_scale, rounded and saturated: the zero point.
             EmitBinary("Sub", zero, scalarShape, one, lo, scalarShape, lo);
             var zp = Produce(zpValue, Layout.Logical);
-            Call("QuantizeLinear").Arg("x", lo).Arg("scale", scale).Arg("zeroPoint", null).Arg("y", zp)
-                .Arg("outer", 1).Arg("channels", 1).Arg("inner", 1).Arg("qmin", 0).Arg("qmax", 255);
-            Call("QuantizeLinear").Arg("x", input).Arg("scale", scale).Arg("zeroPoint", zp).Arg("y", Produce(node.Outputs[0], Layout.Logical))
-                .Arg("outer", 1).Arg("channels", 1).Arg("inner", x.ElementCount).Arg("qmin", 0).Arg("qmax", 255);
+            Call(QuantizeLinear).Set(X, lo).Set(Scales, scale).Set(ZeroPoint, null).Set(Y, zp)
+                .Set(Outer, 1).Set(Channels, 1).Set(Inner, 1).Set(Qmin, 0).Set(Qmax, 255);
+            Call(QuantizeLinear).Set(X, input).Set(Scales, scale).Set(ZeroPoint, zp).Set(Y, Produce(node.Outputs[0], Layout.Logical))
+                .Set(Outer, 1).Set(Channels, 1).Set(Inner, x.ElementCount).Set(Qmin, 0).Set(Qmax, 255);
         }
     }
 }

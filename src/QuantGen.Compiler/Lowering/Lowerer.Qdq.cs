@@ -3,6 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
+using QuantGen.Plan;
+using static QuantGen.Plan.KernelCatalog;
+using static QuantGen.Plan.KernelParameters;
 
 namespace QuantGen.Compiler.Lowering
 {
@@ -35,23 +38,23 @@ namespace QuantGen.Compiler.Lowering
                 // The integer tensor is never needed: exporters put Q → DQ on every activation of a QDQ model.
                 _fusedDequantize.Add(dq);
                 var zp = node.Input(2);
-                Call("FakeQuantizeF32").Arg("x", x).Arg("scale", Float(node.Input(1)!))
-                    .Arg("zeroPoint", zp == null ? null : Constant(zp.Constant!.ToFloatArray(), zp.Name + ".f32"))
-                    .Arg("y", Produce(dq.Outputs[0], layout))
-                    .Arg("outer", outer).Arg("channels", channels).Arg("inner", inner).Arg("qmin", min).Arg("qmax", max);
+                Call(FakeQuantizeF32).Set(X, x).Set(Scales, Float(node.Input(1)!))
+                    .Set(ZeroPoint, zp == null ? null : Constant(zp.Constant!.ToFloatArray(), zp.Name + ".f32"))
+                    .Set(Y, Produce(dq.Outputs[0], layout))
+                    .Set(Outer, outer).Set(Channels, channels).Set(Inner, inner).Set(Qmin, min).Set(Qmax, max);
                 return;
             }
-            Call("QuantizeLinear").Arg("x", x).Arg("scale", Float(node.Input(1)!)).Arg("zeroPoint", node.Input(2) == null ? null : Data(node.Input(2)!))
-                .Arg("y", Produce(y, layout))
-                .Arg("outer", outer).Arg("channels", channels).Arg("inner", inner).Arg("qmin", min).Arg("qmax", max);
+            Call(QuantizeLinear).Set(X, x).Set(Scales, Float(node.Input(1)!)).Set(ZeroPoint, node.Input(2) == null ? null : Data(node.Input(2)!))
+                .Set(Y, Produce(y, layout))
+                .Set(Outer, outer).Set(Channels, channels).Set(Inner, inner).Set(Qmin, min).Set(Qmax, max);
         }
 
         private void LowerDequantizeLinear(Node node)
         {
             var (x, layout, outer, channels, inner) = LinearQuantizationOperand(node);
-            Call("DequantizeLinear").Arg("x", x).Arg("scale", Float(node.Input(1)!)).Arg("zeroPoint", node.Input(2) == null ? null : Data(node.Input(2)!))
-                .Arg("y", Produce(node.Outputs[0], layout))
-                .Arg("outer", outer).Arg("channels", channels).Arg("inner", inner);
+            Call(DequantizeLinear).Set(X, x).Set(Scales, Float(node.Input(1)!)).Set(ZeroPoint, node.Input(2) == null ? null : Data(node.Input(2)!))
+                .Set(Y, Produce(node.Outputs[0], layout))
+                .Set(Outer, outer).Set(Channels, channels).Set(Inner, inner);
         }
 
         /// <summary>

@@ -7,6 +7,9 @@ using System.Linq;
 using QuantGen.Ir.Diagnostics;
 using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
+using QuantGen.Plan;
+using static QuantGen.Plan.KernelCatalog;
+using static QuantGen.Plan.KernelParameters;
 
 namespace QuantGen.Compiler.Lowering
 {
@@ -55,14 +58,14 @@ namespace QuantGen.Compiler.Lowering
                 if (kept.SequenceEqual(kept.OrderBy(a => a)))
                 {
                     var output = Produce(y, Layout.Logical);
-                    Call("ReduceF32").Arg("x", physical).Arg("y", output).Arg("shape", Longs(Permute(x.Shape!, ToNhwc)))
-                        .Arg("reduced", Permute(reduced.Select(r => r ? 1 : 0).ToArray(), ToNhwc).Select(r => (long)r).ToArray()).Arg("op", new Symbol(op.Kind));
+                    Call(ReduceF32).Set(X, physical).Set(Y, output).Set(Shape, Longs(Permute(x.Shape!, ToNhwc)))
+                        .Set(Reduced, Permute(reduced.Select(r => r ? 1 : 0).ToArray(), ToNhwc).Select(r => (long)r).ToArray()).Set(ReduceOp, op.Kind);
                     return;
                 }
             }
             var input = Logical(x);
-            Call("ReduceF32").Arg("x", input).Arg("y", Produce(y, Layout.Logical)).Arg("shape", Longs(x.Shape!))
-                .Arg("reduced", reduced.Select(r => r ? 1L : 0L).ToArray()).Arg("op", new Symbol(op.Kind));
+            Call(ReduceF32).Set(X, input).Set(Y, Produce(y, Layout.Logical)).Set(Shape, Longs(x.Shape!))
+                .Set(Reduced, reduced.Select(r => r ? 1L : 0L).ToArray()).Set(ReduceOp, op.Kind);
         }
 
         private void LowerGather(Node node)
@@ -72,13 +75,13 @@ namespace QuantGen.Compiler.Lowering
             int axis = (int)node.Attributes.GetInt("axis", 0);
             if (axis < 0) axis += x.Rank;
             Buffer index;
-            string kernel = "Gather";
+            var kernel = KernelCatalog.Gather;
             if (indices.IsConstant) index = ConstantOf(Tensor.FromInt64s(new[] { indices.Constant!.ElementCount }, indices.Constant.ToInt64Array()), indices.Name);
             else if (indices.Type == DataType.Int64) index = Logical(indices);
             else if (indices.Type == DataType.Int32)
             {
                 index = Logical(indices);
-                kernel = "GatherInt32";
+                kernel = GatherInt32;
             }
             else
                 throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDataType, DiagnosticSeverity.Error,
@@ -86,8 +89,8 @@ namespace QuantGen.Compiler.Lowering
             int outer = 1, inner = 1;
             for (int i = 0; i < axis; i++) outer *= x.Shape![i];
             for (int i = axis + 1; i < x.Rank; i++) inner *= x.Shape![i];
-            Call(kernel).Arg("x", Data(x)).Arg("indices", index).Arg("y", Produce(node.Outputs[0], Layout.Logical))
-                .Arg("outer", outer).Arg("axis", x.Shape![axis]).Arg("inner", inner).Arg("count", indices.ElementCount);
+            Call(kernel).Set(X, Data(x)).Set(Indices, index).Set(Y, Produce(node.Outputs[0], Layout.Logical))
+                .Set(Outer, outer).Set(Axis, x.Shape![axis]).Set(Inner, inner).Set(Count, indices.ElementCount);
         }
 
         private void LowerSlice(Node node)
@@ -110,9 +113,9 @@ namespace QuantGen.Compiler.Lowering
             for (int i = 0; i < order.Length; i++) strides[order[i]] = physicalStrides[i];
             long offset = 0;
             for (int a = 0; a < axes.Length; a++) offset += (long)axes[a].Start * strides[a];
-            Call("Strided").Arg("x", perm != null ? _nhwc[x] : Data(x)).Arg("y", Produce(y, perm != null ? Layout.Nhwc : Layout.Logical))
-                .Arg("shape", Longs(order.Select(a => axes[a].Count))).Arg("strides", Longs(order.Select(a => strides[a] * axes[a].Step)))
-                .Arg("offset", offset);
+            Call(StridedCopy).Set(X, perm != null ? _nhwc[x] : Data(x)).Set(Y, Produce(y, perm != null ? Layout.Nhwc : Layout.Logical))
+                .Set(Shape, Longs(order.Select(a => axes[a].Count))).Set(Strides, Longs(order.Select(a => strides[a] * axes[a].Step)))
+                .Set(Offset, offset);
         }
 
         private void LowerSplit(Node node)
@@ -162,9 +165,9 @@ namespace QuantGen.Compiler.Lowering
             var physicalMaps = order.Select(a => maps[a]).ToArray();
             var starts = new long[maps.Length];
             for (int a = 1; a < maps.Length; a++) starts[a] = starts[a - 1] + physicalMaps[a - 1].Length;
-            Call("Pad").Arg("x", perm != null ? _nhwc[x] : Data(x)).Arg("value", value).Arg("y", Produce(node.Outputs[0], perm != null ? Layout.Nhwc : Layout.Logical))
-                .Arg("shape", Longs(physicalMaps.Select(m => m.Length))).Arg("strides", Longs(Broadcasting.ContiguousStrides(Permute(x.Shape!, order))))
-                .Arg("map", Longs(physicalMaps.SelectMany(m => m))).Arg("starts", starts);
+            Call(Pad).Set(X, perm != null ? _nhwc[x] : Data(x)).Set(PadValue, value).Set(Y, Produce(node.Outputs[0], perm != null ? Layout.Nhwc : Layout.Logical))
+                .Set(Shape, Longs(physicalMaps.Select(m => m.Length))).Set(Strides, Longs(Broadcasting.ContiguousStrides(Permute(x.Shape!, order))))
+                .Set(Map, Longs(physicalMaps.SelectMany(m => m))).Set(Starts, starts);
         }
 
         /// <summary>Clip(x, min, max) with a bound computed at run time: max(x, min), then min(·, max), broadcasting the scalars.</summary>
@@ -204,8 +207,8 @@ namespace QuantGen.Compiler.Lowering
             var output = Produce(node.Outputs[0], Layout.Logical);
             var mean = node.Outputs.Count > 1 && node.Outputs[1].Name.Length > 0 ? Produce(node.Outputs[1], Layout.Logical) : null;
             var inv = node.Outputs.Count > 2 && node.Outputs[2].Name.Length > 0 ? Produce(node.Outputs[2], Layout.Logical) : null;
-            Call("NormalizationF32.Layer").Arg("x", input).Arg("scale", scale).Arg("bias", bias).Arg("y", output).Arg("mean", mean).Arg("invStdDev", inv)
-                .Arg("rows", rows).Arg("cols", cols).Arg("epsilon", node.Attributes.GetFloat("epsilon", 1e-5f));
+            Call(LayerNormalizationF32).Set(X, input).Set(Scales, scale).Set(Bias, bias).Set(Y, output).Set(Mean, mean).Set(InvStdDev, inv)
+                .Set(Rows, rows).Set(Cols, cols).Set(Epsilon, node.Attributes.GetFloat("epsilon", 1e-5f));
         }
 
         private void LowerInstanceNormalization(Node node)
@@ -214,9 +217,9 @@ namespace QuantGen.Compiler.Lowering
             Buffer Channel(Value v) => v.IsConstant ? Constant(v.Constant!.ToFloatArray(), v.Name) : Logical(v);
             int n = x.Shape![0], c = x.Shape[1];
             long hw = x.ElementCount / System.Math.Max(1, (long)n * c);
-            Call("NormalizationF32.Instance").Arg("x", Logical(x)).Arg("scale", Channel(node.Input(1)!)).Arg("bias", Channel(node.Input(2)!))
-                .Arg("y", Produce(node.Outputs[0], Layout.Logical)).Arg("n", n).Arg("c", c).Arg("hw", hw)
-                .Arg("epsilon", node.Attributes.GetFloat("epsilon", 1e-5f));
+            Call(InstanceNormalizationF32).Set(X, Logical(x)).Set(Scales, Channel(node.Input(1)!)).Set(Bias, Channel(node.Input(2)!))
+                .Set(Y, Produce(node.Outputs[0], Layout.Logical)).Set(N, n).Set(C, c).Set(Hw, hw)
+                .Set(Epsilon, node.Attributes.GetFloat("epsilon", 1e-5f));
         }
 
         /// <summary>
@@ -238,11 +241,11 @@ namespace QuantGen.Compiler.Lowering
             var index = axes.SelectMany(a => a.Index).ToArray();
             var weight = axes.SelectMany(a => a.Weight).ToArray();
             var input = perm != null ? _nhwc[x] : Logical(x);
-            Call("ResizeF32").Arg("x", input).Arg("index", ConstantOf(new Tensor(DataType.Int32, new[] { index.Length }, index), node.Name + ".index"))
-                .Arg("weight", Constant(weight, node.Name + ".weight")).Arg("y", Produce(node.Outputs[0], perm != null ? Layout.Nhwc : Layout.Logical))
-                .Arg("shape", Longs(axes.Select(a => a.Length))).Arg("strides", Longs(Broadcasting.ContiguousStrides(Permute(x.Shape!, order))))
-                .Arg("taps", Longs(axes.Select(a => a.Taps))).Arg("starts", starts)
-                .Arg("extrapolation", node.Attributes.GetFloat("extrapolation_value", 0f));
+            Call(ResizeF32).Set(X, input).Set(Index, ConstantOf(new Tensor(DataType.Int32, new[] { index.Length }, index), node.Name + ".index"))
+                .Set(Weight, Constant(weight, node.Name + ".weight")).Set(Y, Produce(node.Outputs[0], perm != null ? Layout.Nhwc : Layout.Logical))
+                .Set(Shape, Longs(axes.Select(a => a.Length))).Set(Strides, Longs(Broadcasting.ContiguousStrides(Permute(x.Shape!, order))))
+                .Set(Taps, Longs(axes.Select(a => a.Taps))).Set(Starts, starts)
+                .Set(Extrapolation, node.Attributes.GetFloat("extrapolation_value", 0f));
         }
 
         /// <summary>Max or Min of one input (a copy) or of three and more (pairwise into the output, broadcasting each operand).</summary>
@@ -255,7 +258,7 @@ namespace QuantGen.Compiler.Lowering
             var (a, aStrides) = Operand(first, shape, Layout.Logical);
             if (node.Inputs.Count == 1)
             {
-                Call("Copy").Arg("x", a).Arg("y", output).Arg("count", output.Elements);
+                Call(Copy).Set(X, a).Set(Y, output).Set(Count, output.Elements);
                 return;
             }
             for (int i = 1; i < node.Inputs.Count; i++)
@@ -324,9 +327,9 @@ namespace QuantGen.Compiler.Lowering
             var permutedMaps = perm.Select(p => maps[p]).ToArray();
             var starts = new long[perm.Length];
             for (int a = 1; a < perm.Length; a++) starts[a] = starts[a - 1] + permutedMaps[a - 1].Length;
-            Call("Pad").Arg("x", source).Arg("value", Constant(new[] { 0f }, node.Name + ".zero")).Arg("y", stuffed)
-                .Arg("shape", Longs(permutedMaps.Select(m => m.Length))).Arg("strides", Longs(perm.Select(p => logicalStrides[p])))
-                .Arg("map", Longs(permutedMaps.SelectMany(m => m))).Arg("starts", starts);
+            Call(Pad).Set(X, source).Set(PadValue, Constant(new[] { 0f }, node.Name + ".zero")).Set(Y, stuffed)
+                .Set(Shape, Longs(permutedMaps.Select(m => m.Length))).Set(Strides, Longs(perm.Select(p => logicalStrides[p])))
+                .Set(Map, Longs(permutedMaps.SelectMany(m => m))).Set(Starts, starts);
 
             // Conv weights [oc, ic/group, k…]: channels swapped within each group, every spatial axis reversed.
             var convInputs = new Value?[] { stuffedValue, runtimeWeights ? RuntimeConvTransposeWeights(node, w, group, g.Kernel) : FlippedWeights(w, group, g.Kernel, icg, ocg, oc), node.Input(2) };
@@ -376,12 +379,12 @@ namespace QuantGen.Compiler.Lowering
             for (int n = 0; n < images; n++)
                 for (int gi = 0; gi < group; gi++)
                 {
-                    Call("Im2ColF32").Arg("x", Slice(input, (long)(n * ic + gi * icg) * ihw, (long)icg * ihw, $"{x.Name}[{n},{gi}]")).Arg("col", columns)
-                        .Arg("c", icg).Arg("ih", g.InH).Arg("iw", g.InW).Arg("oh", g.OutH).Arg("ow", g.OutW).Arg("kh", g.KernelH).Arg("kw", g.KernelW)
-                        .Arg("sh", g.StrideH).Arg("sw", g.StrideW).Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW);
-                    Call("MatMulF32").Arg("x", Slice(weights, (long)gi * ocg * icg * kk, (long)ocg * icg * kk, $"{w.Name}[{gi}]")).Arg("b", columns)
-                        .Arg("y", Slice(output, (long)(n * oc + gi * ocg) * ohw, (long)ocg * ohw, $"{node.Outputs[0].Name}[{n},{gi}]"))
-                        .Arg("m", ocg).Arg("n", ohw).Arg("k", icg * kk).Arg("transB", 0);
+                    Call(Im2ColF32).Set(X, Slice(input, (long)(n * ic + gi * icg) * ihw, (long)icg * ihw, $"{x.Name}[{n},{gi}]")).Set(Col, columns)
+                        .Set(C, icg).Set(Ih, g.InH).Set(Iw, g.InW).Set(Oh, g.OutH).Set(Ow, g.OutW).Set(Kh, g.KernelH).Set(Kw, g.KernelW)
+                        .Set(Sh, g.StrideH).Set(Sw, g.StrideW).Set(Pt, g.PadTop).Set(Pl, g.PadLeft).Set(Dh, g.DilationH).Set(Dw, g.DilationW);
+                    Call(MatMulF32).Set(X, Slice(weights, (long)gi * ocg * icg * kk, (long)ocg * icg * kk, $"{w.Name}[{gi}]")).Set(B, columns)
+                        .Set(Y, Slice(output, (long)(n * oc + gi * ocg) * ohw, (long)ocg * ohw, $"{node.Outputs[0].Name}[{n},{gi}]"))
+                        .Set(M, ocg).Set(N, ohw).Set(K, icg * kk).Set(TransB, 0);
                 }
             var shape = node.Outputs[0].Shape!;
             if (bias != null)
@@ -408,8 +411,8 @@ namespace QuantGen.Compiler.Lowering
             var shape = new[] { oc, icg }.Concat(kernel).ToArray();
             var flipped = new Value(w.Name + ".conv", DataType.Float32, shape);
             var buffer = NewBuffer(flipped.Name, BufferKind.Workspace, DataType.Float32, table.Length);
-            Call("Take").Arg("x", Logical(w)).Arg("index", ConstantOf(new Tensor(DataType.Int32, new[] { table.Length }, table), node.Name + ".flip_index"))
-                .Arg("y", buffer).Arg("count", table.Length).Arg("xCount", w.ElementCount);
+            Call(Take).Set(X, Logical(w)).Set(Index, ConstantOf(new Tensor(DataType.Int32, new[] { table.Length }, table), node.Name + ".flip_index"))
+                .Set(Y, buffer).Set(Count, table.Length).Set(XCount, w.ElementCount);
             _logical[flipped] = buffer;
             return flipped;
         }
@@ -426,12 +429,12 @@ namespace QuantGen.Compiler.Lowering
             }
             bool numeric(DataType t) => t == DataType.Float64 || t == DataType.Int8 || t == DataType.Int16 || t == DataType.Int32 || t == DataType.Int64
                                         || t == DataType.UInt8 || t == DataType.UInt16;
-            string? kernel = y.Type == DataType.Float32 && numeric(x.Type) ? "CastToF32" : x.Type == DataType.Float32 && numeric(y.Type) ? "CastFromF32" : null;
+            var kernel = y.Type == DataType.Float32 && numeric(x.Type) ? CastToF32 : x.Type == DataType.Float32 && numeric(y.Type) ? CastFromF32 : null;
             if (kernel == null)
                 throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDataType, DiagnosticSeverity.Error,
                     $"Cast '{node.Name}' from {DataTypes.Name(x.Type)} to {DataTypes.Name(y.Type)} at run time is not supported (to and from float32 only, not bool or float16).",
                     null, node.Name));
-            Call(kernel).Arg("x", Logical(x)).Arg("y", Produce(y, Layout.Logical)).Arg("count", x.ElementCount);
+            Call(kernel).Set(X, Logical(x)).Set(Y, Produce(y, Layout.Logical)).Set(Count, x.ElementCount);
         }
 
         /// <summary>

@@ -6,6 +6,9 @@ using System.Linq;
 using QuantGen.Ir.Diagnostics;
 using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
+using QuantGen.Plan;
+using static QuantGen.Plan.KernelCatalog;
+using static QuantGen.Plan.KernelParameters;
 
 namespace QuantGen.Compiler.Lowering
 {
@@ -54,6 +57,7 @@ namespace QuantGen.Compiler.Lowering
             }
             _current = null;
             BindOutputs();
+            foreach (var call in _program.Calls) call.Validate();
         }
 
         private void LowerNode(Node node)
@@ -124,10 +128,10 @@ namespace QuantGen.Compiler.Lowering
                 var packed = Constant(WeightPacking.PackDepthwise(w, oc, g.KernelH, g.KernelW), wValue.Name + ".depthwise");
                 foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
                 {
-                    Call("ConvF32.Depthwise").Arg("x", xi).Arg("w", packed).Arg("bias", biasBuffer).Arg("y", yi)
-                        .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", oc).Arg("oh", g.OutH).Arg("ow", g.OutW)
-                        .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
-                        .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW);
+                    Call(ConvF32Depthwise).Set(X, xi).Set(W, packed).Set(Bias, biasBuffer).Set(Y, yi)
+                        .Set(Ih, g.InH).Set(Iw, g.InW).Set(C, oc).Set(Oh, g.OutH).Set(Ow, g.OutW)
+                        .Set(Kh, g.KernelH).Set(Kw, g.KernelW).Set(Sh, g.StrideH).Set(Sw, g.StrideW)
+                        .Set(Pt, g.PadTop).Set(Pl, g.PadLeft).Set(Dh, g.DilationH).Set(Dw, g.DilationW);
                     Activation(_program.Calls.Last(), act);
                 }
                 return;
@@ -138,11 +142,11 @@ namespace QuantGen.Compiler.Lowering
             var scratch = scratchLength == 0 ? null : NewBuffer(node.Name + ".im2col", BufferKind.Workspace, DataType.Float32, scratchLength);
             foreach (var (xi, yi) in Images(input, output, x.Shape[0]))
             {
-                Call("ConvF32.Gemm").Arg("x", xi).Arg("w", packedGemm).Arg("bias", biasBuffer).Arg("y", yi).Arg("scratch", scratch)
-                    .Arg("ih", g.InH).Arg("iw", g.InW).Arg("ic", ic).Arg("oh", g.OutH).Arg("ow", g.OutW).Arg("oc", oc)
-                    .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
-                    .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("pb", g.PadBottom).Arg("pr", g.PadRight)
-                    .Arg("dh", g.DilationH).Arg("dw", g.DilationW).Arg("group", group);
+                Call(ConvF32Gemm).Set(X, xi).Set(W, packedGemm).Set(Bias, biasBuffer).Set(Y, yi).Set(Scratch, scratch)
+                    .Set(Ih, g.InH).Set(Iw, g.InW).Set(Ic, ic).Set(Oh, g.OutH).Set(Ow, g.OutW).Set(Oc, oc)
+                    .Set(Kh, g.KernelH).Set(Kw, g.KernelW).Set(Sh, g.StrideH).Set(Sw, g.StrideW)
+                    .Set(Pt, g.PadTop).Set(Pl, g.PadLeft).Set(Pb, g.PadBottom).Set(Pr, g.PadRight)
+                    .Set(Dh, g.DilationH).Set(Dw, g.DilationW).Set(Group, group);
                 Activation(_program.Calls.Last(), act);
             }
         }
@@ -193,7 +197,7 @@ namespace QuantGen.Compiler.Lowering
             var act = FusedActivation.Of(node);
             bool separateBias = c != null && !biasIsRow;
             var output = Produce(node.Outputs[0], Layout.Logical);
-            Call("GemmF32").Arg("x", Logical(a)).Arg("b", packed).Arg("bias", bias).Arg("y", output).Arg("m", m).Arg("n", n).Arg("k", k);
+            Call(GemmF32).Set(X, Logical(a)).Set(B, packed).Set(Bias, bias).Set(Y, output).Set(M, m).Set(N, n).Set(K, k);
             Activation(_program.Calls.Last(), separateBias ? ActivationSpec.None : act);
             if (separateBias)
             {
@@ -218,7 +222,7 @@ namespace QuantGen.Compiler.Lowering
             var output = Produce(node.Outputs[0], Layout.Logical);
             var shape = new[] { m, n };
             var strides = Broadcasting.ContiguousStrides(shape);
-            Call("MatMulF32").Arg("x", x).Arg("b", bBuffer).Arg("y", output).Arg("m", m).Arg("n", n).Arg("k", k).Arg("transB", tb ? 1 : 0);
+            Call(MatMulF32).Set(X, x).Set(B, bBuffer).Set(Y, output).Set(M, m).Set(N, n).Set(K, k).Set(TransB, tb ? 1 : 0);
             if (alpha != 1f) EmitBinary("Mul", output, shape, strides, Constant(new[] { alpha }, node.Name + ".alpha"), new int[0], output);
             var c = node.Input(2);
             if (c == null) return;
@@ -248,7 +252,7 @@ namespace QuantGen.Compiler.Lowering
             var fb = b.Constant.ToFloatArray();
             var packed = Constant(WeightPacking.PackGemmB(k, n, (row, col) => fb[row * n + col]), b.Name + ".packed");
             var output = Produce(node.Outputs[0], Layout.Logical);
-            Call("GemmF32").Arg("x", Logical(a)).Arg("b", packed).Arg("bias", null).Arg("y", output).Arg("m", m).Arg("n", n).Arg("k", k);
+            Call(GemmF32).Set(X, Logical(a)).Set(B, packed).Set(Bias, null).Set(Y, output).Set(M, m).Set(N, n).Set(K, k);
             Activation(_program.Calls.Last(), FusedActivation.Of(node));
         }
 
@@ -281,7 +285,7 @@ namespace QuantGen.Compiler.Lowering
                 var xi = count == 1 ? x : Slice(x, (long)ia * m * k, (long)m * k, $"{x.Name}[{ia}]");
                 var bi = count == 1 ? bBuffer : Slice(bBuffer, (long)ib * k * n, (long)k * n, $"{bBuffer.Name}[{ib}]");
                 var yi = count == 1 ? output : Slice(output, (long)o * m * n, (long)m * n, $"{output.Name}[{o}]");
-                Call("MatMulF32").Arg("x", xi).Arg("b", bi).Arg("y", yi).Arg("m", m).Arg("n", n).Arg("k", k).Arg("transB", 0);
+                Call(MatMulF32).Set(X, xi).Set(B, bi).Set(Y, yi).Set(M, m).Set(N, n).Set(K, k).Set(TransB, 0);
             }
         }
 
@@ -298,7 +302,7 @@ namespace QuantGen.Compiler.Lowering
 
         private void LowerActivationCall(Buffer input, Buffer output, ActivationSpec spec)
         {
-            Call("ActivationF32").Arg("x", input).Arg("y", output).Arg("count", input.Elements);
+            Call(ActivationF32).Set(X, input).Set(Y, output).Set(Count, input.Elements);
             Activation(_program.Calls.Last(), spec, fusedOnly: false);
         }
 
@@ -315,8 +319,8 @@ namespace QuantGen.Compiler.Lowering
             var (ba, sa) = Operand(a, y.Shape!, layout);
             var (bb, sb) = Operand(b, y.Shape!, layout);
             var shape = layout == Layout.Nhwc ? Permute(y.Shape!, ToNhwc) : y.Shape!;
-            Call("BinaryF32").Arg("a", ba).Arg("b", bb).Arg("y", output).Arg("op", new Symbol(node.OpType))
-                .Arg("shape", shape.Select(d => (long)d).ToArray()).Arg("aStrides", sa.Select(d => (long)d).ToArray()).Arg("bStrides", sb.Select(d => (long)d).ToArray());
+            Call(BinaryF32).Set(A, ba).Set(B, bb).Set(Y, output).Set(BinaryOp, node.OpType)
+                .Set(Shape, shape.Select(d => (long)d).ToArray()).Set(AStrides, sa.Select(d => (long)d).ToArray()).Set(BStrides, sb.Select(d => (long)d).ToArray());
         }
 
         /// <summary>An operand of a broadcasting op and its element strides over the output in <paramref name="layout"/>.</summary>
@@ -331,9 +335,9 @@ namespace QuantGen.Compiler.Lowering
 
         private void EmitBinary(string op, Buffer a, int[] shape, int[] aStrides, Buffer b, int[] bShape, Buffer y)
         {
-            Call("BinaryF32").Arg("a", a).Arg("b", b).Arg("y", y).Arg("op", new Symbol(op))
-                .Arg("shape", shape.Select(d => (long)d).ToArray()).Arg("aStrides", aStrides.Select(d => (long)d).ToArray())
-                .Arg("bStrides", Broadcasting.Strides(bShape, shape).Select(d => (long)d).ToArray());
+            Call(BinaryF32).Set(A, a).Set(B, b).Set(Y, y).Set(BinaryOp, op)
+                .Set(Shape, shape.Select(d => (long)d).ToArray()).Set(AStrides, aStrides.Select(d => (long)d).ToArray())
+                .Set(BStrides, Broadcasting.Strides(bShape, shape).Select(d => (long)d).ToArray());
         }
 
         private void LowerSoftmax(Node node)
@@ -341,8 +345,8 @@ namespace QuantGen.Compiler.Lowering
             var x = node.Input(0)!;
             var (outer, axis, inner) = SoftmaxOperator.Extents(node, x.Shape!, _graph.Info.Opset);
             var output = Produce(node.Outputs[0], Layout.Logical);
-            Call("SoftmaxF32").Arg("x", Logical(x)).Arg("y", output).Arg("outer", outer).Arg("axis", axis).Arg("inner", inner)
-                .Arg("log", node.OpType == "LogSoftmax" ? 1 : 0);
+            Call(SoftmaxF32).Set(X, Logical(x)).Set(Y, output).Set(Outer, outer).Set(Axis, axis).Set(Inner, inner)
+                .Set(Log, node.OpType == "LogSoftmax" ? 1 : 0);
         }
 
         private void LowerPool(Node node)
@@ -357,11 +361,11 @@ namespace QuantGen.Compiler.Lowering
             var output = Produce(node.Outputs[0], Layout.Nhwc);
             foreach (var (xi, yi) in Images(input, output, x.Shape![0]))
             {
-                var call = Call(max ? "PoolF32.Max" : "PoolF32.Average").Arg("x", xi).Arg("y", yi)
-                    .Arg("ih", g.InH).Arg("iw", g.InW).Arg("c", x.Shape[1]).Arg("oh", g.OutH).Arg("ow", g.OutW)
-                    .Arg("kh", g.KernelH).Arg("kw", g.KernelW).Arg("sh", g.StrideH).Arg("sw", g.StrideW)
-                    .Arg("pt", g.PadTop).Arg("pl", g.PadLeft).Arg("dh", g.DilationH).Arg("dw", g.DilationW);
-                if (!max) call.Arg("countIncludePad", includePad ? 1 : 0);
+                var call = Call(max ? PoolF32Max : PoolF32Average).Set(X, xi).Set(Y, yi)
+                    .Set(Ih, g.InH).Set(Iw, g.InW).Set(C, x.Shape[1]).Set(Oh, g.OutH).Set(Ow, g.OutW)
+                    .Set(Kh, g.KernelH).Set(Kw, g.KernelW).Set(Sh, g.StrideH).Set(Sw, g.StrideW)
+                    .Set(Pt, g.PadTop).Set(Pl, g.PadLeft).Set(Dh, g.DilationH).Set(Dw, g.DilationW);
+                if (!max) call.Set(CountIncludePad, includePad ? 1 : 0);
             }
         }
 
@@ -373,8 +377,8 @@ namespace QuantGen.Compiler.Lowering
             var output = Produce(node.Outputs[0], Layout.Nhwc);
             var image = Image4D(x);
             foreach (var (xi, yi) in Images(input, output, x.Shape![0]))
-                Call(node.OpType == "GlobalMaxPool" ? "PoolF32.GlobalMax" : "PoolF32.GlobalAverage")
-                    .Arg("x", xi).Arg("y", yi).Arg("hw", image[2] * image[3]).Arg("c", image[1]);
+                Call(node.OpType == "GlobalMaxPool" ? PoolF32GlobalMax : PoolF32GlobalAverage)
+                    .Set(X, xi).Set(Y, yi).Set(Hw, image[2] * image[3]).Set(C, image[1]);
         }
 
         private void LowerView(Node node)
@@ -391,8 +395,8 @@ namespace QuantGen.Compiler.Lowering
             var x = node.Input(0)!;
             var perm = TransposeOperator.Permutation(node, x.Rank);
             var output = Produce(node.Outputs[0], Layout.Logical);
-            Call("Transpose").Arg("x", Logical(x)).Arg("y", output)
-                .Arg("shape", x.Shape!.Select(d => (long)d).ToArray()).Arg("perm", perm.Select(p => (long)p).ToArray());
+            Call(Transpose).Set(X, Logical(x)).Set(Y, output)
+                .Set(Shape, x.Shape!.Select(d => (long)d).ToArray()).Set(Perm, perm.Select(p => (long)p).ToArray());
         }
 
         /// <summary>
@@ -415,8 +419,8 @@ namespace QuantGen.Compiler.Lowering
                 long row = input!.Shape![axis] * inner;
                 var source = input.IsConstant ? Constant(input.Constant!.ToFloatArray(), input.Name) : Logical(input);
                 var target = Slice(output, offset, output.Elements - offset, $"{y.Name}[{offset}..]");
-                Call("CopyBlocks").Arg("x", source).Arg("y", target).Arg("blocks", outer).Arg("blockLength", row)
-                    .Arg("xStride", row).Arg("yStride", outRow);
+                Call(CopyBlocks).Set(X, source).Set(Y, target).Set(Blocks, outer).Set(BlockLength, row)
+                    .Set(XStride, row).Set(YStride, outRow);
                 offset += row;
             }
         }
@@ -461,8 +465,8 @@ namespace QuantGen.Compiler.Lowering
         private Buffer Transposed(Buffer source, int[] sourceShape, int[] perm, string name)
         {
             var result = NewBuffer(name, BufferKind.Workspace, source.Type, source.Elements);
-            Call("Transpose").Arg("x", source).Arg("y", result)
-                .Arg("shape", sourceShape.Select(d => (long)d).ToArray()).Arg("perm", perm.Select(p => (long)p).ToArray());
+            Call(Transpose).Set(X, source).Set(Y, result)
+                .Set(Shape, sourceShape.Select(d => (long)d).ToArray()).Set(Perm, perm.Select(p => (long)p).ToArray());
             return result;
         }
 
@@ -510,7 +514,7 @@ namespace QuantGen.Compiler.Lowering
                 {
                     output = NewBuffer(v.Name, BufferKind.Output, v.Type, v.ElementCount);
                     output.Index = i;
-                    Call("Copy").Arg("x", source).Arg("y", output).Arg("count", source.Elements);
+                    Call(Copy).Set(X, source).Set(Y, output).Set(Count, source.Elements);
                 }
                 _program.Outputs.Add(output);
             }
@@ -533,7 +537,7 @@ namespace QuantGen.Compiler.Lowering
             return b;
         }
 
-        private KernelCall Call(string kernel)
+        private KernelCall Call(KernelSignature kernel)
         {
             var call = new KernelCall(kernel, _current?.Name ?? "(graph boundary)");
             _program.Calls.Add(call);
@@ -543,7 +547,7 @@ namespace QuantGen.Compiler.Lowering
         private static void Activation(KernelCall call, ActivationSpec spec, bool fusedOnly = true)
         {
             if (fusedOnly && !spec.IsNone && !FusedActivation.CanFuse(spec)) throw new InvalidOperationException($"{spec.Kind} cannot be fused.");
-            call.Arg("act", new Symbol(spec.IsNone ? "None" : spec.Kind)).Arg("alpha", spec.Alpha).Arg("beta", spec.Beta);
+            call.Set(Act, spec.IsNone ? "None" : spec.Kind).Set(Alpha, spec.Alpha).Set(Beta, spec.Beta);
         }
 
         private static int[] Permute(int[] values, int[] perm) => perm.Select(p => values[p]).ToArray();

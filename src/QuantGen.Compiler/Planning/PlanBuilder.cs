@@ -43,6 +43,7 @@ namespace QuantGen.Compiler.Planning
             };
             foreach (var call in program.Calls)
             {
+                call.Validate();
                 var step = new PlanStep(call.Kernel, call.Source);
                 foreach (var arg in call.Arguments) step.Add(arg.Key, ToPlanValue(arg.Value));
                 plan.Steps.Add(step);
@@ -107,19 +108,7 @@ namespace QuantGen.Compiler.Planning
             };
         }
 
-        public static PlanElementType ElementType(DataType type) => type switch
-        {
-            DataType.Float32 => PlanElementType.Float32,
-            DataType.Float64 => PlanElementType.Float64,
-            DataType.UInt8 => PlanElementType.UInt8,
-            DataType.Int8 => PlanElementType.Int8,
-            DataType.Int16 => PlanElementType.Int16,
-            DataType.UInt16 => PlanElementType.UInt16,
-            DataType.Int32 => PlanElementType.Int32,
-            DataType.Int64 => PlanElementType.Int64,
-            DataType.Bool => PlanElementType.Bool,
-            _ => throw new NotSupportedException($"{DataTypes.Name(type)} tensors cannot be planned."),
-        };
+        public static PlanElementType ElementType(DataType type) => PlanTypes.Of(type);
 
         public static string Sha256Hex(byte[] bytes)
         {

@@ -1,24 +1,27 @@
 // Fuses an inverted-residual block's 1×1 expansion into the depthwise convolution that reads it, so the expanded
 // tensor (the block's largest, e.g. 112×112×96) is computed a band of rows at a time and stays in cache instead of
 // making a round trip through memory. Runs on the lowered program, before memory planning.
-using System;
 using System.Collections.Generic;
 using System.Linq;
+using System;
+using QuantGen.Compiler.Lowering;
 using QuantGen.Ir;
+using QuantGen.Kernels;
 using QuantGen.Plan;
 using static QuantGen.Compiler.ProgramPasses.LoweredCalls;
-using QuantGen.Compiler.Lowering;
+using static QuantGen.Plan.KernelCatalog;
+using static QuantGen.Plan.KernelParameters;
 using Buffer = QuantGen.Compiler.Lowering.Buffer;
 
 namespace QuantGen.Compiler.ProgramPasses
 {
     public static class ExpandDepthwiseFusion
     {
-        // The (expansion, depthwise) kernel pairs that fuse: into ConvU8S8.ExpandDepthwise (FuseU8), ConvF32.ExpandDepthwise (FuseF32).
-        private static readonly (string Expansion, string Depthwise, DataType Type)[] s_pairs =
+        // The (expansion, depthwise) kernel pairs that fuse, and the fused kernel.
+        private static readonly (KernelSignature Expansion, KernelSignature Depthwise, KernelSignature Fused)[] s_pairs =
         {
-            ("ConvU8S8.Gemm", "ConvU8S8.Depthwise", DataType.UInt8),
-            ("ConvF32.Gemm", "ConvF32.Depthwise", DataType.Float32),
+            (ConvU8S8Gemm, ConvU8S8Depthwise, ConvU8S8ExpandDepthwise),
+            (ConvF32Gemm, ConvF32Depthwise, ConvF32ExpandDepthwise),
         };
 
         /// <summary>
@@ -35,14 +38,18 @@ namespace QuantGen.Compiler.ProgramPasses
             {
                 var expansion = program.Calls[i];
                 var depthwise = program.Calls[i + 1];
-                var kernels = s_pairs.FirstOrDefault(p => p.Expansion == expansion.Kernel && p.Depthwise == depthwise.Kernel);
-                if (kernels.Expansion == null || !IsPlainPointwise(expansion)) continue;
-                if (!(Get(expansion, "y") is Buffer mid) || !ReferenceEquals(Get(depthwise, "x"), mid)) continue;
-                if (Int(expansion, "oc") != Int(depthwise, "c") || Int(expansion, "oh") != Int(depthwise, "ih") || Int(expansion, "ow") != Int(depthwise, "iw")) continue;
+                var kernels = s_pairs.FirstOrDefault(p => p.Expansion == expansion.Signature && p.Depthwise == depthwise.Signature);
+                if (kernels.Fused == null || !IsPlainPointwise(expansion)) continue;
+                if (!(expansion.Get(Y) is Buffer mid) || !ReferenceEquals(depthwise.Get(X), mid)) continue;
+                if (expansion.Get(Oc) != depthwise.Get(C) || expansion.Get(Oh) != depthwise.Get(Ih) || expansion.Get(Ow) != depthwise.Get(Iw)) continue;
                 // The expanded tensor must be a whole workspace buffer that only these two calls touch (batch 1).
                 if (mid.Kind != BufferKind.Workspace || mid.ViewOf != null || readers[mid] != 2 || mid.Bytes < 2 * bandBytes) continue;
 
-                program.Calls[i] = kernels.Type == DataType.UInt8 ? FuseU8(expansion, depthwise, program, mid, bandBytes) : FuseF32(expansion, depthwise, program, mid, bandBytes);
+                var call = new KernelCall(kernels.Fused, depthwise.Source);
+                if (kernels.Fused == ConvU8S8ExpandDepthwise) FuseU8(call, expansion, depthwise);
+                else FuseF32(call, expansion, depthwise);
+                Geometry(call, expansion, depthwise, program, mid, bandBytes).Validate();
+                program.Calls[i] = call;
                 program.Calls.RemoveAt(i + 1);
                 program.Buffers.Remove(mid);
                 fused++;
@@ -50,33 +57,27 @@ namespace QuantGen.Compiler.ProgramPasses
             return fused;
         }
 
-        private static KernelCall FuseU8(KernelCall e, KernelCall d, LoweredProgram program, Buffer mid, long bandBytes)
-        {
-            var call = new KernelCall("ConvU8S8.ExpandDepthwise", d.Source)
-                .Arg("x", Get(e, "x")).Arg("we", Get(e, "w")).Arg("biasE", Get(e, "bias")).Arg("multiplierE", Get(e, "multiplier"))
-                .Arg("shiftE", Get(e, "shift")).Arg("zpMid", Get(e, "zpOut")).Arg("qminE", Get(e, "qmin")).Arg("qmaxE", Get(e, "qmax"))
-                .Arg("wd", Get(d, "w")).Arg("biasD", Get(d, "bias")).Arg("y", Get(d, "y")).Arg("multiplierD", Get(d, "multiplier")).Arg("shiftD", Get(d, "shift"));
-            return Geometry(call, e, d, program, mid, bandBytes).Arg("zpOut", Get(d, "zpOut")).Arg("qmin", Get(d, "qmin")).Arg("qmax", Get(d, "qmax"));
-        }
+        private static void FuseU8(KernelCall call, KernelCall e, KernelCall d) =>
+            call.Set(X, e.Get(X)).Set(We, e.Get(W)).Set(BiasE, e.Get(Bias)).Set(MultipliersE, e.Get(Multipliers))
+                .Set(ShiftE, e.Get(Shift)).Set(ZpMid, e.Get(ZpOut)).Set(QminE, e.Get(Qmin)).Set(QmaxE, e.Get(Qmax))
+                .Set(Wd, d.Get(W)).Set(BiasD, d.Get(Bias)).Set(Y, d.Get(Y)).Set(MultipliersD, d.Get(Multipliers)).Set(ShiftD, d.Get(Shift))
+                .Set(ZpOut, d.Get(ZpOut)).Set(Qmin, d.Get(Qmin)).Set(Qmax, d.Get(Qmax));
 
-        private static KernelCall FuseF32(KernelCall e, KernelCall d, LoweredProgram program, Buffer mid, long bandBytes)
-        {
-            var call = new KernelCall("ConvF32.ExpandDepthwise", d.Source)
-                .Arg("x", Get(e, "x")).Arg("we", Get(e, "w")).Arg("biasE", Get(e, "bias"))
-                .Arg("actE", Get(e, "act")).Arg("alphaE", Get(e, "alpha")).Arg("betaE", Get(e, "beta"))
-                .Arg("wd", Get(d, "w")).Arg("biasD", Get(d, "bias")).Arg("y", Get(d, "y"));
-            return Geometry(call, e, d, program, mid, bandBytes).Arg("act", Get(d, "act")).Arg("alpha", Get(d, "alpha")).Arg("beta", Get(d, "beta"));
-        }
+        private static void FuseF32(KernelCall call, KernelCall e, KernelCall d) =>
+            call.Set(X, e.Get(X)).Set(We, e.Get(W)).Set(BiasE, e.Get(Bias))
+                .Set(ActE, e.Get(Act)).Set(AlphaE, e.Get(Alpha)).Set(BetaE, e.Get(Beta))
+                .Set(Wd, d.Get(W)).Set(BiasD, d.Get(Bias)).Set(Y, d.Get(Y))
+                .Set(Act, d.Get(Act)).Set(Alpha, d.Get(Alpha)).Set(Beta, d.Get(Beta));
 
-        /// <summary>The band scratch and the shared geometry arguments, in the fused kernels' order.</summary>
+        /// <summary>The band scratch and the shared geometry arguments.</summary>
         private static KernelCall Geometry(KernelCall call, KernelCall e, KernelCall d, LoweredProgram program, Buffer mid, long bandBytes)
         {
-            long ih = Int(d, "ih"), iw = Int(d, "iw"), c = Int(d, "c");
-            long bandRows = Kernels.FusedConvLayout.ExpandDepthwiseBandRows(ih, iw, c, Int(d, "kh"), Int(d, "sh"), Int(d, "dh"), DataTypes.SizeOf(mid.Type), bandBytes);
+            long ih = d.Get(Ih), iw = d.Get(Iw), c = d.Get(C);
+            long bandRows = FusedConvLayout.ExpandDepthwiseBandRows(ih, iw, c, d.Get(Kh), d.Get(Sh), d.Get(Dh), DataTypes.SizeOf(mid.Type), bandBytes);
             var scratch = new Buffer(mid.Name + ".band", BufferKind.Workspace, mid.Type, bandRows * iw * c);
             program.Buffers.Add(scratch);
-            call.Arg("scratch", scratch).Arg("bandRows", bandRows).Arg("ih", ih).Arg("iw", iw).Arg("ic", Int(e, "ic")).Arg("c", c);
-            foreach (string name in new[] { "oh", "ow", "kh", "kw", "sh", "sw", "pt", "pl", "dh", "dw" }) call.Arg(name, Get(d, name));
+            call.Set(Scratch, scratch).Set(BandRows, bandRows).Set(Ih, ih).Set(Iw, iw).Set(Ic, e.Get(Ic)).Set(C, c);
+            foreach (var key in new[] { Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw }) call.Set(key, d.Get(key));
             return call;
         }
     }
