@@ -26,7 +26,7 @@ namespace QuantGen.Plan
         /// x[i] * invScale is clamped to ±4096 before rounding, which cannot change a result; NaN gives an unspecified byte).
         /// </summary>
         public static readonly KernelSignature QuantizeU8 = KernelSignature.Define("QuantizeU8", "QuantizationU8.Quantize")
-            .F32(X).U8(Y).Int(Count, Zp).Float(InvScale)
+            .F32(X).U8(Y.Written).Int(Count, Zp).Float(InvScale)
             .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Y, a[Count])));
 
         /// <summary>
@@ -35,7 +35,7 @@ namespace QuantGen.Plan
         /// a holds gain / scale, b holds offset / scale (quantized units).
         /// </summary>
         public static readonly KernelSignature QuantizeAffineU8 = KernelSignature.Define("QuantizeAffineU8", "QuantizationU8.QuantizeAffine")
-            .F32(X, A, B).U8(Y).Int(Count, Features, Zp)
+            .F32(X, A, B).U8(Y.Written).Int(Count, Features, Zp)
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[Count]),
                 a.AtLeast(A, a[Features]),
@@ -44,7 +44,7 @@ namespace QuantGen.Plan
 
         /// <summary>y[i] = (float)(x[i] − zp) * scale for i &lt; count.</summary>
         public static readonly KernelSignature DequantizeU8 = KernelSignature.Define("DequantizeU8", "QuantizationU8.Dequantize")
-            .U8(X).F32(Y).Int(Count, Zp).Float(Scale)
+            .U8(X).F32(Y.Written).Int(Count, Zp).Float(Scale)
             .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Y, a[Count])));
 
         /// <summary>
@@ -52,7 +52,7 @@ namespace QuantGen.Plan
         /// x u8 [m, k] row-major, w = B [k, n] int8 packed (GemmLayout.PackedU8S8Length), bias null = 0.
         /// </summary>
         public static readonly KernelSignature GemmU8S8 = KernelSignature.Define("GemmU8S8", "GemmU8S8.Run")
-            .U8(X).S8(W).I32(Bias.Optional).U8(Y).I32(Multipliers).Int(Shift, M, N, K, ZpOut, Qmin, Qmax)
+            .U8(X).S8(W).I32(Bias.Optional).U8(Y.Written).I32(Multipliers).Int(Shift, M, N, K, ZpOut, Qmin, Qmax)
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[M] * a[K]),
                 a.AtLeast(W, GemmLayout.PackedU8S8Length(a[N], a[K])),
@@ -65,7 +65,7 @@ namespace QuantGen.Plan
         /// output): y[i, j] = (float)(bias[j] + Σ_kk x[i, kk] · B[kk, j]) * scale[j], scale[j] = sIn · sW[j].
         /// </summary>
         public static readonly KernelSignature GemmU8S8Float = KernelSignature.Define("GemmU8S8.Float", "GemmU8S8.RunFloat")
-            .U8(X).S8(W).I32(Bias.Optional).F32(Y, Scales).Int(M, N, K)
+            .U8(X).S8(W).I32(Bias.Optional).F32(Y.Written, Scales).Int(M, N, K)
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[M] * a[K]),
                 a.AtLeast(W, GemmLayout.PackedU8S8Length(a[N], a[K])),
@@ -78,7 +78,7 @@ namespace QuantGen.Plan
         /// zp = round_half_even(−lo / scale)); qparams[0] = scale, qparams[1] = zp (as floats).
         /// </summary>
         public static readonly KernelSignature QuantizeDynamicU8 = KernelSignature.Define("QuantizeDynamicU8", "DynamicQuantization.Quantize")
-            .F32(X).U8(Y).F32(QParams).Int(Count)
+            .F32(X).U8(Y.Written).F32(QParams.Written).Int(Count)
             .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Y, a[Count]), a.AtLeast(QParams, 2)));
 
         /// <summary>
@@ -86,7 +86,7 @@ namespace QuantGen.Plan
         /// biasOut[j] = round_half_even(bias[j] / scaleOut[j]) − zp · columnSums[j] (bias null = 0).
         /// </summary>
         public static readonly KernelSignature PrepareGemmDynamic = KernelSignature.Define("PrepareGemmDynamic", "DynamicQuantization.PrepareGemm")
-            .F32(QParams).I32(ColumnSums).F32(WeightScale, Bias.Optional).I32(BiasOut).F32(ScaleOut).Int(N)
+            .F32(QParams).I32(ColumnSums).F32(WeightScale, Bias.Optional).I32(BiasOut.Written).F32(ScaleOut.Written).Int(N)
             .Extents(a => StepArguments.First(
                 a.AtLeast(QParams, 2),
                 a.AtLeast(ColumnSums, a[N]),
@@ -101,7 +101,7 @@ namespace QuantGen.Plan
         /// Σ x·w, multiplier[o], shift), qmin, qmax). scratch may be null when ConvLayout.ScratchU8Length = 0.
         /// </summary>
         public static readonly KernelSignature ConvU8S8Gemm = KernelSignature.Define("ConvU8S8.Gemm")
-            .U8(X).S8(W).I32(Bias.Optional).U8(Y).I32(Multipliers).Int(Shift).U8(Scratch.Optional)
+            .U8(X).S8(W).I32(Bias.Optional).U8(Y.Written).I32(Multipliers).Int(Shift).U8(Scratch.Optional.Written)
             .Int(Ih, Iw, Ic, Oh, Ow, Oc, Kh, Kw, Sh, Sw, Pt, Pl, Pb, Pr, Dh, Dw, Group, ZpIn, ZpOut, Qmin, Qmax)
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[Ih] * a[Iw] * a[Ic]),
@@ -116,7 +116,7 @@ namespace QuantGen.Plan
         /// bytes); taps in the padding read zpIn; y[.., ch] = clamp(zpOut + Rc(bias[ch] + Σ x·w, multiplier[ch], shift), qmin, qmax).
         /// </summary>
         public static readonly KernelSignature ConvU8S8Depthwise = KernelSignature.Define("ConvU8S8.Depthwise")
-            .U8(X).S8(W).I32(Bias.Optional).U8(Y).I32(Multipliers).Int(Shift)
+            .U8(X).S8(W).I32(Bias.Optional).U8(Y.Written).I32(Multipliers).Int(Shift)
             .Int(Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, ZpIn, ZpOut, Qmin, Qmax)
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[Ih] * a[Iw] * a[C]),
@@ -133,7 +133,7 @@ namespace QuantGen.Plan
         /// </summary>
         public static readonly KernelSignature ConvU8S8ExpandDepthwise = KernelSignature.Define("ConvU8S8.ExpandDepthwise")
             .U8(X).S8(We).I32(BiasE.Optional, MultipliersE).Int(ShiftE, ZpMid, QminE, QmaxE)
-            .S8(Wd).I32(BiasD.Optional).U8(Y).I32(MultipliersD).Int(ShiftD).U8(Scratch).Int(BandRows)
+            .S8(Wd).I32(BiasD.Optional).U8(Y.Written).I32(MultipliersD).Int(ShiftD).U8(Scratch.Written).Int(BandRows)
             .Int(Ih, Iw, Ic, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, ZpOut, Qmin, Qmax)
             .Extents(a => StepArguments.First(
                 ExpandDepthwiseBandCheck(a[BandRows], a[Kh], a[Dh], a[Sh]),
@@ -154,7 +154,7 @@ namespace QuantGen.Plan
         /// </summary>
         public static readonly KernelSignature ConvU8S8PointwiseAdd = KernelSignature.Define("ConvU8S8.PointwiseAdd")
             .U8(X).S8(W).I32(Bias.Optional, Multipliers).Int(Shift, ZpMid, QminMid, QmaxMid)
-            .U8(R, Y).Int(Pixels, Ic, Oc, MidMultiplier, MidShift, RZp, RMultiplier, RShift, ZpOut, YMultiplier, YShift, Qmin, Qmax)
+            .U8(R, Y.Written).Int(Pixels, Ic, Oc, MidMultiplier, MidShift, RZp, RMultiplier, RShift, ZpOut, YMultiplier, YShift, Qmin, Qmax)
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[Pixels] * a[Ic]),
                 a.AtLeast(W, GemmLayout.PackedU8S8Length(a[Oc], a[Ic])),
@@ -170,7 +170,7 @@ namespace QuantGen.Plan
         /// with real multipliers sA / (2·max(sA, sB)), sB / (2·max(sA, sB)) and 2·max(sA, sB) / (2^20 · sY).
         /// </summary>
         public static readonly KernelSignature AddU8 = KernelSignature.Define("AddU8", "ElementwiseU8.Add")
-            .U8(A, B, Y).Int(Count, AZp, AMultiplier, AShift, BZp, BMultiplier, BShift, YZp, YMultiplier, YShift, Qmin, Qmax)
+            .U8(A, B, Y.Written).Int(Count, AZp, AMultiplier, AShift, BZp, BMultiplier, BShift, YZp, YMultiplier, YShift, Qmin, Qmax)
             .Extents(a => StepArguments.First(a.AtLeast(A, a[Count]), a.AtLeast(B, a[Count]), a.AtLeast(Y, a[Count])));
 
         /// <summary>
@@ -178,7 +178,7 @@ namespace QuantGen.Plan
         /// sIn / (hw · sOut).
         /// </summary>
         public static readonly KernelSignature PoolU8GlobalAverage = KernelSignature.Define("PoolU8.GlobalAverage")
-            .U8(X, Y).Int(Hw, C, ZpIn, ZpOut, Multiplier, Shift)
+            .U8(X, Y.Written).Int(Hw, C, ZpIn, ZpOut, Multiplier, Shift)
             .Extents(a => StepArguments.First(a.AtLeast(X, a[Hw] * a[C]), a.AtLeast(Y, a[C])));
 
         /// <summary>
@@ -186,7 +186,7 @@ namespace QuantGen.Plan
         /// outside the input skipped (never read); an empty window gives 0.
         /// </summary>
         public static readonly KernelSignature PoolU8Max = KernelSignature.Define("PoolU8.Max")
-            .U8(X, Y).Int(Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw)
+            .U8(X, Y.Written).Int(Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw)
             .Extents(PoolExtents);
     }
 }

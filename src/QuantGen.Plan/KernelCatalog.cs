@@ -38,24 +38,24 @@ namespace QuantGen.Plan
 
         /// <summary>y[0..count) = x[0..count).</summary>
         public static readonly KernelSignature Copy = KernelSignature.Define("Copy", "DataMovement.Copy")
-            .Generic(X, Y).Int(Count)
+            .Generic(X, Y.WrittenOver(KernelOverlap.Any, X)).Int(Count)
             .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Y, a[Count])));
 
         /// <summary>For b &lt; blocks: y[b·yStride …] = x[b·xStride …], blockLength elements each (Concat).</summary>
         public static readonly KernelSignature CopyBlocks = KernelSignature.Define("CopyBlocks", "DataMovement.CopyBlocks")
-            .Generic(X, Y).Int(Blocks, BlockLength, XStride, YStride)
+            .Generic(X, Y.Written).Int(Blocks, BlockLength, XStride, YStride)
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, Strided(a[Blocks], a[BlockLength], a[XStride])),
                 a.AtLeast(Y, Strided(a[Blocks], a[BlockLength], a[YStride]))));
 
         /// <summary>y = transpose(x, perm); shape is x's shape.</summary>
         public static readonly KernelSignature Transpose = KernelSignature.Define("Transpose", "DataMovement.Transpose")
-            .Generic(X, Y).Ints(Shape, Perm)
+            .Generic(X, Y.Written).Ints(Shape, Perm)
             .Extents(a => StepArguments.First(a.AtLeast(X, Product(a[Shape])), a.AtLeast(Y, Product(a[Shape]))));
 
         /// <summary>NHWC convolution through (implicit) im2col and a packed GEMM; w packed per group.</summary>
         public static readonly KernelSignature ConvF32Gemm = KernelSignature.Define("ConvF32.Gemm")
-            .F32(X, W, Bias.Optional, Y, Scratch.Optional)
+            .F32(X, W, Bias.Optional, Y.Written, Scratch.Optional.Written)
             .Int(Ih, Iw, Ic, Oh, Ow, Oc, Kh, Kw, Sh, Sw, Pt, Pl, Pb, Pr, Dh, Dw, Group).Activation()
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[Ih] * a[Iw] * a[Ic]),
@@ -66,7 +66,7 @@ namespace QuantGen.Plan
 
         /// <summary>NHWC depthwise convolution (group == ic == oc); w is [kh*kw, c].</summary>
         public static readonly KernelSignature ConvF32Depthwise = KernelSignature.Define("ConvF32.Depthwise")
-            .F32(X, W, Bias.Optional, Y)
+            .F32(X, W, Bias.Optional, Y.Written)
             .Int(Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw).Activation()
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[Ih] * a[Iw] * a[C]),
@@ -82,7 +82,7 @@ namespace QuantGen.Plan
         /// </summary>
         public static readonly KernelSignature ConvF32ExpandDepthwise = KernelSignature.Define("ConvF32.ExpandDepthwise")
             .F32(X, We, BiasE.Optional).Symbol(ActE).Float(AlphaE, BetaE)
-            .F32(Wd, BiasD.Optional, Y, Scratch).Int(BandRows)
+            .F32(Wd, BiasD.Optional, Y.Written, Scratch.Written).Int(BandRows)
             .Int(Ih, Iw, Ic, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw).Activation()
             .Extents(a => StepArguments.First(
                 ExpandDepthwiseBandCheck(a[BandRows], a[Kh], a[Dh], a[Sh]),
@@ -100,7 +100,7 @@ namespace QuantGen.Plan
         /// so it must not overlap them.
         /// </summary>
         public static readonly KernelSignature ConvF32PointwiseAdd = KernelSignature.Define("ConvF32.PointwiseAdd")
-            .F32(X, W, Bias.Optional, R, Y).Int(Pixels, Ic, Oc).Activation()
+            .F32(X, W, Bias.Optional, R, Y.Written).Int(Pixels, Ic, Oc).Activation()
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[Pixels] * a[Ic]),
                 a.AtLeast(W, GemmLayout.PackedF32Length(a[Oc], a[Ic])),
@@ -110,7 +110,7 @@ namespace QuantGen.Plan
 
         /// <summary>y[m, n] = act(x[m, k] · B[k, n] + bias[n]); b packed into 16-column panels.</summary>
         public static readonly KernelSignature GemmF32 = KernelSignature.Define("GemmF32", "GemmF32.Run")
-            .F32(X, B, Bias.Optional, Y).Int(M, N, K).Activation()
+            .F32(X, B, Bias.Optional, Y.Written).Int(M, N, K).Activation()
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[M] * a[K]),
                 a.AtLeast(B, GemmLayout.PackedF32Length(a[N], a[K])),
@@ -119,7 +119,7 @@ namespace QuantGen.Plan
 
         /// <summary>y[m, n] = x[m, k] · B for a run-time B: b is [k, n], or [n, k] read transposed when transB = 1.</summary>
         public static readonly KernelSignature MatMulF32 = KernelSignature.Define("MatMulF32", "MatMulF32.Run")
-            .F32(X, B, Y).Int(M, N, K, TransB)
+            .F32(X, B, Y.Written).Int(M, N, K, TransB)
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[M] * a[K]),
                 a.AtLeast(B, a[K] * a[N]),
@@ -127,43 +127,63 @@ namespace QuantGen.Plan
 
         /// <summary>NHWC max pooling; windows are clipped to the input (padding never read).</summary>
         public static readonly KernelSignature PoolF32Max = KernelSignature.Define("PoolF32.Max")
-            .F32(X, Y).Int(Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw)
+            .F32(X, Y.Written).Int(Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw)
             .Extents(PoolExtents);
 
         /// <summary>NHWC average pooling; windows are clipped to the input (padding never read, counted when countIncludePad = 1).</summary>
         public static readonly KernelSignature PoolF32Average = KernelSignature.Define("PoolF32.Average")
-            .F32(X, Y).Int(Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, CountIncludePad)
+            .F32(X, Y.Written).Int(Ih, Iw, C, Oh, Ow, Kh, Kw, Sh, Sw, Pt, Pl, Dh, Dw, CountIncludePad)
             .Extents(PoolExtents);
 
         /// <summary>y[c] = mean over hw of x[hw, c] (NHWC).</summary>
         public static readonly KernelSignature PoolF32GlobalAverage = KernelSignature.Define("PoolF32.GlobalAverage")
-            .F32(X, Y).Int(Hw, C)
+            .F32(X, Y.Written).Int(Hw, C)
             .Extents(a => StepArguments.First(a.AtLeast(X, a[Hw] * a[C]), a.AtLeast(Y, a[C])));
 
         /// <summary>y[c] = max over hw of x[hw, c] (NHWC).</summary>
         public static readonly KernelSignature PoolF32GlobalMax = KernelSignature.Define("PoolF32.GlobalMax")
-            .F32(X, Y).Int(Hw, C)
+            .F32(X, Y.Written).Int(Hw, C)
             .Extents(a => StepArguments.First(a.AtLeast(X, a[Hw] * a[C]), a.AtLeast(Y, a[C])));
 
         /// <summary>y = a (op) b with numpy broadcasting: element strides of a and b per output axis (0 = broadcast).</summary>
         public static readonly KernelSignature BinaryF32 = KernelSignature.Define("BinaryF32", "ElementwiseF32.Binary")
-            .F32(A, B, Y).Symbol(BinaryOp).Ints(Shape, AStrides, BStrides)
+            .F32(A, B, Y.WrittenOver(KernelOverlap.InPlace, A, B)).Symbol(BinaryOp).Ints(Shape, AStrides, BStrides)
             .Extents(a => StepArguments.First(
                 a.AtLeast(A, Span(a[Shape], a[AStrides])),
                 a.AtLeast(B, Span(a[Shape], a[BStrides])),
-                a.AtLeast(Y, Product(a[Shape]))));
+                a.AtLeast(Y, Product(a[Shape])),
+                InPlaceAtOwnOffsets(a, A, AStrides),
+                InPlaceAtOwnOffsets(a, B, BStrides)));
 
         /// <summary>y = act(x) elementwise.</summary>
         public static readonly KernelSignature ActivationF32 = KernelSignature.Define("ActivationF32", "ElementwiseF32.Activate")
-            .F32(X, Y).Int(Count).Activation()
+            .F32(X, Y.WrittenOver(KernelOverlap.InPlace, X)).Int(Count).Activation()
             .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Y, a[Count])));
 
         /// <summary>Softmax (or LogSoftmax when log = 1) over the middle axis of x viewed as [outer, axis, inner].</summary>
         public static readonly KernelSignature SoftmaxF32 = KernelSignature.Define("SoftmaxF32", "SoftmaxF32.Run")
-            .F32(X, Y).Int(Outer, Axis, Inner, Log)
+            .F32(X, Y.Written).Int(Outer, Axis, Inner, Log)
             .Extents(a => StepArguments.First(
                 a.AtLeast(X, a[Outer] * a[Axis] * a[Inner]),
                 a.AtLeast(Y, a[Outer] * a[Axis] * a[Inner])));
+
+        /// <summary>
+        /// When y is written in place of <paramref name="operand"/>, the operand must be read at y's own offsets (its strides
+        /// those of a contiguous tensor of y's shape, size-1 axes aside): else the kernel would read elements it already wrote.
+        /// </summary>
+        private static string? InPlaceAtOwnOffsets(StepArguments a, TensorKey operand, IntsKey strides)
+        {
+            if (!a.SameStart(operand, Y)) return null;
+            long[] shape = a[Shape], s = a[strides];
+            long expected = 1;
+            for (int i = shape.Length - 1; i >= 0; i--)
+            {
+                if (shape[i] != 1 && (i >= s.Length || s[i] != expected))
+                    return "y is written in place of '" + operand.Name + "', which is not read at y's own offsets (" + strides.Name + " is not contiguous over shape)";
+                expected *= shape[i];
+            }
+            return null;
+        }
 
         private static string? PoolExtents(StepArguments a) => StepArguments.First(
             a.AtLeast(X, a[Ih] * a[Iw] * a[C]),

@@ -23,22 +23,42 @@ namespace QuantGen.Plan
         internal TensorKey(string name) : base(name, KernelParameterKind.Tensor) { }
 
         /// <summary>This tensor in a signature where it may be null (a missing bias, scratch a plain 1×1 convolution does not need).</summary>
-        public TensorSlot Optional => new TensorSlot(this, optional: true);
+        public TensorSlot Optional => new TensorSlot(this).Optional;
+
+        /// <summary>This tensor in a signature that writes it, apart from every other operand of the step.</summary>
+        public TensorSlot Written => new TensorSlot(this).Written;
+
+        /// <summary>This tensor in a signature that writes it, sharing memory with <paramref name="with"/> as <paramref name="overlap"/> allows.</summary>
+        public TensorSlot WrittenOver(KernelOverlap overlap, params TensorKey[] with) => new TensorSlot(this).WrittenOver(overlap, with);
     }
 
-    /// <summary>A tensor parameter as a signature lists it: its key, and whether a null operand is allowed.</summary>
+    /// <summary>A tensor parameter as a signature lists it: its key, whether a null operand is allowed, and whether (and how) the kernel writes it.</summary>
     public readonly struct TensorSlot
     {
-        public TensorSlot(TensorKey key, bool optional)
+        private TensorSlot(TensorKey key, bool optional, bool written, KernelOverlap overlap, TensorKey[] overlapWith)
         {
             Key = key;
             IsOptional = optional;
+            IsWritten = written;
+            Overlap = overlap;
+            OverlapWith = overlapWith;
         }
+
+        public TensorSlot(TensorKey key) : this(key, false, false, KernelOverlap.None, new TensorKey[0]) { }
 
         public TensorKey Key { get; }
         public bool IsOptional { get; }
+        public bool IsWritten { get; }
+        public KernelOverlap Overlap { get; }
+        public TensorKey[] OverlapWith { get; }
 
-        public static implicit operator TensorSlot(TensorKey key) => new TensorSlot(key, optional: false);
+        public TensorSlot Optional => new TensorSlot(Key, true, IsWritten, Overlap, OverlapWith);
+
+        public TensorSlot Written => new TensorSlot(Key, IsOptional, true, KernelOverlap.None, new TensorKey[0]);
+
+        public TensorSlot WrittenOver(KernelOverlap overlap, params TensorKey[] with) => new TensorSlot(Key, IsOptional, true, overlap, with);
+
+        public static implicit operator TensorSlot(TensorKey key) => new TensorSlot(key);
     }
 
     public sealed class IntKey : ParameterKey

@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace QuantGen.Plan
 {
@@ -19,6 +20,22 @@ namespace QuantGen.Plan
         Symbol,
     }
 
+    /// <summary>How a tensor the kernel writes may share memory with the step's other tensors (PlanValidator checks it).</summary>
+    public enum KernelOverlap
+    {
+        /// <summary>Apart from every other operand of the step: the kernel reads its inputs after it has begun writing.</summary>
+        None,
+
+        /// <summary>
+        /// May be exactly one of <see cref="KernelParameter.OverlapWith"/> (same memory, same first byte, at least as long as
+        /// the output): the kernel reads each element before it writes that position. Apart from everything else.
+        /// </summary>
+        InPlace,
+
+        /// <summary>May overlap <see cref="KernelParameter.OverlapWith"/> in any way (the kernel moves memory as memmove does).</summary>
+        Any,
+    }
+
     public sealed class KernelParameter
     {
         public KernelParameter(string name, KernelParameterKind kind, PlanElementType? elementType = null, bool optional = false, string? symbolType = null)
@@ -29,6 +46,22 @@ namespace QuantGen.Plan
             Optional = optional;
             SymbolType = symbolType;
         }
+
+        /// <summary>The kernel writes this tensor (every tensor not marked so it only reads).</summary>
+        public bool IsWritten { get; private set; }
+
+        /// <summary>For a written tensor: how it may share memory with the tensors named in <see cref="OverlapWith"/>.</summary>
+        public KernelOverlap Overlap { get; private set; }
+
+        /// <summary>The read tensors a written one may share memory with, as <see cref="Overlap"/> says.</summary>
+        public string[] OverlapWith { get; private set; } = Array.Empty<string>();
+
+        /// <summary>This tensor, written by the kernel and apart from every other operand of the step.</summary>
+        public KernelParameter Writes() => Writes(KernelOverlap.None);
+
+        /// <summary>This tensor, written by the kernel, which may share memory with <paramref name="with"/> as <paramref name="overlap"/> says.</summary>
+        public KernelParameter Writes(KernelOverlap overlap, params string[] with) =>
+            new KernelParameter(Name, Kind, ElementType, Optional, SymbolType) { IsWritten = true, Overlap = overlap, OverlapWith = with };
 
         public string Name { get; }
         public KernelParameterKind Kind { get; }
@@ -88,7 +121,10 @@ namespace QuantGen.Plan
         /// </summary>
         public static Builder Define(string name, string? method = null) => new Builder(name, method ?? name);
 
-        /// <summary>Declares a signature's parameters in order; the element type of a tensor is the method that adds it.</summary>
+        /// <summary>
+        /// Declares a signature's parameters in order: the element type of a tensor is the method that adds it; a tensor is
+        /// read unless marked <see cref="TensorKey.Written"/> (or <see cref="TensorKey.WrittenOver"/>), optional when marked so.
+        /// </summary>
         public sealed class Builder
         {
             private readonly string _name, _method;
@@ -151,7 +187,11 @@ namespace QuantGen.Plan
 
             private Builder Tensors(PlanElementType? type, TensorSlot[] tensors)
             {
-                foreach (var t in tensors) _parameters.Add(new KernelParameter(t.Key.Name, KernelParameterKind.Tensor, type, t.IsOptional));
+                foreach (var t in tensors)
+                {
+                    var p = new KernelParameter(t.Key.Name, KernelParameterKind.Tensor, type, t.IsOptional);
+                    _parameters.Add(t.IsWritten ? p.Writes(t.Overlap, t.OverlapWith.Select(k => k.Name).ToArray()) : p);
+                }
                 return this;
             }
         }
@@ -170,6 +210,10 @@ namespace QuantGen.Plan
 
         /// <summary>Element count of an operand, or -1 when the operand is null.</summary>
         public long Length(TensorKey key) => _step.Find(key.Name)!.Value.Operand?.ElementCount ?? -1;
+
+        /// <summary>Whether operands <paramref name="a"/> and <paramref name="b"/> start at the same byte of the same memory (one is written in place of the other).</summary>
+        public bool SameStart(TensorKey a, TensorKey b) =>
+            _step.Find(a.Name)!.Value.Operand is { } x && _step.Find(b.Name)!.Value.Operand is { } y && x.Region == y.Region && x.Index == y.Index && x.ByteOffset == y.ByteOffset;
 
         /// <summary>Checks that operand <paramref name="key"/> holds at least <paramref name="needed"/> elements.</summary>
         public string? AtLeast(TensorKey key, long needed)

@@ -47,14 +47,14 @@ namespace QuantGen.Compiler.Pipeline
             if (options.FuseResidualAdds) ResidualAddFusion.Apply(program);
             long workspace = MemoryPlanner.Plan(program);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
-            PlanFacts.AddModelFacts(plan, graph, program);
+            BuildFacts.AddModelFacts(plan, graph, program);
             QuantizationReport? report = null;
             if (budget != null)
             {
                 var layers = CalibratedQuantization.MeasureLayers(graph, budget, options.CalibrationData!, options.CalibrationSamples);
-                long float32Bytes = PlanFacts.Float32WeightBytes(graph);
+                long float32Bytes = BuildFacts.Float32WeightBytes(graph);
                 report = QuantizationReport.Create(options.ModelName, budget, layers, float32Bytes, weights.Length, calibrationSamples, clock.Elapsed.TotalSeconds);
-                PlanFacts.AddQuantizationFacts(plan, budget, float32Bytes, weights.Length, calibrationSamples);
+                BuildFacts.AddQuantizationFacts(plan, budget, float32Bytes, weights.Length, calibrationSamples);
                 diagnostics.AddRange(CalibratedQuantization.Warnings(budget, options.Budget ?? new AccuracyBudgetOptions(), report, options.ModelName, file));
             }
             return new CompileResult(plan, weights, diagnostics) { Report = report, Scheme = scheme, OptimizedGraph = graph };
