@@ -51,6 +51,9 @@ namespace QuantGen.Kernels
 
         /// <summary>log(x).</summary>
         Log,
+
+        /// <summary>erf(x), the Gauss error function (transformer GELU: x · (1 + erf(x / √2)) / 2).</summary>
+        Erf,
     }
 
     /// <summary>A binary elementwise operation with numpy broadcasting.</summary>
