@@ -48,10 +48,7 @@ namespace QuantGen.Compiler.ProgramPasses
                 var call = new KernelCall(kernels.Fused, depthwise.Source);
                 if (kernels.Fused == ConvU8S8ExpandDepthwise) FuseU8(call, expansion, depthwise);
                 else FuseF32(call, expansion, depthwise);
-                Geometry(call, expansion, depthwise, program, mid, bandBytes).Validate();
-                program.Calls[i] = call;
-                program.Calls.RemoveAt(i + 1);
-                program.Buffers.Remove(mid);
+                ReplacePair(program, i, Geometry(call, expansion, depthwise, program, mid, bandBytes), mid);
                 fused++;
             }
             return fused;

@@ -21,6 +21,18 @@ namespace QuantGen.Compiler.ProgramPasses
             return uses;
         }
 
+        /// <summary>
+        /// Puts <paramref name="fused"/> (checked complete) in place of calls <paramref name="i"/> and i + 1, and drops the
+        /// buffer only those two shared.
+        /// </summary>
+        public static void ReplacePair(LoweredProgram program, int i, KernelCall fused, Buffer between)
+        {
+            fused.Validate();
+            program.Calls[i] = fused;
+            program.Calls.RemoveAt(i + 1);
+            program.Buffers.Remove(between);
+        }
+
         /// <summary>A 1×1, stride-1, unpadded, ungrouped convolution (ConvF32.Gemm, ConvU8S8.Gemm): a plain GEMM over the pixels, row for row.</summary>
         public static bool IsPlainPointwise(KernelCall call) =>
             call.Get(Kh) == 1 && call.Get(Kw) == 1 && call.Get(Sh) == 1 && call.Get(Sw) == 1 && call.Get(Group) == 1

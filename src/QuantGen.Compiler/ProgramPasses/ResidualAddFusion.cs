@@ -44,11 +44,7 @@ namespace QuantGen.Compiler.ProgramPasses
                 // INT8: the Add reads the convolution's output with the zero point the convolution wrote it with.
                 if (u8 && add.Get(midIsA ? AZp : BZp) != conv.Get(ZpOut)) continue;
 
-                var fusedCall = u8 ? FuseU8(conv, add, residual, y, midIsA) : FuseF32(conv, residual, y);
-                fusedCall.Validate();
-                program.Calls[i] = fusedCall;
-                program.Calls.RemoveAt(i + 1);
-                program.Buffers.Remove(mid);
+                ReplacePair(program, i, u8 ? FuseU8(conv, add, residual, y, midIsA) : FuseF32(conv, residual, y), mid);
                 fused++;
             }
             return fused;
