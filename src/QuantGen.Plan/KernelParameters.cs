@@ -137,6 +137,22 @@ namespace QuantGen.Plan
         // ---- Int8Dynamic: quantization parameters measured on each call ----
         public static readonly TensorKey QParams = T("qparams"), ColumnSums = T("columnSums"), WeightScale = T("weightScale"), BiasOut = T("biasOut"), ScaleOut = T("scaleOut");
 
+        // ---- ai.onnx.ml: tree ensembles (TreeLayout) ----
+        public static readonly TensorKey Feature = T("feature"), Thresholds = T("threshold"), Leaf = T("leaf"), Child = T("child"), Root = T("root"), Block = T("block");
+        public static readonly TensorKey WeightStart = T("weightStart"), WeightClass = T("weightClass"), WeightValue = T("weightValue"), BaseValues = T("baseValues");
+        public static readonly TensorKey ClassLabels = T("classLabels"), Label = T("label");
+        public static readonly IntKey Nodes = I("nodes"), LeafSlots = I("leafSlots"), FlatNodes = I("flatNodes"), Leaves = I("leaves"), Weights = I("weights");
+        public static readonly IntKey Trees = I("trees"), Classes = I("classes"), BaseCount = I("baseCount"), BinaryCase = I("binaryCase"), AllPositive = I("allPositive");
+        public static readonly SymbolKey EnsembleOutput = new SymbolKey("output", "TreeOutput"), EnsembleAggregate = new SymbolKey("aggregate", "TreeAggregate");
+        public static readonly SymbolKey PostTransform = new SymbolKey("transform", "TreeTransform");
+
+        // ---- ai.onnx.ml: preprocessing and linear models ----
+        public static readonly TensorKey Offsets = T("offset"), Imputed = T("imputed"), Categories = T("categories"), Keys = T("keys"), Values = T("values");
+        public static readonly IntKey Per = I("per"), Columns = I("columns"), Targets = I("targets"), Labels = I("labels"), CategoryCount = I("categoryCount");
+        public static readonly IntKey KeyCount = I("keyCount"), DefaultValue = I("defaultValue");
+        public static readonly FloatKey Threshold = F("threshold"), Replaced = F("replaced");
+        public static readonly SymbolKey NormKind = new SymbolKey("norm", "NormKind");
+
         private static TensorKey T(string name) => new TensorKey(name);
 
         private static IntKey I(string name) => new IntKey(name);

@@ -146,6 +146,8 @@ namespace QuantGen.Plan
 
             public Builder I64(params TensorSlot[] tensors) => Tensors(PlanElementType.Int64, tensors);
 
+            public Builder Bool(params TensorSlot[] tensors) => Tensors(PlanElementType.Bool, tensors);
+
             /// <summary>Tensors of the method's type argument T (any element type, the same for all of them).</summary>
             public Builder Generic(params TensorSlot[] tensors) => Tensors(null, tensors);
 

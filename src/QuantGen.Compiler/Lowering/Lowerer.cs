@@ -2,6 +2,7 @@
 // convolution and pooling, the ONNX order elsewhere) and packing weights. Each node goes to the family that lowers its
 // operator definition (ConvLowering, GemmLowering, …); the integer lowering of a quantized build, when there is one, is
 // asked first.
+using QuantGen.Compiler.Lowering.Ml;
 using QuantGen.Compiler.Operators;
 using QuantGen.Compiler.Quantization;
 using QuantGen.Ir;
@@ -35,7 +36,7 @@ namespace QuantGen.Compiler.Lowering
             var gemm = new GemmLowering(context);
             var conv = new ConvLowering(context);
             var families = new LoweringTable(conv, gemm, new PoolLowering(context), new ElementwiseLowering(context), new TensorLowering(context),
-                new NormalizationLowering(context), new QuantizedOperatorLowering(context, gemm, conv));
+                new NormalizationLowering(context), new QuantizedOperatorLowering(context, gemm, conv), new MlLowering(context));
             var graph = context.Graph;
             for (int i = 0; i < graph.Inputs.Count; i++)
             {
@@ -66,7 +67,7 @@ namespace QuantGen.Compiler.Lowering
 
         private static void LowerNode(LoweringContext context, Node node, LoweringTable families, IntegerLowering? integers)
         {
-            var op = OperatorSet.Require(node, context.Graph.Info.SourcePath);
+            var op = OperatorSet.Require(node, context.Graph.Info);
             if (integers != null && integers.Runs(node, op))
             {
                 integers.Lower(node, op);
