@@ -7,8 +7,8 @@ using System.Linq;
 using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Compiler.Quantization;
 using QuantGen.Onnx;
@@ -50,7 +50,7 @@ namespace QuantGen.Build
                     // Validated by ResolveQuantGenModels (QG2006): empty or a positive integer.
                     CalibrationSamples = int.TryParse(Model.GetMetadata("CalibrationSamples"), NumberStyles.None, CultureInfo.InvariantCulture, out int samples) ? samples : (int?)null,
                     ResourceName = Model.GetMetadata("ResourceName"),
-                    Dimensions = QuantGen.Compiler.Passes.FreeDimensions.Parse(Model.GetMetadata("InputShapes"), Model.GetMetadata("DimensionValues")),
+                    Dimensions = QuantGen.Compiler.GraphPasses.FreeDimensions.Parse(Model.GetMetadata("InputShapes"), Model.GetMetadata("DimensionValues")),
                     ModelName = Model.GetMetadata("ClassName"),
                     Budget = Budget(),
                 });

@@ -136,7 +136,7 @@ namespace QuantGen.Build
             // Sizes for free input dimensions: the syntax is checked here, against the model when it is compiled.
             try
             {
-                QuantGen.Compiler.Passes.FreeDimensions.Parse(model.GetMetadata("InputShapes"), model.GetMetadata("DimensionValues"));
+                QuantGen.Compiler.GraphPasses.FreeDimensions.Parse(model.GetMetadata("InputShapes"), model.GetMetadata("DimensionValues"));
             }
             catch (FormatException e)
             {

@@ -1,8 +1,8 @@
 // InputShapes and DimensionValues (issue 19): a model's free input dimensions get their sizes from the project file.
 using System;
 using System.Linq;
-using QuantGen.Compiler.Ir;
-using QuantGen.Compiler.Passes;
+using QuantGen.Ir;
+using QuantGen.Compiler.GraphPasses;
 using QuantGen.Compiler.Pipeline;
 using Xunit;
 

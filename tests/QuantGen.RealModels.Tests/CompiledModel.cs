@@ -5,7 +5,7 @@ using System.Linq;
 using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Generator.Tests;
 using QuantGen.Onnx;

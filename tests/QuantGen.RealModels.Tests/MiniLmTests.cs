@@ -2,7 +2,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Passes;
+using QuantGen.Compiler.GraphPasses;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Onnx;
 using Xunit;

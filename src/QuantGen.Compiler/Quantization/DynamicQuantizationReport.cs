@@ -6,7 +6,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Quantization
 {
