@@ -20,10 +20,15 @@ namespace QuantGen.RealModels.Tests
         public static MiniLmTokenizer Shared => s_shared.Value;
 
         /// <summary>[CLS] pieces [SEP], at most <paramref name="maximumTokens"/>, unpadded.</summary>
+        /// <remarks>
+        /// Through the span overload: the allocating <c>Encode(text, maximumTokens)</c> reuses a buffer sized by its
+        /// largest earlier call and truncates to that buffer, not to <c>maximumTokens</c> (FastBertTokenizer 1.2.6).
+        /// </remarks>
         public long[] Encode(string text, int maximumTokens = 512)
         {
-            var (ids, _, _) = _tokenizer.Encode(text, maximumTokens);
-            return ids.ToArray();
+            var ids = new long[maximumTokens];
+            int count = _tokenizer.Encode(text, ids, new long[maximumTokens]);
+            return ids.AsSpan(0, count).ToArray();
         }
     }
 }
