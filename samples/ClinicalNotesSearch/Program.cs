@@ -60,12 +60,17 @@ internal sealed class SentenceEncoder
     {
         Array.Clear(_ids);
         Array.Clear(_mask);
-        int count = _tokenizer.Encode(text, _ids, _mask, Tokens);
+        // Cut to the model's length (the spans' size); the rest stays padding, hidden by the zeros of the mask.
+        _tokenizer.Encode(text, _ids, _mask);
         _model.Run(_ids, _mask, _types, _hidden, _pooled);
-        // sentence-transformers' pooling: the mean of the token vectors the attention mask keeps, then unit length.
+        // sentence-transformers' pooling: the mean of the token vectors the attention mask keeps, then unit length
+        // (the mean's 1/count cancels in the normalisation).
         var embedding = new float[Width];
-        for (int t = 0; t < count; t++)
+        for (int t = 0; t < Tokens; t++)
+        {
+            if (_mask[t] == 0) continue;
             for (int k = 0; k < Width; k++) embedding[k] += _hidden[t * Width + k];
+        }
         double norm = Math.Sqrt(embedding.Sum(v => (double)v * v));
         for (int k = 0; k < Width; k++) embedding[k] = (float)(embedding[k] / norm);
         return embedding;
