@@ -123,5 +123,55 @@ namespace QuantGen.Compiler.Tests
             Assert.Equal(clips, counts.ActivationsFused);
             Assert.DoesNotContain(graph.Nodes, n => n.OpType == "Clip" || n.OpType == "Constant");
         }
+
+        /// <summary>GELU as PyTorch exported it before opset 20 (MiniLM): x / √2 → Erf → + 1, then · x and · 0.5 grouped as <paramref name="grouping"/>.</summary>
+        private static (Graph Graph, Tensor Input) DecomposedGelu(string grouping, float root = 1.4142135f, bool exposeErf = false)
+        {
+            var b = new GraphBuilder();
+            var x = b.Node("Relu", new[] { b.Input("x", 1, 6, 16) });
+            x = b.Node("Sub", new[] { x, b.Constant(new[] { 1.5f }) });
+            var scaled = grouping == "mul-scale" ? b.Node("Mul", new[] { x, b.Constant(new[] { 0.70710677f }) }) : b.Node("Div", new[] { x, b.Constant(new[] { root }) });
+            var erf = b.Node("Erf", new[] { scaled });
+            var onePlus = b.Node("Add", new[] { erf, b.Constant(new[] { 1f }) });
+            var half = b.Constant(new[] { 0.5f });
+            var y = grouping switch
+            {
+                "half-first" => b.Node("Mul", new[] { b.Node("Mul", new[] { x, half }), onePlus }),
+                "half-of-sum" => b.Node("Mul", new[] { x, b.Node("Mul", new[] { onePlus, half }) }),
+                _ => b.Node("Mul", new[] { b.Node("Mul", new[] { x, onePlus }), half }),
+            };
+            b.Output(b.Node("Tanh", new[] { y }));
+            if (exposeErf) b.Output(erf);
+            return (b.Graph, b.RandomTensor(1, 6, 16));
+        }
+
+        [Theory]
+        [InlineData("x-first")]
+        [InlineData("half-first")]
+        [InlineData("half-of-sum")]
+        [InlineData("mul-scale")]
+        public void A_gelu_written_out_becomes_one_Gelu(string grouping)
+        {
+            var (reference, input) = DecomposedGelu(grouping);
+            ShapeInference.Run(reference);
+            var expected = Evaluate(reference, input);
+
+            var (graph, _) = DecomposedGelu(grouping);
+            ShapeInference.Run(graph);
+            Assert.Equal(1, GraphRewrites.Run(graph).GelusFused);
+            Assert.Equal(new[] { "Relu", "Sub", "Gelu", "Tanh" }, graph.Nodes.Select(n => n.OpType));
+            Assert.True(ModelFixtures.MaxRelativeError(Evaluate(graph, input), expected) < 1e-6);
+        }
+
+        [Fact]
+        public void Another_scale_or_an_erf_read_elsewhere_stays_as_written()
+        {
+            foreach (var (graph, _) in new[] { DecomposedGelu("x-first", root: 1.5f), DecomposedGelu("x-first", exposeErf: true) })
+            {
+                ShapeInference.Run(graph);
+                Assert.Equal(0, GraphRewrites.Run(graph).GelusFused);
+                Assert.Contains(graph.Nodes, n => n.OpType == "Erf");
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ namespace QuantGen.Compiler.GraphPasses
                 BatchNormsDecomposed = DecomposeBatchNorm(graph),
                 ActivationsFused = FuseActivations(graph),
                 LayerNormsFused = LayerNormalizationFusion.Apply(graph),
+                GelusFused = GeluFusion.Apply(graph),
             };
             counts.DeadNodes = graph.RemoveDeadNodes();
             return counts;
@@ -172,9 +173,10 @@ namespace QuantGen.Compiler.GraphPasses
         public int BatchNormsDecomposed { get; set; }
         public int ActivationsFused { get; set; }
         public int LayerNormsFused { get; set; }
+        public int GelusFused { get; set; }
         public int DeadNodes { get; set; }
 
         public override string ToString() =>
-            $"identities {Identities}, batchnorm folded {BatchNormsFolded}, bias adds folded {BiasAddsFolded}, batchnorm decomposed {BatchNormsDecomposed}, activations fused {ActivationsFused}, layernorms fused {LayerNormsFused}, dead {DeadNodes}";
+            $"identities {Identities}, batchnorm folded {BatchNormsFolded}, bias adds folded {BiasAddsFolded}, batchnorm decomposed {BatchNormsDecomposed}, activations fused {ActivationsFused}, layernorms fused {LayerNormsFused}, gelus fused {GelusFused}, dead {DeadNodes}";
     }
 }

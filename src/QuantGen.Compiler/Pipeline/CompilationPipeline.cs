@@ -47,6 +47,7 @@ namespace QuantGen.Compiler.Pipeline
             var program = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
             ExpandDepthwiseFusion.Apply(program, options.ExpandDepthwiseBandBytes);
             if (options.FuseResidualAdds) ResidualAddFusion.Apply(program);
+            GemmEpilogueFusion.Apply(program);
             long workspace = MemoryPlanner.Plan(program);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
             BuildFacts.AddModelFacts(plan, graph, program);
