@@ -5,6 +5,9 @@
 //       internal error, hang, memory failure or escape
 //   run CASE [--seed S] [--keep DIR]     builds one case in this process and prints everything the tasks logged
 //   curve [--max NODES] [--op Relu]       compile time of a chain of NODES nodes (doubling from 1000): is it linear?
+//   build MODEL [--precision P] [--calibration-data PATH] [--max-tensor-bytes N] [--max-tensor-elements N]
+//         [--max-weight-bytes N] [--max-workspace-bytes N]
+//                                         builds one model file through the tasks, prints the log; exit code 1 on an error
 //   worker …                              (used by campaign)
 using System;
 using System.Collections.Generic;
@@ -44,6 +47,8 @@ namespace QuantGen.Fuzz
                     return RunOne(long.Parse(args[1], CultureInfo.InvariantCulture), Options(args.Skip(2)));
                 case "curve":
                     return Curve(Int(options, "max", 16000), options.GetValueOrDefault("op", "Relu"));
+                case "build":
+                    return BuildModel(args[1], Options(args.Skip(2)));
                 default:
                     Console.Error.WriteLine($"unknown command '{args[0]}'");
                     return 2;
@@ -90,6 +95,24 @@ namespace QuantGen.Fuzz
             if (keep == null) TaskHarness.Delete(root);
             else Console.WriteLine($"case files: {project}");
             return result.IsFailure ? 1 : 0;
+        }
+
+        /// <summary>One model file through the tasks, as a project would build it: for a look at the messages, and for tests in a process with a small heap.</summary>
+        private static int BuildModel(string model, Dictionary<string, string> options)
+        {
+            var c = new FuzzCase(0, model) { Model = File.ReadAllBytes(model) };
+            c.Set("Precision", options.GetValueOrDefault("precision", "Float32"));
+            if (options.TryGetValue("calibration-data", out var data)) c.Set("CalibrationData", Path.GetFullPath(data));
+            foreach (var (option, parameter) in new[] { ("max-tensor-bytes", "MaxTensorBytes"), ("max-tensor-elements", "MaxTensorElements"), ("max-weight-bytes", "MaxWeightBytes"), ("max-workspace-bytes", "MaxWorkspaceBytes") })
+                if (options.TryGetValue(option, out var value)) c.Limits[parameter] = value;
+            string root = Path.Combine(Path.GetTempPath(), "quantgen-fuzz-build-" + Environment.ProcessId);
+            var outcome = TaskHarness.Build(c, TaskHarness.Materialize(c, root));
+            foreach (var e in outcome.Log.Errors) Console.WriteLine($"error {e.Code}: {e.File}: {e.Message}");
+            foreach (var w in outcome.Log.Warnings) Console.WriteLine($"warning {w.Code}: {w.File}: {w.Message}");
+            foreach (var m in outcome.Log.Messages.Where(m => m.StartsWith("QuantGen:", StringComparison.Ordinal))) Console.WriteLine(m);
+            if (outcome.Escaped != null) Console.WriteLine("escaped: " + outcome.Escaped);
+            TaskHarness.Delete(root);
+            return outcome.Succeeded ? 0 : 1;
         }
 
         /// <summary>Builds chains of 1000, 2000, 4000… nodes through the task and prints seconds per size (after a warm-up build).</summary>

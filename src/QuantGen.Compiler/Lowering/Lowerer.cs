@@ -51,6 +51,10 @@ namespace QuantGen.Compiler.Lowering
                     var d = e.Diagnostic;
                     throw new CompilerException(new CompilerDiagnostic(d.Id, d.Severity, d.Message, _graph.Info.SourcePath, d.Node ?? node.Name));
                 }
+                catch (Exception e) when (!(e is CompilerException) && !(e is OutOfMemoryException))
+                {
+                    throw CompilerException.Internal(e, "lowering", _graph.Info.SourcePath, node);
+                }
             }
             _current = null;
             BindOutputs();

@@ -39,52 +39,63 @@ namespace QuantGen.Compiler.Operators
             int spatial = x.Length - 2;
             if (spatial != 1 && spatial != 2) throw Unsupported(node, $"a {spatial}-D window (only 1-D and 2-D)");
             var a = node.Attributes;
-            int[] Ints(string name, int fallback) => a.GetInts(name)?.Select(v => (int)v).ToArray() ?? Enumerable.Repeat(fallback, spatial).ToArray();
-            var kernel = a.GetInts("kernel_shape")?.Select(v => (int)v).ToArray() ?? w.Skip(2).ToArray();
-            var strides = Ints("strides", 1);
-            var dilations = Ints("dilations", 1);
-            var outputPadding = Ints("output_padding", 0);
-            var pads = a.GetInts("pads")?.Select(v => (int)v).ToArray() ?? new int[2 * spatial];
+            int[] Ints(string name, int fallback, long min) => IntsAttribute(node, name, min, int.MaxValue) ?? Enumerable.Repeat(fallback, spatial).ToArray();
+            var kernel = IntsAttribute(node, "kernel_shape", 1, int.MaxValue) ?? w.Skip(2).ToArray();
+            var strides = Ints("strides", 1, 1);
+            var dilations = Ints("dilations", 1, 1);
+            var outputPadding = Ints("output_padding", 0, 0);
+            var pads = IntsAttribute(node, "pads", 0, int.MaxValue) ?? new int[2 * spatial];
             if (kernel.Length != spatial || strides.Length != spatial || dilations.Length != spatial || outputPadding.Length != spatial || pads.Length != 2 * spatial)
                 throw Invalid(node, "kernel_shape, strides, dilations, output_padding and pads do not match the input's rank");
+            if (!kernel.SequenceEqual(w.Skip(2))) throw Invalid(node, $"kernel_shape [{string.Join(",", kernel)}] does not match the weights {Dims(w)}");
             var input = x.Skip(2).ToArray();
             var begin = new int[spatial];
             var output = new int[spatial];
             string autoPad = a.GetString("auto_pad", "NOTSET");
-            var outputShape = a.GetInts("output_shape")?.Select(v => (int)v).ToArray();
+            var outputShape = IntsAttribute(node, "output_shape", 1, int.MaxValue);
             if (outputShape != null && outputShape.Length == x.Length) outputShape = outputShape.Skip(2).ToArray();
+            if (outputShape != null && outputShape.Length != spatial) throw Invalid(node, $"output_shape [{string.Join(",", outputShape)}] does not match the input's rank");
             for (int i = 0; i < spatial; i++)
             {
-                int full = strides[i] * (input[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1;
+                // In long: strides, output_padding and dilations up to int.MaxValue would wrap around in int.
+                long full = (long)strides[i] * Math.Max(0, input[i] - 1) + outputPadding[i] + (long)(kernel[i] - 1) * dilations[i] + 1;
+                if (full > int.MaxValue) throw Invalid(node, $"the output would have {full} elements along spatial axis {i}");
                 if (outputShape != null || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
                 {
-                    output[i] = outputShape != null ? outputShape[i] : input[i] * strides[i];
-                    int total = full - output[i];
+                    long length = outputShape != null ? outputShape[i] : (long)input[i] * strides[i];
+                    if (length > int.MaxValue) throw Invalid(node, $"the output would have {length} elements along spatial axis {i}");
+                    output[i] = (int)length;
+                    long total = full - output[i];
                     // ONNX: SAME_UPPER puts the odd pixel at the end; otherwise (SAME_LOWER, output_shape) at the start. The
                     // halving floors (Python's //): an output_shape past the full size pads the end, like output_padding.
-                    int half = (int)Math.Floor(total / 2.0);
-                    begin[i] = autoPad == "SAME_UPPER" ? half : total - half;
+                    long half = (long)Math.Floor(total / 2.0);
+                    begin[i] = (int)(autoPad == "SAME_UPPER" ? half : total - half);
                 }
                 else
                 {
                     if (autoPad != "NOTSET" && autoPad != "VALID") throw Unsupported(node, $"auto_pad={autoPad}");
                     begin[i] = autoPad == "VALID" ? 0 : pads[i];
                     int end = autoPad == "VALID" ? 0 : pads[i + spatial];
-                    output[i] = full - begin[i] - end;
+                    output[i] = (int)Math.Max(0, full - begin[i] - end);
                 }
                 if (output[i] <= 0) throw Invalid(node, $"the output would have {output[i]} elements along spatial axis {i}");
             }
             return new TransposedWindow(kernel, strides, dilations, begin, input, output);
         }
 
+        public override (int Min, int Max) InputCount => (2, 3);
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
             var w = In(node, 1);
+            RequireType(node, 0, DataType.Float32);
+            RequireSameType(node, 0, 1, 2);
             if (w.Rank != x.Rank) throw Invalid(node, $"weights of rank {w.Rank} on a rank-{x.Rank} input");
             var g = Resolve(node, x.Shape!, w.Shape!);
-            int group = (int)node.Attributes.GetInt("group", 1);
-            if (group < 1 || x.Shape![1] % group != 0 || w.Shape![0] != x.Shape[1]) throw Invalid(node, $"weights {Dims(w.Shape!)} do not fit {x.Shape![1]} input channels in {group} groups");
+            int group = IntAttribute(node, "group", 1, 1, int.MaxValue);
+            if (x.Shape![1] % group != 0 || w.Shape![0] != x.Shape[1]) throw Invalid(node, $"weights {Dims(w.Shape!)} do not fit {x.Shape![1]} input channels in {group} groups");
+            if ((long)w.Shape[1] * group > int.MaxValue) throw Invalid(node, $"{w.Shape[1]}·{group} output channels");
             int oc = w.Shape[1] * group;
             if (node.Input(2) is { } b && b.ElementCount != oc) throw Invalid(node, $"bias {Dims(b.Shape!)} does not match {oc} output channels");
             if (w.IsBatched) RequireSampleWise(node, false, "takes batched weights");

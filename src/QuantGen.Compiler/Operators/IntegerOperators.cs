@@ -12,6 +12,14 @@ namespace QuantGen.Compiler.Operators
     {
         protected IntegerProductOperator(string opType, int sinceOpset) : base(opType, sinceOpset) { }
 
+        /// <summary>MatMulInteger and ConvInteger: two operands and their optional zero points; QLinearMatMul: eight; QLinearConv: eight and a bias.</summary>
+        public override (int Min, int Max) InputCount => OpType switch
+        {
+            "QLinearMatMul" => (8, 8),
+            "QLinearConv" => (8, 9),
+            _ => (2, 4),
+        };
+
         public static bool IsQuantizedType(DataType t) => t == DataType.UInt8 || t == DataType.Int8;
 
         protected static void RequireQuantized(Node node, int index)
@@ -131,9 +139,9 @@ namespace QuantGen.Compiler.Operators
         {
             if (w.Rank != x.Rank || (w.Rank != 3 && w.Rank != 4)) throw Unsupported(node, $"weights of rank {w.Rank} (only 1-D and 2-D convolution)");
             var g = WindowGeometry.Resolve(node, x.Shape!, ConvOperator.KernelOf(w.Shape!));
-            int group = (int)node.Attributes.GetInt("group", 1);
+            int group = IntAttribute(node, "group", 1, 1, int.MaxValue);
             int ic = x.Shape![1], oc = w.Shape![0];
-            if (group < 1 || ic % group != 0 || oc % group != 0 || w.Shape[1] != ic / group)
+            if (ic % group != 0 || oc % group != 0 || w.Shape[1] != ic / group)
                 throw Invalid(node, $"weights {Dims(w.Shape)} do not fit {ic} input channels in {group} groups");
             if (w.IsBatched) RequireSampleWise(node, false, "takes batched weights");
             return g.OutputShape(x.Shape[0], oc);
@@ -322,6 +330,8 @@ namespace QuantGen.Compiler.Operators
         public DynamicQuantizeLinearOperator() : base("DynamicQuantizeLinear", 11) { }
 
         public override string Notes => "float32 to uint8, the range of the whole tensor";
+
+        public override int MaxOutputs => 3;
 
         public override void InferShapes(Node node, OperatorContext context)
         {

@@ -13,9 +13,12 @@ namespace QuantGen.Compiler.Operators
 
         public override string Notes => "1-D and 2-D; pads, strides, dilations, ceil_mode" + (_max ? "; no Indices output" : ", count_include_pad");
 
+        public override int MaxOutputs => _max ? 2 : 1;
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
+            RequireType(node, 0, DataType.Float32);
             if (node.Outputs.Count > 1) throw Unsupported(node, "the Indices output");
             if (node.Attributes.GetInt("storage_order", 0) != 0) throw Unsupported(node, "storage_order=1");
             var g = WindowGeometry.Resolve(node, x.Shape!, null);
@@ -65,6 +68,7 @@ namespace QuantGen.Compiler.Operators
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
+            RequireType(node, 0, DataType.Float32);
             if (x.Rank < 3) throw Invalid(node, "the input needs spatial axes");
             var shape = new int[x.Rank];
             shape[0] = x.Shape![0];

@@ -1,6 +1,8 @@
 // Shape inference with constant folding: every value gets a type and a static shape, and every node
 // whose inputs are all known at build time is evaluated and replaced by its result (this folds
 // Constant nodes and shape arithmetic such as Shape → Gather → Concat → Reshape).
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Compiler.Diagnostics;
 using QuantGen.Compiler.Ir;
@@ -10,12 +12,21 @@ namespace QuantGen.Compiler.Passes
 {
     public static class ShapeInference
     {
-        public static void Run(Graph graph)
+        public static void Run(Graph graph) => Run(graph, new ResourceLimits());
+
+        /// <summary>
+        /// Each node in order: validated, its shapes inferred, its outputs checked against <paramref name="limits"/>, and only
+        /// then, when all its inputs are constants, evaluated. Nothing reads a node's data before its shapes are known to fit.
+        /// </summary>
+        public static void Run(Graph graph, ResourceLimits limits)
         {
             string file = graph.Info.SourcePath;
-            PrepareInputs(graph, file);
+            PrepareInputs(graph, file, limits);
             var context = new OperatorContext(graph.Info.Opset);
-            foreach (var node in graph.Nodes.ToList())
+            // Folded nodes leave the graph in one pass at the end: removing each from the list as it folds is quadratic.
+            var folded = new HashSet<Node>();
+            long foldedBytes = 0;
+            foreach (var node in graph.Nodes)
             {
                 var op = OperatorSet.Require(node, file);
                 foreach (var input in node.Inputs)
@@ -32,40 +43,62 @@ namespace QuantGen.Compiler.Passes
                 }
                 try
                 {
-                    if (node.Inputs.All(v => v == null || v.IsConstant) && !(op is ShapeOperator))
-                    {
-                        Fold(graph, node, op, context);
-                        continue;
-                    }
+                    op.Validate(node);
                     op.InferShapes(node, context);
+                    foreach (var o in node.Outputs)
+                        limits.CheckTensor(o.Shape!, o.Type, $"output '{o.Name}' of {node.OpType} '{node.Name}'", file, node.Name);
                     // Shape only needs the (static) shape of its input, never its data.
-                    if (op is ShapeOperator) Fold(graph, node, op, context);
+                    if (op is ShapeOperator || node.Inputs.All(v => v == null || v.IsConstant))
+                    {
+                        foldedBytes += Fold(node, op, context);
+                        limits.CheckWeights(foldedBytes, "the constants computed at build time (constant folding)", file, node.Name);
+                        folded.Add(node);
+                    }
                 }
-                catch (CompilerException e) when (e.Diagnostic.File == null)
+                catch (CompilerException e)
                 {
-                    var d = e.Diagnostic;
-                    throw new CompilerException(new CompilerDiagnostic(d.Id, d.Severity, d.Message, file, d.Node ?? node.Name));
+                    throw e.At(file, node.Name);
+                }
+                catch (Exception e) when (!(e is OutOfMemoryException))
+                {
+                    throw CompilerException.Internal(e, "inferring the shapes of", file, node);
                 }
             }
+            if (folded.Count > 0) graph.Nodes.RemoveAll(folded.Contains);
+            bool batched = graph.Inputs.Any(v => v.IsBatched);
             foreach (var output in graph.Outputs)
+            {
                 if (output.Shape == null)
                     throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error,
                         $"graph output '{output.Name}' is not produced by any node.", file));
+                // Run computes each sample's outputs; an output without the batch axis (a constant, or computed from constants
+                // alone) has no per-sample value to write.
+                if (batched && !output.IsBatched)
+                    throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
+                        $"graph output '{output.Name}' does not carry the batch axis the inputs have (it is {(output.IsConstant ? "a constant" : "the same for every sample")}); QuantGen computes outputs one sample at a time. Drop the output, or export the model with a fixed batch size.", file, output.Producer?.Name));
+            }
         }
 
-        private static void Fold(Graph graph, Node node, OperatorDefinition op, OperatorContext context)
+        /// <summary>Evaluates a node whose inputs are all known; its outputs become constants. Returns their bytes.</summary>
+        private static long Fold(Node node, OperatorDefinition op, OperatorContext context)
         {
             var results = op.Evaluate(node, node.Inputs.Select(v => v?.Constant).ToArray(), context);
-            for (int i = 0; i < node.Outputs.Count && i < results.Length; i++)
+            if (results.Length < node.Outputs.Count)
+                throw new InvalidOperationException($"evaluation gave {results.Length} results for {node.Outputs.Count} outputs");
+            long bytes = 0;
+            for (int i = 0; i < node.Outputs.Count; i++)
             {
                 var o = node.Outputs[i];
-                o.Constant = results[i];
-                o.Type = results[i].Type;
-                o.Shape = results[i].Shape;
+                var r = results[i];
+                // Shape inference is what the limits checked and what later stages plan with: the data must agree.
+                if (r.Type != o.Type || !r.Shape.SequenceEqual(o.Shape!))
+                    throw new InvalidOperationException($"evaluation gave {r} for output '{o.Name}', which shape inference made {DataTypes.Name(o.Type)}[{string.Join(",", o.Shape!)}]");
+                o.Constant = r;
                 o.IsBatched = false;
                 o.Producer = null;
+                bytes += (long)r.ElementCount * DataTypes.SizeOf(r.Type);
             }
-            graph.Nodes.Remove(node);
+            return bytes;
         }
 
         /// <summary>Element types a generated Run method takes and returns as spans.</summary>
@@ -74,7 +107,7 @@ namespace QuantGen.Compiler.Passes
             type == DataType.Int64 || type == DataType.UInt8 || type == DataType.UInt16 || type == DataType.Bool;
 
         /// <summary>A leading symbolic axis on every input is the batch axis; any other symbolic axis is rejected.</summary>
-        private static void PrepareInputs(Graph graph, string file)
+        private static void PrepareInputs(Graph graph, string file, ResourceLimits limits)
         {
             bool anyBatched = graph.Inputs.Any(v => v.Shape != null && v.Shape.Length > 0 && v.Shape[0] < 0);
             foreach (var input in graph.Inputs)
@@ -104,6 +137,10 @@ namespace QuantGen.Compiler.Passes
                     input.Shape[0] = 1;
                     input.IsBatched = true;
                 }
+                limits.CheckTensor(input.Shape, input.Type, $"input '{input.Name}'" + (batched ? " (one sample)" : ""), file, null);
+                if (input.Shape.Contains(0))
+                    throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error,
+                        $"input '{input.Name}' has no elements (shape [{string.Join(",", input.Shape)}]); the compiled model takes inputs of at least one element.", file));
             }
         }
     }

@@ -18,7 +18,8 @@ namespace QuantGen.Compiler.Pipeline
             string file = graph.Info.SourcePath;
             if (graph.Outputs.Count == 0)
                 throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error, "the model has no outputs.", file));
-            Optimize(graph);
+            var limits = options.Limits;
+            Optimize(graph, limits);
 
             var precision = options.Precision;
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -39,6 +40,8 @@ namespace QuantGen.Compiler.Pipeline
             }
             else if (precision == Precision.Int8)
             {
+                // Calibration runs the graph on each sample: the activations it holds at once must fit before it starts.
+                limits.CheckWorkspace(Evaluation.ReferenceEvaluator.PeakLiveBytes(graph), "calibrating one sample (the activations live at once)", file);
                 (budget, calibrationSamples) = Quantize(graph, options);
                 scheme = budget.Scheme;
             }
@@ -47,6 +50,9 @@ namespace QuantGen.Compiler.Pipeline
             ExpandDepthwiseFusion.Apply(program, options.ExpandDepthwiseBandBytes);
             if (options.FuseResidualAdds) ResidualAddFusion.Apply(program);
             long workspace = MemoryPlanner.Plan(program);
+            // Checked here, naming the model, before the plan and the weight blob are built (the generator only ever sees plans that fit).
+            limits.CheckWorkspace(workspace, "the workspace (the arena each instance of the generated class allocates)", file);
+            limits.CheckWeights(program.Buffers.Where(b => b.Kind == BufferKind.Constant && b.ViewOf == null).Sum(b => b.Bytes), "the packed weights", file);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
             // Facts the generated class documents and tests check: parameters after folding, and what memory planning saved.
             plan.Facts.Add(Fact("parameters", graph.Constants.Sum(v => (long)v.ElementCount)));
@@ -92,7 +98,7 @@ namespace QuantGen.Compiler.Pipeline
         private static (BudgetOutcome Outcome, int CalibrationSamples) Quantize(Graph graph, CompileOptions options)
         {
             var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
+            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name, limits: options.Limits);
             var budget = options.Budget ?? new AccuracyBudgetOptions();
             var kept = new List<float[]>();
             var samples = reader.ReadSamples(options.CalibrationData!, options.CalibrationSamples ?? int.MaxValue)
@@ -106,7 +112,7 @@ namespace QuantGen.Compiler.Pipeline
         private static IReadOnlyList<LayerSqnrEntry> MeasureLayers(Graph graph, BudgetOutcome outcome, CompileOptions options)
         {
             var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
+            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name, limits: options.Limits);
             var samples = reader.ReadSamples(options.CalibrationData!, Math.Min(16, options.CalibrationSamples ?? int.MaxValue)).ToList();
             var saved = graph.Nodes.Select(n => n.Inputs.ToArray()).ToList();
             try
@@ -130,9 +136,11 @@ namespace QuantGen.Compiler.Pipeline
             new KeyValuePair<string, string>(key, Math.Round(value, 4).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>
-        public static RewriteCounts Optimize(Graph graph)
+        public static RewriteCounts Optimize(Graph graph) => Optimize(graph, new ResourceLimits());
+
+        public static RewriteCounts Optimize(Graph graph, ResourceLimits limits)
         {
-            ShapeInference.Run(graph);
+            ShapeInference.Run(graph, limits);
             return GraphRewrites.Run(graph);
         }
     }

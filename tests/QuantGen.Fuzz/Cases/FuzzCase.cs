@@ -68,6 +68,9 @@ namespace QuantGen.Fuzz.Cases
         /// <summary>QuantGenModel metadata (Precision, CalibrationData, CalibrationSamples, …).</summary>
         public List<KeyValuePair<string, string>> Metadata { get; } = new List<KeyValuePair<string, string>>();
 
+        /// <summary>The build's resource-limit properties (MaxTensorBytes… as the task takes them; unset: the defaults).</summary>
+        public Dictionary<string, string> Limits { get; } = new Dictionary<string, string>(System.StringComparer.Ordinal);
+
         /// <summary>
         /// The case makes the model or its data name a file outside the project folder (traversal, a symlink
         /// out): the build must refuse it, so a success is an escape.

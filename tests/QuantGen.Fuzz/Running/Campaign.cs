@@ -19,6 +19,7 @@ namespace QuantGen.Fuzz.Running
         public long First { get; set; }
         public long Cases { get; set; } = 2000;
         public int Jobs { get; set; } = 2;
+        /// <summary>Processor time per case (see WorkerOptions.TimeLimit; blocked cases are stopped by a wall-clock limit of six times it, at least 2 minutes).</summary>
         public TimeSpan TimeLimit { get; set; } = TimeSpan.FromSeconds(20);
 
         /// <summary>Peak resident memory a case may reach (the goal: 1 GB for models up to 1 MB).</summary>
@@ -71,7 +72,7 @@ namespace QuantGen.Fuzz.Running
                         if (i >= options.Cases) break;
                         long index = options.First + i;
                         worker ??= WorkerProcess.Start(options);
-                        var result = worker.Run(index, options.TimeLimit + TimeSpan.FromSeconds(30));
+                        var result = worker.Run(index, TimeSpan.FromSeconds(Math.Max(120, options.TimeLimit.TotalSeconds * 6) + 60));
                         if (!worker.IsAlive) { worker.Dispose(); worker = null; }
                         if (result.Seed.Length == 0) Describe(result, options);
                         results[i] = result;
@@ -113,6 +114,28 @@ namespace QuantGen.Fuzz.Running
             }
         }
 
+        /// <summary>
+        /// How to start this tool in another process (`dotnet exec QuantGen.Fuzz.dll …`) with its GC heap limited to
+        /// <paramref name="heapLimit"/> bytes: a runaway allocation then fails at once, in that process only.
+        /// </summary>
+        public static ProcessStartInfo StartInfo(long heapLimit, params string[] arguments)
+        {
+            string dll = typeof(Campaign).Assembly.Location;
+            var info = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string a in new[] { "exec", "--runtimeconfig", Path.ChangeExtension(dll, ".runtimeconfig.json"), "--depsfile", Path.ChangeExtension(dll, ".deps.json"), dll }.Concat(arguments))
+                info.ArgumentList.Add(a);
+            info.Environment["DOTNET_GCHeapHardLimit"] = "0x" + heapLimit.ToString("X", CultureInfo.InvariantCulture);
+            info.Environment["DOTNET_gcServer"] = "0";
+            return info;
+        }
+
+        private static string DotnetHost()
+        {
+            string? current = Environment.ProcessPath;
+            if (current != null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
+            return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        }
+
         internal static string Trim(string s, int max) => s.Length <= max ? s : s.Substring(0, max) + "…";
 
         /// <summary>One worker: `dotnet QuantGen.Fuzz.dll worker …`, talking over its stdin/stdout.</summary>
@@ -140,35 +163,12 @@ namespace QuantGen.Fuzz.Running
 
             public static WorkerProcess Start(CampaignOptions options)
             {
-                string dll = typeof(Campaign).Assembly.Location;
-                var info = new ProcessStartInfo(DotnetHost())
-                {
-                    RedirectStandardInput = true,
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                    UseShellExecute = false,
-                };
-                foreach (string a in new[]
-                {
-                    "exec", "--runtimeconfig", Path.ChangeExtension(dll, ".runtimeconfig.json"), "--depsfile", Path.ChangeExtension(dll, ".deps.json"), dll,
+                var info = StartInfo(options.HeapLimit,
                     "worker", "--seed", options.Seed.ToString(CultureInfo.InvariantCulture), "--work", options.WorkDirectory,
                     "--time-limit", options.TimeLimit.TotalSeconds.ToString(CultureInfo.InvariantCulture),
-                    "--memory-limit-mb", (options.MemoryLimit >> 20).ToString(CultureInfo.InvariantCulture),
-                })
-                {
-                    info.ArgumentList.Add(a);
-                }
-                info.Environment["DOTNET_GCHeapHardLimit"] = "0x" + options.HeapLimit.ToString("X", CultureInfo.InvariantCulture);
-                info.Environment["DOTNET_gcServer"] = "0";
-                info.Environment["DOTNET_TieredCompilation"] = "1";
+                    "--memory-limit-mb", (options.MemoryLimit >> 20).ToString(CultureInfo.InvariantCulture));
+                info.RedirectStandardInput = true;
                 return new WorkerProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start a fuzz worker"));
-            }
-
-            private static string DotnetHost()
-            {
-                string? current = Environment.ProcessPath;
-                if (current != null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
-                return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
             }
 
             public CaseResult Run(long index, TimeSpan deadline)

@@ -16,7 +16,7 @@ namespace QuantGen.Fuzz.Running
             var s = new StringBuilder();
             var inv = CultureInfo.InvariantCulture;
             s.AppendLine("# QuantGen fuzz campaign").AppendLine();
-            s.AppendLine(string.Format(inv, "Seed {0}, cases {1} to {2} ({3}), {4} worker processes, {5:0} s and {6} MiB per case, GC heap limit {7} MiB per worker.",
+            s.AppendLine(string.Format(inv, "Seed {0}, cases {1} to {2} ({3}), {4} worker processes, {5:0} s of processor time and {6} MiB per case, GC heap limit {7} MiB per worker.",
                 o.Seed, o.First, o.First + o.Cases - 1, r.Cases.Count, o.Jobs, o.TimeLimit.TotalSeconds, o.MemoryLimit >> 20, o.HeapLimit >> 20));
             s.AppendLine(string.Format(inv, "{0:0} s, {1:0.0} cases/s. {2}", r.Elapsed.TotalSeconds, r.CasesPerSecond, machine)).AppendLine();
 
@@ -48,9 +48,10 @@ namespace QuantGen.Fuzz.Running
                 s.AppendLine();
             }
 
-            s.AppendLine("Slowest cases:").AppendLine().AppendLine("| case | seconds | outcome | seed | mutations |").AppendLine("| ---: | ---: | --- | --- | --- |");
-            foreach (var c in r.Cases.OrderByDescending(c => c.Seconds).Take(10))
-                s.AppendLine(string.Format(inv, "| {0} | {1:0.00} | {2} {3} | {4} | {5} |", c.Index, c.Seconds, c.Verdict, c.Code, Cell(c.Seed), Cell(Campaign.Trim(c.Mutations, 160))));
+            s.AppendLine("Slowest cases (processor time; wall clock in brackets, longer on a loaded machine):").AppendLine()
+                .AppendLine("| case | CPU s | outcome | seed | mutations |").AppendLine("| ---: | ---: | --- | --- | --- |");
+            foreach (var c in r.Cases.OrderByDescending(c => c.CpuSeconds).Take(10))
+                s.AppendLine(string.Format(inv, "| {0} | {1:0.00} ({2:0.0}) | {3} {4} | {5} | {6} |", c.Index, c.CpuSeconds, c.Seconds, c.Verdict, c.Code, Cell(c.Seed), Cell(Campaign.Trim(c.Mutations, 160))));
             s.AppendLine();
 
             var failures = r.Failures.ToList();
@@ -67,9 +68,9 @@ namespace QuantGen.Fuzz.Running
         public static void WriteTsv(CampaignResult r, string path)
         {
             using var w = new StreamWriter(path);
-            w.WriteLine("case\tverdict\tcode\tseconds\tpeak_mib\tmodel_bytes\tfamily\tseed\tmutations\tmessage");
+            w.WriteLine("case\tverdict\tcode\tseconds\tcpu_seconds\tpeak_mib\tmodel_bytes\tfamily\tseed\tmutations\tmessage");
             foreach (var c in r.Cases)
-                w.WriteLine(string.Join("\t", c.Index.ToString(CultureInfo.InvariantCulture), c.Verdict, c.Code, c.Seconds.ToString("0.000", CultureInfo.InvariantCulture),
+                w.WriteLine(string.Join("\t", c.Index.ToString(CultureInfo.InvariantCulture), c.Verdict, c.Code, c.Seconds.ToString("0.000", CultureInfo.InvariantCulture), c.CpuSeconds.ToString("0.000", CultureInfo.InvariantCulture),
                     (c.PeakBytes >> 20).ToString(CultureInfo.InvariantCulture), c.ModelBytes.ToString(CultureInfo.InvariantCulture), c.Family, Tsv(c.Seed), Tsv(c.Mutations), Tsv(Campaign.Trim(c.Message, 400))));
         }
 

@@ -82,7 +82,15 @@ namespace QuantGen.Fuzz.Running
                 bool ok = Execute(resolve, outcome);
                 foreach (var resolved in ok ? resolve.ResolvedModels : Array.Empty<ITaskItem>())
                 {
-                    var compile = new CompileQuantGenModel { BuildEngine = outcome.Log, Model = resolved };
+                    var compile = new CompileQuantGenModel
+                    {
+                        BuildEngine = outcome.Log,
+                        Model = resolved,
+                        MaxTensorElements = c.Limits.GetValueOrDefault("MaxTensorElements"),
+                        MaxTensorBytes = c.Limits.GetValueOrDefault("MaxTensorBytes"),
+                        MaxWeightBytes = c.Limits.GetValueOrDefault("MaxWeightBytes"),
+                        MaxWorkspaceBytes = c.Limits.GetValueOrDefault("MaxWorkspaceBytes"),
+                    };
                     ok &= Execute(compile, outcome);
                     outcome.PlanFile = resolved.GetMetadata("PlanFile");
                 }

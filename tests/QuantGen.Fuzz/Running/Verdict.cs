@@ -17,7 +17,7 @@ namespace QuantGen.Fuzz.Running
         /// an exception out of a task, a task that failed without an error (MSB4181), or a crashed worker.</summary>
         InternalError,
 
-        /// <summary>The case ran past the time limit.</summary>
+        /// <summary>The case used more processor time than the limit, or stayed blocked past the wall-clock limit.</summary>
         Hang,
 
         /// <summary>The case ran out of memory (an out-of-memory error, or a peak above the memory limit).</summary>
@@ -31,7 +31,11 @@ namespace QuantGen.Fuzz.Running
     {
         public long Index { get; set; }
         public Verdict Verdict { get; set; }
+        /// <summary>Wall-clock seconds of the build (on a loaded machine, much more than <see cref="CpuSeconds"/>).</summary>
         public double Seconds { get; set; }
+
+        /// <summary>Processor seconds the worker used during the case (the build, and the runtime's own threads).</summary>
+        public double CpuSeconds { get; set; }
         public long PeakBytes { get; set; }
         public long ModelBytes { get; set; }
         public string Seed { get; set; } = "";

@@ -13,7 +13,14 @@ namespace QuantGen.Fuzz.Running
     {
         public int Seed { get; set; } = 1;
         public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "quantgen-fuzz");
+        /// <summary>
+        /// The processor time a case may use. CPU time, not the wall clock: on a shared machine a case that needs 10 s of
+        /// CPU can take a minute, which is not a hang; a case blocked on a pipe uses none, which <see cref="WallLimit"/> catches.
+        /// </summary>
         public TimeSpan TimeLimit { get; set; } = TimeSpan.FromSeconds(20);
+
+        /// <summary>The wall-clock time a case may take, whatever it does (blocked on a pipe, a lock, the disk).</summary>
+        public TimeSpan WallLimit => TimeSpan.FromSeconds(Math.Max(120, TimeLimit.TotalSeconds * 6));
 
         /// <summary>A case whose peak resident memory passes this is a memory failure.</summary>
         public long MemoryLimit { get; set; } = 1L << 30;
@@ -81,20 +88,30 @@ namespace QuantGen.Fuzz.Running
                 Environment.Exit(3);
             }, null, 20, 20);
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            var process = System.Diagnostics.Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
             thread.Start();
-            if (!thread.Join(options.TimeLimit))
+            while (!thread.Join(250))
             {
+                process.Refresh();
+                var cpu = process.TotalProcessorTime - cpuBefore;
+                if (cpu < options.TimeLimit && clock.Elapsed < options.WallLimit) continue;
                 var hang = Blank(c);
                 hang.Verdict = Verdict.Hang;
                 hang.Code = "time";
-                hang.Message = $"still running after {options.TimeLimit.TotalSeconds:0} s";
+                hang.Message = cpu >= options.TimeLimit
+                    ? $"still running after {cpu.TotalSeconds:0} s of processor time ({clock.Elapsed.TotalSeconds:0} s)"
+                    : $"still running after {clock.Elapsed.TotalSeconds:0} s, using {cpu.TotalSeconds:0.0} s of processor time (blocked)";
                 hang.Seconds = clock.Elapsed.TotalSeconds;
+                hang.CpuSeconds = cpu.TotalSeconds;
                 hang.PeakBytes = Native.PeakMemory();
                 return (hang, true);
             }
             watch.Change(Timeout.Infinite, Timeout.Infinite);
+            process.Refresh();
 
             var result = TaskHarness.Judge(c, outcome!);
+            result.CpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
             result.PeakBytes = Native.PeakMemory();
             if (result.PeakBytes > options.MemoryLimit && !result.IsFailure)
             {
