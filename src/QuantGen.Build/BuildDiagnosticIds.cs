@@ -37,6 +37,9 @@ namespace QuantGen.Build
         /// <summary>A QuantGenMax… resource-limit property is not a positive whole number, or above what the generated code can hold.</summary>
         public const string InvalidLimit = "QG2011";
 
+        /// <summary>A warning: the INT8 report's QDQ ONNX export cannot express this graph and is not written (the compiled model is fine).</summary>
+        public const string QdqExportSkipped = "QG2012";
+
         /// <summary>The subcategory of every QuantGen error and warning ("file : QuantGen error QG0002: …"), so logs can be filtered.</summary>
         public const string Subcategory = "QuantGen";
     }

@@ -122,7 +122,7 @@ namespace QuantGen.Build
                     WriteIfChanged(Path.Combine(folder, className + ".sqnr.svg"), Utf8NoBom.GetBytes(result.Report.Svg));
                     // The same quantization as a standard QDQ ONNX file: inspect it in Netron, run it in ONNX Runtime.
                     if (result.Scheme != null && result.OptimizedGraph != null)
-                        WriteIfChanged(Path.Combine(folder, className + ".int8.onnx"), QdqModelWriter.Write(result.OptimizedGraph, result.Scheme));
+                        WriteQdqExport(Path.Combine(folder, className + ".int8.onnx"), result.OptimizedGraph, result.Scheme, modelPath);
                 }
                 WriteIfChanged(planFile, Utf8NoBom.GetBytes(PlanText.Write(plan)));
                 // The plan is the target's only Output: it must end up newer than every Input even when its
@@ -133,6 +133,13 @@ namespace QuantGen.Build
             {
                 Log.LogError(BuildDiagnosticIds.Subcategory, BuildDiagnosticIds.OutputNotWritten, BuildDiagnosticIds.OutputNotWritten,
                     planFile, 0, 0, 0, 0, $"QuantGen could not write the compiled model: {e.Message}");
+                return false;
+            }
+            catch (Exception e) when (!(e is OutOfMemoryException))
+            {
+                Report(new CompilerDiagnostic(DiagnosticIds.InternalError, DiagnosticSeverity.Error,
+                    $"QuantGen failed while writing the compiled model: {e.GetType().Name}: {e.Message}. Please report it with the model."), modelPath);
+                DeleteOutputs(planFile, weightsFile);
                 return false;
             }
 
@@ -147,6 +154,27 @@ namespace QuantGen.Build
             if (result.Report != null)
                 Log.LogMessage(MessageImportance.High, "QuantGen: {0} (report: {1})", result.Report.Summary, Model.GetMetadata("ReportFile"));
             return true;
+        }
+
+        /// <summary>
+        /// The QDQ export is a by-product for inspection: a graph it cannot express (an older opset's Softmax over several
+        /// axes, an activation with no ONNX form) gets a warning, and the model still builds.
+        /// </summary>
+        private void WriteQdqExport(string path, Graph graph, QuantizationScheme scheme, string modelPath)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = QdqModelWriter.Write(graph, scheme);
+            }
+            catch (NotSupportedException e)
+            {
+                Log.LogWarning(BuildDiagnosticIds.Subcategory, BuildDiagnosticIds.QdqExportSkipped, BuildDiagnosticIds.QdqExportSkipped, modelPath, 0, 0, 0, 0,
+                    $"The QDQ ONNX export ({Path.GetFileName(path)}) is not written: {e.Message} The compiled model is not affected.");
+                if (File.Exists(path)) File.Delete(path);
+                return;
+            }
+            WriteIfChanged(path, bytes);
         }
 
         /// <summary>The resource limits from the QuantGenMax… properties (empty: the defaults); null after logging QG2011 for a bad value.</summary>

@@ -1,6 +1,7 @@
 // One minimal model per class of failure the fuzzing campaigns found (issue 21), built through the MSBuild tasks: each must
 // now be a clean QG error naming the model and the node at fault, allocating nothing of the size it asks for.
 using System;
+using System.Linq;
 using QuantGen.Fuzz.Running;
 using QuantGen.Onnx.Proto;
 using Xunit;
@@ -281,6 +282,22 @@ namespace QuantGen.Fuzz.Tests
             {
                 System.IO.Directory.Delete(folder, recursive: true);
             }
+        }
+
+        [Fact]
+        public void A_qdq_export_that_cannot_express_the_graph_is_a_warning_not_a_crash()
+        {
+            // An opset-11 Softmax normalizes over every axis from 1 on; the opset-13 QDQ export has no single node for it and
+            // threw NotSupportedException out of the task (MSB4018).
+            var model = new TestModel { Opset = 11 }.Input("x", -1, 2, 3, 4).Node("Softmax", new[] { "x" }, new[] { "y" }, "softmax").Output("y");
+            var c = model.Case("Int8");
+            var samples = Enumerable.Range(0, 4).Select(i => Enumerable.Range(0, 24).Select(j => (float)Math.Sin(i + j)).ToArray()).ToList();
+            c.Files.Add(Cases.CaseFile.Of("data/calib.f32", Mutation.DataMutations.Encode(".f32", new[] { 2, 3, 4 }, samples)));
+            c.Set("CalibrationData", "data/calib.f32");
+            var outcome = Build.Run(c);
+            Assert.True(outcome.Succeeded, string.Join("\n", outcome.Log.Errors));
+            var warning = Assert.Single(outcome.Log.Warnings, w => w.Code == "QG2012");
+            Assert.Contains("Softmax 'softmax'", warning.Message);
         }
 
         // ---- the file system ----

@@ -45,6 +45,10 @@ namespace QuantGen.Compiler.Lowering
                 try
                 {
                     LowerNode(node);
+                    if (_program.Calls.Count > MaxKernelCalls)
+                        throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.ResourceLimit, DiagnosticSeverity.Error,
+                            $"the model lowers to more than {MaxKernelCalls.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} kernel calls (one statement each in the generated Run); no model QuantGen targets needs that many. A fixed batch axis of many images lowers one call per image: export with a symbolic batch axis.",
+                            null, node.Name));
                 }
                 catch (CompilerException e) when (e.Diagnostic.File == null)
                 {
@@ -155,8 +159,18 @@ namespace QuantGen.Compiler.Lowering
         /// The (input, output) image pairs of an NHWC op. The image kernels take one image; a fixed
         /// leading axis above 1 (a model exported with batch N) becomes N calls on consecutive slices.
         /// </summary>
+        /// <summary>The most kernel calls (plan steps) a model may lower to: each is a statement of the generated Run and memory here.</summary>
+        public const int MaxKernelCalls = 100_000;
+
+        /// <summary>The most images of a fixed leading axis an image kernel is called for, one call each.</summary>
+        public const int MaxImages = 1024;
+
         private IEnumerable<(Buffer X, Buffer Y)> Images(Buffer x, Buffer y, int count)
         {
+            if (count > MaxImages)
+                throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.ResourceLimit, DiagnosticSeverity.Error,
+                    $"a fixed batch of {count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} images (the image kernels run one image per call, at most {MaxImages.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} calls per node); export the model with a symbolic batch axis, which the generated Run loops over.",
+                    null, _current?.Name));
             if (count == 1)
             {
                 yield return (x, y);

@@ -41,8 +41,10 @@ namespace QuantGen.Fuzz.Mutation
         {
             var graph = model.Graph ??= new GraphProto();
             var log = c.Mutations;
-            switch (random.Next(16))
+            switch (random.Next(19))
             {
+                case 16: case 17: Plausible(random, graph, log); break;
+                case 18: Sibling(random, graph, log); break;
                 case 0: case 1: NodeInputs(random, graph, log); break;
                 case 2: NodeOutputs(random, graph, log); break;
                 case 3: OpType(random, graph, log); break;
@@ -56,6 +58,59 @@ namespace QuantGen.Fuzz.Mutation
                 case 14: Batch(random, graph, log); break;
                 default: Chain(random, graph, log); break;
             }
+        }
+
+        /// <summary>
+        /// An edit that keeps the model plausible (small sizes, small attribute values) so it reaches lowering, memory
+        /// planning and the plan validator: a tiny image under a big kernel, a stride larger than the input, a group count
+        /// that divides the channels.
+        /// </summary>
+        private static void Plausible(Random random, GraphProto g, List<string> log)
+        {
+            if (random.Next(2) == 0 && g.Input.Count > 0)
+            {
+                var input = random.Pick(g.Input);
+                var dims = input.Type?.TensorType?.Shape?.Dim;
+                if (dims != null && dims.Count > 1)
+                {
+                    for (int k = 1; k < dims.Count; k++)
+                        if (random.Next(2) == 0) dims[k] = new TensorShapeProto.Types.Dimension { DimValue = Interesting.Small(random) };
+                    log.Add($"value '{input.Name}': small dims [{string.Join(",", dims.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture) : d.DimParam))}]");
+                    return;
+                }
+            }
+            var node = AnyNode(random, g);
+            if (node == null) { Chain(random, g, log); return; }
+            var (name, type) = random.Pick(s_knownAttributes.Where(a => a.Type == AttributeProto.Types.AttributeType.Int || a.Type == AttributeProto.Types.AttributeType.Ints).ToList());
+            if (node.Attribute.FirstOrDefault(a => a.Name == name) is { } old) node.Attribute.Remove(old);
+            var attribute = new AttributeProto { Name = name, Type = type };
+            if (type == AttributeProto.Types.AttributeType.Int) attribute.I = random.Next(-1, 4);
+            else for (int i = 0, n = random.Pick(new[] { 1, 2, 4 }); i < n; i++) attribute.Ints.Add(random.Next(0, 4));
+            node.Attribute.Add(attribute);
+            log.Add($"{Label(node)}: {name}={Describe(attribute)}");
+        }
+
+        /// <summary>An op swapped for one of the same family and arity: Relu for Sigmoid, Add for Max, MaxPool for AveragePool.</summary>
+        private static void Sibling(Random random, GraphProto g, List<string> log)
+        {
+            var families = new[]
+            {
+                new[] { "Relu", "Sigmoid", "Tanh", "Neg", "Abs", "Exp", "Log", "Sqrt", "Softplus", "HardSwish", "Elu", "LeakyRelu", "Identity", "Softmax", "LogSoftmax" },
+                new[] { "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu" },
+                new[] { "MaxPool", "AveragePool" },
+                new[] { "GlobalAveragePool", "GlobalMaxPool" },
+                new[] { "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin" },
+                new[] { "Gemm", "MatMul" },
+                new[] { "Conv", "ConvTranspose" },
+                new[] { "Squeeze", "Unsqueeze", "Flatten", "Identity" },
+            };
+            var candidates = g.Node.Where(n => families.Any(f => f.Contains(n.OpType))).ToList();
+            if (candidates.Count == 0) { OpType(random, g, log); return; }
+            var node = random.Pick(candidates);
+            var family = families.First(f => f.Contains(node.OpType));
+            string op = random.Pick(family);
+            log.Add($"{Label(node)}: op type -> {op}");
+            node.OpType = op;
         }
 
         private static List<string> ValueNames(GraphProto g) =>

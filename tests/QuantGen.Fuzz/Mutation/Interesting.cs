@@ -24,6 +24,9 @@ namespace QuantGen.Fuzz.Mutation
 
         public static long Integer(Random random) => random.Next(4) == 0 ? random.Next(-5, 40) : random.Pick(Integers);
 
+        /// <summary>A plausible small value: a model that stays valid but takes paths the reference models never do.</summary>
+        public static long Small(Random random) => random.Next(1, 6);
+
         public static long Size(Random random) => random.Next(3) == 0 ? random.Next(0, 10) : random.Pick(Sizes);
 
         public static float Float(Random random) => random.Next(4) == 0 ? (float)(random.NextDouble() * 20 - 10) : random.Pick(Floats);
