@@ -161,6 +161,29 @@ namespace QuantGen.Fuzz.Tests
             Assert.True(allocated < 64 << 20, $"{allocated} bytes allocated");
         }
 
+        [Fact]
+        public void Folding_may_compute_only_so_many_bytes_more_than_the_model_brought()
+        {
+            // Each ConstantOfShape fits the one-tensor limit; two, and their sum, took 1 GB for a 265-byte model.
+            var c = Relu().Int64s("shape", new long[] { 2 }, 8192, 4096)
+                .Node("ConstantOfShape", new[] { "shape" }, new[] { "a" }, "fill_a")
+                .Node("ConstantOfShape", new[] { "shape" }, new[] { "b" }, "fill_b")
+                .Node("Add", new[] { "a", "b" }, new[] { "sum" }, "sum").Case();
+            var (outcome, allocated) = Build.Measured(c);
+            Build.Rejects(c, "QG0013", "sum", "the constants computed at build time (constant folding) would take 384.0 MiB");
+            Assert.True(allocated < 300 << 20, $"{allocated} bytes allocated");
+        }
+
+        [Fact]
+        public void Folding_a_product_too_large_to_evaluate_is_refused_before_it_runs()
+        {
+            // 16 MB of constants, 8.6 billion multiply-adds: hours in the reference evaluator.
+            var c = Relu().Int64s("shape", new long[] { 2 }, 2048, 2048)
+                .Node("ConstantOfShape", new[] { "shape" }, new[] { "a" }, "fill")
+                .Node("MatMul", new[] { "a", "a" }, new[] { "p" }, "square").Case();
+            Build.Rejects(c, "QG0013", "square", "would take about 8,589,934,592 operations");
+        }
+
         [Theory]
         [InlineData(2147483647L)]
         [InlineData(100_000_000L)]
@@ -205,11 +228,18 @@ namespace QuantGen.Fuzz.Tests
         }
 
         [Fact]
-        public void A_fixed_batch_of_0_is_QG0007_not_a_division_by_zero()
+        public void A_fixed_batch_of_0_images_lowers_to_no_call_not_a_division_by_zero()
         {
-            var c = new TestModel().Input("x", 0, 1, 8, 8).Floats("w", new long[] { 2, 1, 3, 3 }, new float[18])
-                .Node("Conv", new[] { "x", "w" }, new[] { "y" }, "conv").Output("y").Case();
-            Build.Rejects(c, "QG0007", null, "input 'x' has no elements");
+            var model = new TestModel().Input("x", 0, 1, 8, 8).Floats("w", new long[] { 2, 1, 3, 3 }, new float[18])
+                .Node("Conv", new[] { "x", "w" }, new[] { "y" }, "conv").Output("y");
+            var outcome = Build.Run(model.Case());
+            Assert.True(outcome.Succeeded, string.Join("\n", outcome.Log.Errors));
+
+            // Calibrating it has nothing to measure: a clean QG0105.
+            var c = model.Case("Int8");
+            c.Files.Add(Cases.CaseFile.Of("data/calib.f32", new byte[4]));
+            c.Set("CalibrationData", "data/calib.f32");
+            Build.Rejects(c, "QG0105", null, "input 'x' has no elements");
         }
 
         [Fact]

@@ -4,7 +4,9 @@
 //       runs cases F..F+N-1 on J worker processes; writes DIR/summary.md and DIR/results.tsv; exit code 1 on any
 //       internal error, hang, memory failure or escape
 //   run CASE [--seed S] [--keep DIR]     builds one case in this process and prints everything the tasks logged
-//   curve [--max NODES] [--op Relu]       compile time of a chain of NODES nodes (doubling from 1000): is it linear?
+//   curve [--max NODES] [--op Relu] [--reversed] [--precision Float32|Int8]
+//                                         compile time of a chain of NODES nodes (doubling from 1000): is it linear?
+//                                         (--reversed lists the nodes last to first, as a hostile file may)
 //   build MODEL [--precision P] [--calibration-data PATH] [--max-tensor-bytes N] [--max-tensor-elements N]
 //         [--max-weight-bytes N] [--max-workspace-bytes N]
 //                                         builds one model file through the tasks, prints the log; exit code 1 on an error
@@ -46,7 +48,7 @@ namespace QuantGen.Fuzz
                 case "run":
                     return RunOne(long.Parse(args[1], CultureInfo.InvariantCulture), Options(args.Skip(2)));
                 case "curve":
-                    return Curve(Int(options, "max", 16000), options.GetValueOrDefault("op", "Relu"));
+                    return Curve(Int(options, "max", 16000), options.GetValueOrDefault("op", "Relu"), options.ContainsKey("reversed"), options.GetValueOrDefault("precision", "Float32"));
                 case "build":
                     return BuildModel(args[1], Options(args.Skip(2)));
                 default:
@@ -116,16 +118,31 @@ namespace QuantGen.Fuzz
         }
 
         /// <summary>Builds chains of 1000, 2000, 4000… nodes through the task and prints seconds per size (after a warm-up build).</summary>
-        private static int Curve(int max, string op)
+        private static int Curve(int max, string op, bool reversed, string precision)
         {
             string root = Path.Combine(Path.GetTempPath(), "quantgen-fuzz-curve-" + Environment.ProcessId);
-            Console.WriteLine($"compile time of a chain of {op} nodes through CompileQuantGenModel (Float32), {Machine()}");
+            Console.WriteLine($"compile time of a chain of {op} nodes{(reversed ? " listed last to first" : "")} through CompileQuantGenModel ({precision}), {Machine()}");
             Console.WriteLine("| nodes | seconds | µs per node |");
             Console.WriteLine("| ---: | ---: | ---: |");
             foreach (int n in new[] { 100 }.Concat(Sizes(max)))
             {
-                var c = new FuzzCase(n, "chain") { Model = SeedCorpus.ChainModel(n, op).ToByteArray() };
-                c.Set("Precision", "Float32");
+                var model = SeedCorpus.ChainModel(n, op);
+                if (reversed)
+                {
+                    var nodes = model.Graph.Node.Reverse().ToList();
+                    model.Graph.Node.Clear();
+                    model.Graph.Node.AddRange(nodes);
+                }
+                var c = new FuzzCase(n, "chain") { Model = model.ToByteArray() };
+                c.Set("Precision", precision);
+                if (precision == "Int8")
+                {
+                    // Eight samples of the chain's 16 inputs, and no accuracy budget to search: the time is calibration's and the scheme's.
+                    var samples = Enumerable.Range(0, 8).Select(i => Enumerable.Range(0, 16).Select(j => (float)Math.Sin(i * 16 + j)).ToArray()).ToList();
+                    c.Files.Add(CaseFile.Of("data/calib.f32", Mutation.DataMutations.Encode(".f32", new[] { 16 }, samples)));
+                    c.Set("CalibrationData", "data/calib.f32");
+                    c.Set("MinOutputSqnr", "0");
+                }
                 string project = TaskHarness.Materialize(c, root);
                 var clock = Stopwatch.StartNew();
                 var outcome = TaskHarness.Build(c, project);

@@ -71,6 +71,36 @@ namespace QuantGen.Compiler.Diagnostics
                 throw Exceeded($"{what} take {Size(bytes)}, over the limit of {Size(MaxWeightBytes)} of weights", WeightBytesProperty, file, node);
         }
 
+        /// <summary>
+        /// The multiply-adds (or element steps) one node may take to evaluate at build time when all its inputs are
+        /// constants: about a second in the reference evaluator. Past it, a few hundred bytes of model (a MatMul of two
+        /// large constants) would keep the build busy for hours.
+        /// </summary>
+        public const long MaxFoldOperations = 1L << 30;
+
+        /// <summary>
+        /// Throws QG0013 before constant folding makes <paramref name="bytes"/> more of constants (on top of
+        /// <paramref name="folded"/>). Folding transforms the model's own tensors (dequantizing int8 weights makes them four
+        /// times larger), so it may compute four times the bytes the model brought (<paramref name="own"/>), at least one
+        /// tensor's limit, at most the weight limit: past that a tiny model is asking for gigabytes.
+        /// </summary>
+        public void CheckFolding(long folded, long bytes, long own, string? file, string? node)
+        {
+            long budget = Math.Min(MaxWeightBytes, Math.Max(MaxTensorBytes, own > long.MaxValue / 4 ? long.MaxValue : 4 * own));
+            if (folded + bytes > budget)
+                throw Exceeded($"the constants computed at build time (constant folding) would take {Size(folded + bytes)}, over the {Size(budget)} this model may fold (four times the {Size(own)} of its own tensors, at least {TensorBytesProperty}, at most {WeightBytesProperty})",
+                    own * 4 >= MaxTensorBytes ? WeightBytesProperty : TensorBytesProperty, file, node);
+        }
+
+        /// <summary>Throws QG0013 when evaluating one node at build time would take more than <see cref="MaxFoldOperations"/>.</summary>
+        public static void CheckFoldCost(long operations, string what, string? file, string? node)
+        {
+            if (operations > MaxFoldOperations)
+                throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.ResourceLimit, DiagnosticSeverity.Error,
+                    $"evaluating {what} at build time (all its inputs are constants) would take about {Count(operations)} operations, over the limit of {Count(MaxFoldOperations)} (about a second). No model QuantGen targets folds this much; a broken or hostile model is refused here.",
+                    file, node));
+        }
+
         /// <summary>Throws QG0013 when the instance's arena passes the workspace limit.</summary>
         public void CheckWorkspace(long bytes, string what, string? file)
         {
@@ -88,6 +118,7 @@ namespace QuantGen.Compiler.Diagnostics
         /// <summary>"6.0 GiB (6,400,000,000 bytes)": both, so the number can be compared with the property's value.</summary>
         public static string Size(long bytes)
         {
+            if (bytes < 1024) return $"{Count(bytes)} bytes";
             string unit = bytes >= 1L << 30 ? (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GiB"
                 : bytes >= 1L << 20 ? (bytes / (double)(1L << 20)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB"
                 : (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB";

@@ -176,6 +176,8 @@ namespace QuantGen.Compiler.Lowering
                 yield return (x, y);
                 yield break;
             }
+            // A fixed leading axis of 0 images is no call at all.
+            if (count == 0) yield break;
             long xPer = x.Elements / count, yPer = y.Elements / count;
             for (int n = 0; n < count; n++)
                 yield return (Slice(x, n * xPer, xPer, $"{x.Name}[{n}]"), Slice(y, n * yPer, yPer, $"{y.Name}[{n}]"));

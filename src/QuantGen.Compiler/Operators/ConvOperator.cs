@@ -16,6 +16,9 @@ namespace QuantGen.Compiler.Operators
 
         public override (int Min, int Max) InputCount => (2, 3);
 
+        /// <summary>Each output sums input channels of its group times the window.</summary>
+        public override long EvaluationCost(Node node) => Products(node.Outputs[0].ElementCount, In(node, 1).ElementCount / Math.Max(1, In(node, 1).Shape![0]));
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);

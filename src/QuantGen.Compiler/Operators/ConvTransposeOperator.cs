@@ -85,6 +85,9 @@ namespace QuantGen.Compiler.Operators
 
         public override (int Min, int Max) InputCount => (2, 3);
 
+        /// <summary>Each input element scatters into its group's output channels times the window.</summary>
+        public override long EvaluationCost(Node node) => Products(In(node, 0).ElementCount, In(node, 1).ElementCount / Math.Max(1, In(node, 1).Shape![0])) + node.Outputs[0].ElementCount;
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
@@ -116,31 +119,35 @@ namespace QuantGen.Compiler.Operators
             int dh = g.Dilations.Length == 2 ? g.Dilations[0] : 1, dw = g.Dilations[g.Dilations.Length - 1];
             int ph = g.PadBegin.Length == 2 ? g.PadBegin[0] : 0, pw = g.PadBegin[g.PadBegin.Length - 1];
             var fx = x.ToFloatArray(); var fw = w.ToFloatArray(); var fb = bias?.ToFloatArray();
-            var acc = new double[n * oc * oh * ow];
+            var y = new float[n * oc * oh * ow];
+            // One output plane at a time in double: each element still sums its terms in the order c, iy, ix, ky, kx, and the
+            // accumulator is a plane, not a double copy of the whole output.
+            var acc = new double[oh * ow];
             for (int b = 0; b < n; b++)
-                for (int c = 0; c < ic; c++)
-                {
-                    int gi = c / icg;
-                    for (int iy = 0; iy < ih; iy++)
-                        for (int ix = 0; ix < iw; ix++)
-                        {
-                            double v = fx[((b * ic + c) * ih + iy) * iw + ix];
-                            for (int o = 0; o < ocg; o++)
-                                for (int ky = 0; ky < kh; ky++)
+                for (int gi = 0; gi < group; gi++)
+                    for (int o = 0; o < ocg; o++)
+                    {
+                        Array.Clear(acc, 0, acc.Length);
+                        for (int c = gi * icg; c < (gi + 1) * icg; c++)
+                            for (int iy = 0; iy < ih; iy++)
+                                for (int ix = 0; ix < iw; ix++)
                                 {
-                                    int oy = iy * sh - ph + ky * dh;
-                                    if ((uint)oy >= (uint)oh) continue;
-                                    for (int kx = 0; kx < kw; kx++)
+                                    double v = fx[((b * ic + c) * ih + iy) * iw + ix];
+                                    for (int ky = 0; ky < kh; ky++)
                                     {
-                                        int ox = ix * sw - pw + kx * dw;
-                                        if ((uint)ox >= (uint)ow) continue;
-                                        acc[((b * oc + gi * ocg + o) * oh + oy) * ow + ox] += v * fw[((c * ocg + o) * kh + ky) * kw + kx];
+                                        int oy = iy * sh - ph + ky * dh;
+                                        if ((uint)oy >= (uint)oh) continue;
+                                        for (int kx = 0; kx < kw; kx++)
+                                        {
+                                            int ox = ix * sw - pw + kx * dw;
+                                            if ((uint)ox >= (uint)ow) continue;
+                                            acc[oy * ow + ox] += v * fw[((c * ocg + o) * kh + ky) * kw + kx];
+                                        }
                                     }
                                 }
-                        }
-                }
-            var y = new float[acc.Length];
-            for (int i = 0; i < y.Length; i++) y[i] = (float)(acc[i] + (fb?[(i / (oh * ow)) % oc] ?? 0));
+                        int channel = gi * ocg + o, plane = (b * oc + channel) * oh * ow;
+                        for (int i = 0; i < acc.Length; i++) y[plane + i] = (float)(acc[i] + (fb?[channel] ?? 0));
+                    }
             return new[] { Tensor.FromFloats(new[] { n, oc }.Concat(g.Output).ToArray(), y) };
         }
     }

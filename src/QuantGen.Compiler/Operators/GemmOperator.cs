@@ -13,6 +13,10 @@ namespace QuantGen.Compiler.Operators
 
         public override (int Min, int Max) InputCount => (2, 3);
 
+        /// <summary>m·n outputs of k terms each.</summary>
+        public override long EvaluationCost(Node node) =>
+            Products(node.Outputs[0].ElementCount, node.Attributes.GetInt("transA", 0) != 0 ? In(node, 0).Shape![0] : In(node, 0).Shape![1]);
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var a = In(node, 0);
@@ -78,6 +82,9 @@ namespace QuantGen.Compiler.Operators
         }
 
         public override (int Min, int Max) InputCount => (2, 2);
+
+        /// <summary>Each output sums the shared inner dimension.</summary>
+        public override long EvaluationCost(Node node) => Products(node.Outputs[0].ElementCount, In(node, 0).Shape!.LastOrDefault());
 
         public override void InferShapes(Node node, OperatorContext context)
         {

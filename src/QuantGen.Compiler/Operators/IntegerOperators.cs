@@ -12,6 +12,14 @@ namespace QuantGen.Compiler.Operators
     {
         protected IntegerProductOperator(string opType, int sinceOpset) : base(opType, sinceOpset) { }
 
+        /// <summary>The products: each output sums the inner dimension (MatMul) or its group's channels times the window (Conv).</summary>
+        public override long EvaluationCost(Node node)
+        {
+            var w = In(node, OpType == "QLinearMatMul" || OpType == "QLinearConv" ? 3 : 1);
+            bool conv = OpType == "ConvInteger" || OpType == "QLinearConv";
+            return Products(node.Outputs[0].ElementCount, conv ? w.ElementCount / Math.Max(1, w.Shape![0]) : In(node, 0).Shape!.LastOrDefault()) + base.EvaluationCost(node);
+        }
+
         /// <summary>MatMulInteger and ConvInteger: two operands and their optional zero points; QLinearMatMul: eight; QLinearConv: eight and a bias.</summary>
         public override (int Min, int Max) InputCount => OpType switch
         {
@@ -53,9 +61,10 @@ namespace QuantGen.Compiler.Operators
         }
 
         /// <summary>q − zero point as exact integers; the zero point per tensor or per slice of <paramref name="axis"/>.</summary>
-        public static long[] Centered(Tensor q, Tensor? zp, int axis)
+        public static short[] Centered(Tensor q, Tensor? zp, int axis)
         {
-            var r = new long[q.ElementCount];
+            // An 8-bit value minus an 8-bit zero point lies in [−383, 383]: two bytes an element, not eight, for large folds.
+            var r = new short[q.ElementCount];
             long inner = 1;
             int channels = 1;
             if (zp != null && zp.ElementCount > 1)
@@ -66,13 +75,13 @@ namespace QuantGen.Compiler.Operators
             for (int i = 0; i < r.Length; i++)
             {
                 long z = zp == null ? 0 : zp.GetInt64(zp.ElementCount == 1 ? 0 : (int)(i / inner % channels));
-                r[i] = q.GetInt64(i) - z;
+                r[i] = (short)(q.GetInt64(i) - z);
             }
             return r;
         }
 
         /// <summary>numpy.matmul of exact integers.</summary>
-        public static long[] MatMul(long[] fa, int[] aShape, long[] fb, int[] bShape)
+        public static long[] MatMul(short[] fa, int[] aShape, short[] fb, int[] bShape)
         {
             var a2 = aShape.Length == 1 ? new[] { 1, aShape[0] } : aShape;
             var b2 = bShape.Length == 1 ? new[] { bShape[0], 1 } : bShape;
@@ -96,7 +105,7 @@ namespace QuantGen.Compiler.Operators
         }
 
         /// <summary>Conv (groups, strides, pads, dilations as the node says) of exact integers, NCHW / NCW.</summary>
-        public static long[] Conv(Node node, long[] fx, int[] xShape, long[] fw, int[] wShape, out int[] yShape)
+        public static long[] Conv(Node node, short[] fx, int[] xShape, short[] fw, int[] wShape, out int[] yShape)
         {
             var g = WindowGeometry.Resolve(node, xShape, ConvOperator.KernelOf(wShape));
             int group = (int)node.Attributes.GetInt("group", 1);

@@ -84,6 +84,22 @@ namespace QuantGen.Compiler.Operators
             ["value_floats"] = AttributeKind.Floats, ["value_ints"] = AttributeKind.Ints, ["paddings"] = AttributeKind.Ints,
         };
 
+        /// <summary>
+        /// About how many operations <see cref="Evaluate"/> takes on this node (its shapes inferred): a step per input and
+        /// output element, unless the operator sums over a window or an inner dimension (Conv, MatMul…), which say so.
+        /// Checked before a node of constants is folded at build time.
+        /// </summary>
+        public virtual long EvaluationCost(Node node) =>
+            node.Inputs.Sum(v => v == null ? 0 : Math.Max(0, v.ElementCount)) + node.Outputs.Sum(v => Math.Max(0, v.ElementCount));
+
+        /// <summary>Output elements times the terms each sums, saturating instead of overflowing.</summary>
+        protected static long Products(long outputs, params long[] terms)
+        {
+            double cost = outputs;
+            foreach (long t in terms) cost *= Math.Max(1, t);
+            return cost >= long.MaxValue ? long.MaxValue : (long)cost;
+        }
+
         /// <summary>Sets each output's Type, Shape and IsBatched from the inputs (all inputs have shapes); throws QG0004–QG0007 for a node it cannot compile.</summary>
         public abstract void InferShapes(Node node, OperatorContext context);
 

@@ -1,6 +1,7 @@
 // Pooling: MaxPool, AveragePool (pads, ceil_mode, count_include_pad), GlobalAveragePool, GlobalMaxPool.
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using QuantGen.Compiler.Ir;
 
 namespace QuantGen.Compiler.Operators
@@ -14,6 +15,10 @@ namespace QuantGen.Compiler.Operators
         public override string Notes => "1-D and 2-D; pads, strides, dilations, ceil_mode" + (_max ? "; no Indices output" : ", count_include_pad");
 
         public override int MaxOutputs => _max ? 2 : 1;
+
+        /// <summary>Each output reads its window.</summary>
+        public override long EvaluationCost(Node node) =>
+            Products(node.Outputs[0].ElementCount, node.Attributes.GetInts("kernel_shape")?.Aggregate(1L, (p, k) => p * Math.Max(1, Math.Min(k, int.MaxValue))) ?? 1);
 
         public override void InferShapes(Node node, OperatorContext context)
         {

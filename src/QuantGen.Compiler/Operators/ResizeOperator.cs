@@ -35,6 +35,9 @@ namespace QuantGen.Compiler.Operators
 
         public override bool IsBuildTimeInput(Node node, int index) => index >= 1;
 
+        /// <summary>Each output blends up to four taps per axis (cubic).</summary>
+        public override long EvaluationCost(Node node) => Products(node.Outputs[0].ElementCount, (long)Math.Pow(4, Math.Min(In(node, 0).Rank, 30)));
+
         /// <summary>X, then (opset 10, Upsample) scales or (opset 11+) roi, scales and sizes.</summary>
         public override (int Min, int Max) InputCount => OpType == "Upsample" ? (1, 2) : (1, 4);
 

@@ -25,7 +25,7 @@ namespace QuantGen.Compiler.Passes
             var context = new OperatorContext(graph.Info.Opset);
             // Folded nodes leave the graph in one pass at the end: removing each from the list as it folds is quadratic.
             var folded = new HashSet<Node>();
-            long foldedBytes = 0;
+            long foldedBytes = 0, ownBytes = graph.Constants.Sum(v => v.ElementCount * (long)DataTypes.SizeOf(v.Type));
             foreach (var node in graph.Nodes)
             {
                 var op = OperatorSet.Require(node, file);
@@ -50,8 +50,16 @@ namespace QuantGen.Compiler.Passes
                     // Shape only needs the (static) shape of its input, never its data.
                     if (op is ShapeOperator || node.Inputs.All(v => v == null || v.IsConstant))
                     {
-                        foldedBytes += Fold(node, op, context);
-                        limits.CheckWeights(foldedBytes, "the constants computed at build time (constant folding)", file, node.Name);
+                        // The memory and the time folding takes are checked before it runs: the outputs' shapes are known.
+                        long bytes = node.Outputs.Sum(o => o.ElementCount * (long)DataTypes.SizeOf(o.Type));
+                        ResourceLimits.CheckFoldCost(op.EvaluationCost(node), $"{node.OpType} '{node.Name}'", file, node.Name);
+                        if (op is ConstantOperator) ownBytes += bytes;
+                        else
+                        {
+                            limits.CheckFolding(foldedBytes, bytes, ownBytes, file, node.Name);
+                            foldedBytes += bytes;
+                        }
+                        Fold(node, op, context);
                         folded.Add(node);
                     }
                 }
@@ -79,13 +87,12 @@ namespace QuantGen.Compiler.Passes
             }
         }
 
-        /// <summary>Evaluates a node whose inputs are all known; its outputs become constants. Returns their bytes.</summary>
-        private static long Fold(Node node, OperatorDefinition op, OperatorContext context)
+        /// <summary>Evaluates a node whose inputs are all known; its outputs become constants.</summary>
+        private static void Fold(Node node, OperatorDefinition op, OperatorContext context)
         {
             var results = op.Evaluate(node, node.Inputs.Select(v => v?.Constant).ToArray(), context);
             if (results.Length < node.Outputs.Count)
                 throw new InvalidOperationException($"evaluation gave {results.Length} results for {node.Outputs.Count} outputs");
-            long bytes = 0;
             for (int i = 0; i < node.Outputs.Count; i++)
             {
                 var o = node.Outputs[i];
@@ -96,9 +103,7 @@ namespace QuantGen.Compiler.Passes
                 o.Constant = r;
                 o.IsBatched = false;
                 o.Producer = null;
-                bytes += (long)r.ElementCount * DataTypes.SizeOf(r.Type);
             }
-            return bytes;
         }
 
         /// <summary>Element types a generated Run method takes and returns as spans.</summary>
@@ -138,9 +143,6 @@ namespace QuantGen.Compiler.Passes
                     input.IsBatched = true;
                 }
                 limits.CheckTensor(input.Shape, input.Type, $"input '{input.Name}'" + (batched ? " (one sample)" : ""), file, null);
-                if (input.Shape.Contains(0))
-                    throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error,
-                        $"input '{input.Name}' has no elements (shape [{string.Join(",", input.Shape)}]); the compiled model takes inputs of at least one element.", file));
             }
         }
     }
