@@ -2,6 +2,7 @@
 // (Speed is measured in benchmarks, not in unit tests.)
 using System;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using Xunit;
 using Xunit.Abstractions;
@@ -17,9 +18,18 @@ namespace QuantGen.Kernels.Tests.Int8
         [Fact]
         public void IsaSettingReachesTheTestHost()
         {
-            _output.WriteLine($"Avx2 {Avx2.IsSupported}, Vector128 accelerated {Vector128.IsHardwareAccelerated}");
+            // CI's test summary reads this line from the results file to name the instruction set of each kernel run.
+            _output.WriteLine($"ISA path: {Path()} (Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, " +
+                $"Vector128 {Vector128.IsHardwareAccelerated}, Avx512F {Avx512F.IsSupported}, Avx2 {Avx2.IsSupported}, Fma {Fma.IsSupported}, AdvSimd {AdvSimd.IsSupported})");
+            if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512F") == "0") Assert.False(Avx512F.IsSupported);
             if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX2") == "0") Assert.False(Avx2.IsSupported);
             if (Environment.GetEnvironmentVariable("DOTNET_EnableHWIntrinsic") == "0") Assert.False(Vector128.IsHardwareAccelerated);
         }
+
+        /// <summary>The widest path the kernels take here (they test Vector256/Vector128 acceleration, Avx2, Fma and AdvSimd).</summary>
+        private static string Path() =>
+            Vector256.IsHardwareAccelerated ? (Avx2.IsSupported && Fma.IsSupported ? "Vector256 AVX2+FMA" : "Vector256")
+            : Vector128.IsHardwareAccelerated ? (AdvSimd.IsSupported ? "Vector128 AdvSimd" : "Vector128")
+            : "scalar";
     }
 }
