@@ -22,6 +22,7 @@ namespace QuantGen.Fuzz.Tests
         public CampaignTests(ITestOutputHelper output) { _output = output; }
 
         [Fact]
+        [Trait("Category", "Slow")]
         public void Thousands_of_broken_inputs_give_clean_errors_or_working_plans()
         {
             var result = Campaign.Run(new CampaignOptions { Seed = Seed, Cases = Cases, Jobs = 2 });
