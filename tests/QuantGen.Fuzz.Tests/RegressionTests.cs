@@ -243,12 +243,32 @@ namespace QuantGen.Fuzz.Tests
         }
 
         [Fact]
+        public void A_concat_of_empty_tensors_computes_nothing_instead_of_planning_a_negative_length()
+        {
+            var c = new TestModel().Input("a", 0, 2, 3).Input("b", 0, 2, 3)
+                .Node("Concat", new[] { "a", "b" }, new[] { "y" }, "concat", Int("axis", 2)).Output("y").Case();
+            var outcome = Build.Run(c);
+            Assert.True(outcome.Succeeded, string.Join("\n", outcome.Log.Errors));
+        }
+
+        [Fact]
         public void A_fixed_batch_of_a_million_images_is_QG0013()
         {
             // It used to lower one step per image.
             var c = new TestModel().Input("x", 1_000_000, 1, 8, 8).Floats("w", new long[] { 2, 1, 3, 3 }, new float[18])
                 .Node("Conv", new[] { "x", "w" }, new[] { "y" }, "conv").Output("y").Case();
             Build.Rejects(c, "QG0013", "conv", "over the limit of 67,108,864 elements");
+        }
+
+        [Fact]
+        public void A_conv_with_run_time_weights_over_a_million_images_is_refused_before_lowering_them()
+        {
+            // Weights computed at run time lower one im2col and one product per image and group: 1.9 GB of calls.
+            var c = new TestModel().Input("x", 1_000_000, 1, 3, 3).Input("w", 2, 1, 2, 2)
+                .Node("Conv", new[] { "x", "w" }, new[] { "y" }, "conv").Output("y").Case();
+            var (outcome, allocated) = Build.Measured(c);
+            Build.Rejects(c, "QG0013", "conv", "more than 100,000 kernel calls");
+            Assert.True(allocated < 64 << 20, $"{allocated} bytes allocated");
         }
 
         [Fact]

@@ -45,10 +45,7 @@ namespace QuantGen.Compiler.Lowering
                 try
                 {
                     LowerNode(node);
-                    if (_program.Calls.Count > MaxKernelCalls)
-                        throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.ResourceLimit, DiagnosticSeverity.Error,
-                            $"the model lowers to more than {MaxKernelCalls.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} kernel calls (one statement each in the generated Run); no model QuantGen targets needs that many. A fixed batch axis of many images lowers one call per image: export with a symbolic batch axis.",
-                            null, node.Name));
+                    ExpectCalls(0);
                 }
                 catch (CompilerException e) when (e.Diagnostic.File == null)
                 {
@@ -164,6 +161,15 @@ namespace QuantGen.Compiler.Lowering
 
         /// <summary>The most images of a fixed leading axis an image kernel is called for, one call each.</summary>
         public const int MaxImages = 1024;
+
+        /// <summary>Throws QG0013 when <paramref name="more"/> calls would take the program past <see cref="MaxKernelCalls"/> (checked before they are made).</summary>
+        private void ExpectCalls(long more)
+        {
+            if (_program.Calls.Count + more <= MaxKernelCalls) return;
+            throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.ResourceLimit, DiagnosticSeverity.Error,
+                $"the model lowers to more than {MaxKernelCalls.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} kernel calls (one statement each in the generated Run); no model QuantGen targets needs that many. A fixed batch axis of many images lowers one call per image: export with a symbolic batch axis.",
+                null, _current?.Name));
+        }
 
         private IEnumerable<(Buffer X, Buffer Y)> Images(Buffer x, Buffer y, int count)
         {

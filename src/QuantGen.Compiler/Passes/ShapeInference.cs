@@ -47,8 +47,20 @@ namespace QuantGen.Compiler.Passes
                     op.InferShapes(node, context);
                     foreach (var o in node.Outputs)
                         limits.CheckTensor(o.Shape!, o.Type, $"output '{o.Name}' of {node.OpType} '{node.Name}'", file, node.Name);
+                    // A node whose outputs hold no elements has nothing to compute, whatever its inputs: its outputs are
+                    // empty constants (lowering need not handle empty tensors; a Concat of them once planned a negative length).
+                    if (node.Outputs.All(o => o.ElementCount == 0) && !(op is ConstantOperator))
+                    {
+                        foreach (var o in node.Outputs)
+                        {
+                            o.Constant = Tensor.Create(o.Type, o.Shape!);
+                            o.IsBatched = false;
+                            o.Producer = null;
+                        }
+                        folded.Add(node);
+                    }
                     // Shape only needs the (static) shape of its input, never its data.
-                    if (op is ShapeOperator || node.Inputs.All(v => v == null || v.IsConstant))
+                    else if (op is ShapeOperator || node.Inputs.All(v => v == null || v.IsConstant))
                     {
                         // The memory and the time folding takes are checked before it runs: the outputs' shapes are known.
                         long bytes = node.Outputs.Sum(o => o.ElementCount * (long)DataTypes.SizeOf(o.Type));
