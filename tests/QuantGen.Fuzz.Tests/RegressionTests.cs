@@ -117,6 +117,29 @@ namespace QuantGen.Fuzz.Tests
         }
 
         [Fact]
+        public void A_graph_input_or_output_without_a_name_is_QG0007()
+        {
+            Build.Rejects(new TestModel().Input("", -1, 4).Node("Relu", new[] { "" }, new[] { "y" }, "relu").Output("y").Case(), "QG0007", null, "A graph input has no name");
+            Build.Rejects(Relu().Output("").Case(), "QG0007", null, "A graph output has no name");
+        }
+
+        [Fact]
+        public void A_matmul_broadcasting_the_batch_axis_against_B_is_QG0006()
+        {
+            // a [N,3,4] times b [2,4,3]: the output's leading axis is B's 2, not the batch; the plan's output was too small.
+            var c = new TestModel().Input("a", -1, 3, 4).Floats("b", new long[] { 2, 4, 3 }, new float[24])
+                .Node("MatMul", new[] { "a", "b" }, new[] { "c" }, "matmul").Output("c").Case();
+            Build.Rejects(c, "QG0006", "matmul", "multiplies along the batch axis");
+        }
+
+        [Fact]
+        public void A_conv_pad_wider_than_its_window_is_QG0004()
+        {
+            // Left pad 65535 on an 8-pixel row: a 264-byte change made calibrating take 273 s.
+            Build.Rejects(Conv("x", Ints("pads", 1, 65535, 1, 1)).Case(), "QG0004", "conv", "wider than the 3x3 window");
+        }
+
+        [Fact]
         public void A_constant_graph_output_of_a_batched_model_is_QG0006()
         {
             var c = AddWeights().Output("w").Case();

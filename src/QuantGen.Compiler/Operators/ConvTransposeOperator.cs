@@ -48,6 +48,10 @@ namespace QuantGen.Compiler.Operators
             if (kernel.Length != spatial || strides.Length != spatial || dilations.Length != spatial || outputPadding.Length != spatial || pads.Length != 2 * spatial)
                 throw Invalid(node, "kernel_shape, strides, dilations, output_padding and pads do not match the input's rank");
             if (!kernel.SequenceEqual(w.Skip(2))) throw Invalid(node, $"kernel_shape [{string.Join(",", kernel)}] does not match the weights {Dims(w)}");
+            // ONNX: output_padding must be smaller than the stride or the dilation of its axis (it completes the last stride).
+            for (int i = 0; i < spatial; i++)
+                if (outputPadding[i] >= Math.Max(strides[i], dilations[i]))
+                    throw Invalid(node, $"output_padding [{string.Join(",", outputPadding)}] is not smaller than the strides [{string.Join(",", strides)}] or dilations");
             var input = x.Skip(2).ToArray();
             var begin = new int[spatial];
             var output = new int[spatial];

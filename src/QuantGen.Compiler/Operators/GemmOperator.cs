@@ -93,7 +93,8 @@ namespace QuantGen.Compiler.Operators
             RequireType(node, 0, DataType.Float32);
             RequireSameType(node, 0, 1);
             var shape = OutputShape(a.Shape!, b.Shape!) ?? throw Invalid(node, $"{Dims(a.Shape!)} and {Dims(b.Shape!)} do not multiply");
-            if (AnyBatched(node)) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank, "multiplies along the batch axis");
+            // The batch axis (one sample, so 1) must stay 1: a B whose own leading axis broadcasts over it mixes samples.
+            if (AnyBatched(node)) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank && shape[0] == 1, "multiplies along the batch axis");
             SetOutput(node, 0, a.Type, shape, a.IsBatched);
         }
 

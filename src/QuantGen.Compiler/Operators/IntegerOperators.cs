@@ -159,7 +159,7 @@ namespace QuantGen.Compiler.Operators
         protected static int[] MatMulOutputShape(Node node, Value a, Value b)
         {
             var shape = MatMulOperator.OutputShape(a.Shape!, b.Shape!) ?? throw Invalid(node, $"{Dims(a.Shape!)} and {Dims(b.Shape!)} do not multiply");
-            if (a.IsBatched || b.IsBatched) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank, "multiplies along the batch axis");
+            if (a.IsBatched || b.IsBatched) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank && shape[0] == 1, "multiplies along the batch axis");
             return shape;
         }
 

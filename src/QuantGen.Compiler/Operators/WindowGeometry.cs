@@ -62,6 +62,11 @@ namespace QuantGen.Compiler.Operators
             long spanH = (long)(g.KernelH - 1) * g.DilationH + 1, spanW = (long)(g.KernelW - 1) * g.DilationW + 1;
             if (spanH > int.MaxValue || spanW > int.MaxValue || g.InH + (long)g.PadTop + g.PadBottom > int.MaxValue || g.InW + (long)g.PadLeft + g.PadRight > int.MaxValue)
                 throw OperatorDefinition.Invalid(node, $"the window ({g.KernelH}x{g.KernelW}, dilations {g.DilationH}x{g.DilationW}) or the pads are larger than any input");
+            // A pad wider than the window adds outputs that see nothing but padding: no exporter writes one, and a
+            // few bytes of attribute would otherwise make each image tens of thousands of pixels wider (and its
+            // calibration take hours).
+            if (Math.Max(g.PadTop, g.PadBottom) > spanH || Math.Max(g.PadLeft, g.PadRight) > spanW)
+                throw OperatorDefinition.Unsupported(node, $"pads [{string.Join(",", p)}] wider than the {spanH}x{spanW} window");
             if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
             {
                 g.OutH = (int)((g.InH + (long)g.StrideH - 1) / g.StrideH);

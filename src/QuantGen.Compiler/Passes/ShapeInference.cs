@@ -46,7 +46,15 @@ namespace QuantGen.Compiler.Passes
                     op.Validate(node);
                     op.InferShapes(node, context);
                     foreach (var o in node.Outputs)
+                    {
                         limits.CheckTensor(o.Shape!, o.Type, $"output '{o.Name}' of {node.OpType} '{node.Name}'", file, node.Name);
+                        // A batched value holds one sample: its leading axis is 1. Anything else broadcast the batch axis
+                        // against another tensor's axis, which the per-sample Run cannot compute.
+                        if (o.IsBatched && (o.Shape!.Length == 0 || o.Shape[0] != 1))
+                            throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
+                                $"{node.OpType} '{node.Name}' makes the batch axis of '{o.Name}' {(o.Shape.Length == 0 ? "disappear" : o.Shape[0].ToString(System.Globalization.CultureInfo.InvariantCulture))} long, which mixes samples of the symbolic batch axis; export the model with a fixed batch size of 1.",
+                                file, node.Name));
+                    }
                     // A node whose outputs hold no elements has nothing to compute, whatever its inputs: its outputs are
                     // empty constants (lowering need not handle empty tensors; a Concat of them once planned a negative length).
                     if (node.Outputs.All(o => o.ElementCount == 0) && !(op is ConstantOperator))

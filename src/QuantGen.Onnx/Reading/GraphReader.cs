@@ -42,6 +42,8 @@ namespace QuantGen.Onnx.Reading
             foreach (var input in proto.Input)
             {
                 if (scope.FindLocal(input.Name) is { IsConstant: true }) continue;
+                // The generated Run names a parameter after each input (and each output): ONNX requires the name.
+                if (input.Name.Length == 0) throw OnnxErrors.InvalidGraph("A graph input has no name.", _file);
                 var value = new Value(input.Name);
                 ApplyValueInfo(value, input, withShape: true, $"graph input '{input.Name}'");
                 Declare(scope, value, $"graph input '{input.Name}'", null);
@@ -56,6 +58,7 @@ namespace QuantGen.Onnx.Reading
             var outputNames = new HashSet<string>(StringComparer.Ordinal);
             foreach (var output in proto.Output)
             {
+                if (output.Name.Length == 0) throw OnnxErrors.InvalidGraph("A graph output has no name.", _file);
                 if (!outputNames.Add(output.Name)) throw OnnxErrors.InvalidGraph($"The graph output '{output.Name}' is listed twice.", _file);
                 var value = scope.Find(output.Name)
                     ?? throw OnnxErrors.InvalidGraph($"The graph output '{output.Name}' is not produced by any node, graph input or initializer.", _file);
