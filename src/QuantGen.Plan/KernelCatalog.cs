@@ -348,6 +348,7 @@ namespace QuantGen.Plan
             list.AddRange(Int8Kernels());
             list.AddRange(TensorKernels());
             list.AddRange(QdqKernels());
+            list.AddRange(MlKernels());
 
             var byName = new Dictionary<string, KernelSignature>(StringComparer.Ordinal);
             foreach (var k in list) byName.Add(k.Name, k);

@@ -28,6 +28,7 @@ namespace QuantGen.Compiler.Tests
                 sb.Append("| ").Append(op.OpType).Append(" | ").Append(op.SinceOpset).Append(" | yes | ")
                   .Append(Quantization.QuantizationScheme.IntegerForm(op.OpType) ?? "float").Append(" | ")
                   .Append(results.TryGetValue(op.OpType, out var r) ? r : "—").Append(" | ").Append(op.Notes).Append(" |\n");
+            sb.Append(MlSection());
             sb.Append("\nSymbolic dimensions: only a leading batch axis shared by every input; ops that would mix samples ");
             sb.Append("of the batch (a Softmax over axis 0, a Reshape that changes the leading axis, …) are QG0006.\n");
             sb.Append("\nShape-deciding inputs (Reshape's shape, Squeeze/Unsqueeze axes, Slice's starts/ends/axes/steps, Split's sizes, ");
@@ -37,6 +38,21 @@ namespace QuantGen.Compiler.Tests
             sb.Append("uint16 or bool (the generated Run takes spans of that type): such data flows through views (Identity, Dropout, ");
             sb.Append("Flatten, Reshape, Squeeze, Unsqueeze), Transpose, Gather (int64 or int32 indices), Slice, Split, Pad, Cast to and from ");
             sb.Append("float32, and QuantizeLinear to or DequantizeLinear from uint8 and int8 (and int32 into DequantizeLinear); reaching any other operator at run time it is QG0005. Constants of any numeric type fold at build time.\n");
+            return sb.ToString();
+        }
+
+        /// <summary>The ai.onnx.ml operators (tree ensembles and the scikit-learn pipeline operators), with their own opset numbers.</summary>
+        private static string MlSection()
+        {
+            var sb = new StringBuilder();
+            sb.Append("\n## ai.onnx.ml\n\n");
+            sb.Append("Opsets of the `ai.onnx.ml` domain, read from the model's opset import (an opset outside the range is QG0003). These operators run in ");
+            sb.Append("float32 as ONNX Runtime computes them, whatever `Precision` says (`Int8` on a model of only these operators compiles Float32 and says so, QG0021). ");
+            sb.Append("Checked against ONNX Runtime 1.32 in tests/QuantGen.Ml.Tests (the official backend tests have no cases for them). ");
+            sb.Append("How the trees are compiled: [how-it-works.md](how-it-works.md#tree-ensembles).\n\n");
+            sb.Append("| operator | ai.onnx.ml opsets | notes |\n| --- | --- | --- |\n");
+            foreach (var op in QuantGen.Compiler.Operators.Ml.MlOperatorSet.All)
+                sb.Append("| ").Append(op.OpType).Append(" | ").Append(op.SinceOpset).Append(op.LastOpset == int.MaxValue ? "+" : "–" + op.LastOpset).Append(" | ").Append(op.Notes).Append(" |\n");
             return sb.ToString();
         }
 

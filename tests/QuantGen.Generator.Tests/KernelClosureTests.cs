@@ -135,6 +135,10 @@ namespace QuantGen.Generator.Tests
             "Activation" => "None",
             "BinaryOp" => "Add",
             "ReduceOp" => "Sum",
+            "NormKind" => "Max",
+            "TreeOutput" => "SingleTarget",
+            "TreeAggregate" => "Sum",
+            "TreeTransform" => "None",
             _ => throw new InvalidOperationException($"a kernel takes a {enumType}: add its first member to this test"),
         };
     }

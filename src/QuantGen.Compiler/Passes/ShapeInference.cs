@@ -28,7 +28,7 @@ namespace QuantGen.Compiler.Passes
             long foldedBytes = 0, ownBytes = graph.Constants.Sum(v => v.ElementCount * (long)DataTypes.SizeOf(v.Type));
             foreach (var node in graph.Nodes)
             {
-                var op = OperatorSet.Require(node, file);
+                var op = OperatorSet.Require(node, graph.Info);
                 foreach (var input in node.Inputs)
                     if (input != null && input.Shape == null)
                         throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error,

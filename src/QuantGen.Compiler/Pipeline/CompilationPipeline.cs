@@ -19,10 +19,12 @@ namespace QuantGen.Compiler.Pipeline
             string file = graph.Info.SourcePath;
             if (graph.Outputs.Count == 0)
                 throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error, "the model has no outputs.", file));
-            var limits = options.Limits;
+var limits = options.Limits;
+            MlGraphRewrites.DropZipMaps(graph, diagnostics);
+            MlGraphRewrites.FuseBinarizerCasts(graph);
             Optimize(graph, limits);
 
-            var precision = options.Precision;
+            var precision = MlGraphRewrites.PrecisionFor(graph, options.Precision, diagnostics);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             QuantizationScheme? scheme = null;
             BudgetOutcome? budget = null;

@@ -23,7 +23,7 @@ namespace QuantGen.Fuzz.Cases
         public string Name { get; }
         public byte[] Bytes { get; }
 
-        /// <summary>"reference", "qdq", "backend", "folded" or "chain": cases pick a group first, then a seed in it.</summary>
+        /// <summary>"reference", "qdq", "backend", "folded", "trees" or "chain": cases pick a group first, then a seed in it.</summary>
         public string Group { get; }
 
         /// <summary>One calibration sample's shape (the single float input without its batch axis), or null when the model cannot be calibrated.</summary>
@@ -53,7 +53,7 @@ namespace QuantGen.Fuzz.Cases
         /// <summary>Share of the cases each group gets (the rest of a missing group's share goes to "backend").</summary>
         private static readonly (string Group, int Weight)[] s_weights =
         {
-            ("reference", 30), ("qdq", 6), ("backend", 30), ("folded", 28), ("chain", 6),
+            ("reference", 28), ("qdq", 6), ("backend", 28), ("folded", 26), ("trees", 6), ("chain", 6),
         };
 
         public SeedModel Pick(Random random)
@@ -98,6 +98,17 @@ namespace QuantGen.Fuzz.Cases
                 Describe(seed, ModelProto.Parser.ParseFrom(seed.Bytes), null);
                 seeds.Add(seed);
             }
+
+            // The ai.onnx.ml models (tree ensembles, linear models, scalers and encoders from scikit-learn, XGBoost and ML.NET).
+            string trees = Path.Combine(RepoPaths.Assets, "trees");
+            if (Directory.Exists(trees))
+                foreach (string file in Directory.EnumerateFiles(trees, "*.onnx", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
+                {
+                    if (new FileInfo(file).Length > 500_000) continue;
+                    var seed = new SeedModel("trees/" + Path.GetRelativePath(trees, file).Replace('\\', '/'), File.ReadAllBytes(file), "trees");
+                    Describe(seed, ModelProto.Parser.ParseFrom(seed.Bytes), null);
+                    seeds.Add(seed);
+                }
 
             string backend = Path.Combine(RepoPaths.Root, "tests", "QuantGen.Conformance.Tests", "onnx-backend-tests");
             foreach (string model in Directory.EnumerateFiles(backend, "model.onnx", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
