@@ -295,6 +295,37 @@ namespace QuantGen.Fuzz.Tests
         }
 
         [Fact]
+        public void A_zipmap_over_a_graph_input_is_not_dropped_into_a_duplicate_name()
+        {
+            // Dropping the ZipMap made its input, a graph input, also a graph output: two plan tensors named 'x'.
+            var model = new TestModel().Input("x", -1, 3)
+                .Node("ZipMap", new[] { "x" }, new[] { "map" }, "zipmap", new AttributeProto { Name = "classlabels_int64s", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 0, 1, 2 } })
+                .Output("map").Proto();
+            model.Graph.Node[0].Domain = "ai.onnx.ml";
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "ai.onnx.ml", Version = 1 });
+            var c = new Cases.FuzzCase(0, "regression") { Model = Google.Protobuf.MessageExtensions.ToByteArray(model) };
+            c.Set("Precision", "Float32");
+            var outcome = Build.Run(c);
+            Assert.Equal(Verdict.CleanError, TaskHarness.Judge(c, outcome).Verdict);
+            Assert.StartsWith("node 'zipmap': ", outcome.Log.Errors[0].Message);
+        }
+
+        [Fact]
+        public void A_tree_ensemble_over_a_million_fixed_rows_stops_at_the_call_limit()
+        {
+            // The tree lowering makes calls per block of rows; 10^6 rows took 2 GB before the limit was checked after the node.
+            var model = Onnx.Proto.ModelProto.Parser.ParseFrom(System.IO.File.ReadAllBytes(System.IO.Path.Combine(QuantGen.Tests.RepoPaths.Assets, "trees", "edge-probit-3class.onnx")));
+            var dims = model.Graph.Input[0].Type.TensorType.Shape.Dim;
+            dims[0] = new TensorShapeProto.Types.Dimension { DimValue = 1_000_000 };
+            var c = new Cases.FuzzCase(0, "regression") { Model = Google.Protobuf.MessageExtensions.ToByteArray(model) };
+            c.Set("Precision", "Float32");
+            var (outcome, allocated) = Build.Measured(c);
+            Assert.Equal(Verdict.CleanError, TaskHarness.Judge(c, outcome).Verdict);
+            Assert.Contains("more than 100,000 kernel calls", outcome.Log.Errors[0].Message);
+            Assert.True(allocated < 512L << 20, $"{allocated} bytes allocated");
+        }
+
+        [Fact]
         public void An_input_axis_of_2_pow_31_minus_1_is_refused_by_the_task_naming_the_model()
         {
             // The task used to accept a 3.3 TB workspace that only the generator refused, naming the .plan file.

@@ -562,6 +562,8 @@ namespace QuantGen.Compiler.Lowering
 
         private KernelCall Call(string kernel)
         {
+            // Every call counts as it is made, so no lowering loop (per image, per row, per group) runs away first.
+            ExpectCalls(1);
             var call = new KernelCall(kernel, _current?.Name ?? "(graph boundary)");
             _program.Calls.Add(call);
             return call;

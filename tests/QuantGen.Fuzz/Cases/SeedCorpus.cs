@@ -105,9 +105,8 @@ namespace QuantGen.Fuzz.Cases
                 foreach (string file in Directory.EnumerateFiles(trees, "*.onnx", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
                 {
                     if (new FileInfo(file).Length > 500_000) continue;
-                    var seed = new SeedModel("trees/" + Path.GetRelativePath(trees, file).Replace('\\', '/'), File.ReadAllBytes(file), "trees");
-                    Describe(seed, ModelProto.Parser.ParseFrom(seed.Bytes), null);
-                    seeds.Add(seed);
+                    // No sample shape: a model of ai.onnx.ml operators only compiles in float32 and never reads calibration data.
+                    seeds.Add(new SeedModel("trees/" + Path.GetRelativePath(trees, file).Replace('\\', '/'), File.ReadAllBytes(file), "trees"));
                 }
 
             string backend = Path.Combine(RepoPaths.Root, "tests", "QuantGen.Conformance.Tests", "onnx-backend-tests");
