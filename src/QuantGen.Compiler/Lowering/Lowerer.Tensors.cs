@@ -369,6 +369,7 @@ namespace QuantGen.Compiler.Lowering
             int group = (int)node.Attributes.GetInt("group", 1);
             int images = x.Shape![0], ic = x.Shape[1], oc = w.Shape![0], icg = ic / group, ocg = oc / group;
             int kk = g.KernelH * g.KernelW, ihw = g.InH * g.InW, ohw = g.OutH * g.OutW;
+            RequireFewImages(node, images, "images");
             ExpectCalls(2L * images * group);
             var input = Logical(x);
             var weights = w.IsConstant ? Constant(w.Constant!.ToFloatArray(), w.Name) : Logical(w);

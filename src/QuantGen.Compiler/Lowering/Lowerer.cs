@@ -172,12 +172,21 @@ namespace QuantGen.Compiler.Lowering
                 null, _current?.Name));
         }
 
+        /// <summary>
+        /// Throws QG0013 when a kernel that takes one image (or one row) would be called for more than <see cref="MaxImages"/>
+        /// of a fixed leading axis: each call is a statement of Run and kilobytes here.
+        /// </summary>
+        internal static void RequireFewImages(Node node, long count, string what)
+        {
+            if (count <= MaxImages) return;
+            throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.ResourceLimit, DiagnosticSeverity.Error,
+                $"a fixed batch of {count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} {what} (the kernel runs one per call, at most {MaxImages.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} calls per node); export the model with a symbolic batch axis, which the generated Run loops over.",
+                null, node.Name));
+        }
+
         private IEnumerable<(Buffer X, Buffer Y)> Images(Buffer x, Buffer y, int count)
         {
-            if (count > MaxImages)
-                throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.ResourceLimit, DiagnosticSeverity.Error,
-                    $"a fixed batch of {count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} images (the image kernels run one image per call, at most {MaxImages.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} calls per node); export the model with a symbolic batch axis, which the generated Run loops over.",
-                    null, _current?.Name));
+            RequireFewImages(_current!, count, "images");
             if (count == 1)
             {
                 yield return (x, y);
