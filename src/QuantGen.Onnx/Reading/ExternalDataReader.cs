@@ -2,7 +2,7 @@
 using System;
 using System.Globalization;
 using System.IO;
-using QuantGen.Compiler.Diagnostics;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Onnx.Proto;
 
 namespace QuantGen.Onnx.Reading

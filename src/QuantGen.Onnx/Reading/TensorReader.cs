@@ -2,10 +2,10 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Onnx.Proto;
-using Tensor = QuantGen.Compiler.Ir.Tensor;
+using Tensor = QuantGen.Ir.Tensor;
 
 namespace QuantGen.Onnx.Reading
 {
