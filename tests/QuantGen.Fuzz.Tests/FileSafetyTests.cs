@@ -180,6 +180,33 @@ namespace QuantGen.Fuzz.Tests
         }
 
         [Fact]
+        public void A_pb_calibration_file_declaring_a_billion_values_is_QG0013_before_allocating()
+        {
+            // dims [2^28, 4] and four floats of data: the declared shape is checked before its array is allocated.
+            var tensor = new TensorProto { DataType = 1, RawData = ByteString.CopyFrom(new byte[16]) };
+            tensor.Dims.Add(1L << 28);
+            tensor.Dims.Add(4);
+            var c = Calibrated(CaseFile.Of("data/calib.pb", tensor.ToByteArray()));
+            c.Set("CalibrationData", "data/calib.pb");
+            var (outcome, allocated) = Build.Measured(c);
+            Assert.True(allocated < 64L << 20, $"{allocated} bytes allocated");
+            Build.Rejects(c, "QG0013", null, "1,073,741,824 elements", file: "calib.pb");
+            Assert.False(outcome.Succeeded);
+        }
+
+        [Fact]
+        public void The_tensor_limit_properties_apply_to_pb_calibration_files()
+        {
+            // Four samples of four floats: 16 elements, over a limit of 8 that the Relu model (4 elements a sample) fits.
+            var c = Calibrated(CaseFile.Of("data/calib.pb", DataMutations.Encode(".pb", new[] { 4 }, s_samples)));
+            c.Set("CalibrationData", "data/calib.pb");
+            Assert.True(Build.Run(c).Succeeded);
+            c.Limits["MaxTensorElements"] = "8";
+            var e = Build.Rejects(c, "QG0013", null, "16 elements", file: "calib.pb");
+            Assert.Contains("QuantGenMaxTensorElements", e.Message);
+        }
+
+        [Fact]
         public void NaN_in_a_csv_cell_is_QG0108()
         {
             var c = Calibrated(CaseFile.Of("data/calib.csv", System.Text.Encoding.UTF8.GetBytes("a,b,c,d\n1,2,3,4\n1,nan,3,4\n")));

@@ -300,9 +300,10 @@ namespace QuantGen.Compiler.Quantization.Calibration
             {
                 tensor = TensorFile.Read(file, _limits);
             }
-            catch (CompilerException e) when (!e.Diagnostic.Id.StartsWith("QG01", StringComparison.Ordinal))
+            catch (CompilerException e) when (!e.Diagnostic.Id.StartsWith("QG01", StringComparison.Ordinal) && e.Diagnostic.Id != DiagnosticIds.ResourceLimit)
             {
-                // The ONNX reader's ids (QG0001/QG0002/QG0005) become calibration ids, keeping its message.
+                // The ONNX reader's ids (QG0001/QG0002/QG0005) become calibration ids, keeping its message; a resource
+                // limit (QG0013, naming the file and the property that raises it) stays what it is.
                 string id = e.Diagnostic.Id == DiagnosticIds.UnsupportedDataType ? CalibrationDiagnostics.FormatUnsupported : CalibrationDiagnostics.DataUnreadable;
                 throw CalibrationDiagnostics.Error(id, $"the calibration file '{file}' cannot be read: {e.Diagnostic.Message}", file);
             }
