@@ -12,75 +12,81 @@ namespace QuantGen.Compiler.GraphPasses
     public static class GeluFusion
     {
         /// <summary>Fuses every match; returns how many Gelu nodes it made.</summary>
+        /// <remarks>
+        /// Linear in the graph's size: readers are counted once (a pattern's inner values are private to it, so fusing one
+        /// pattern changes no other's counts), each Gelu takes its last node's place, and the rest leave in one pass.
+        /// </remarks>
         public static int Apply(Graph graph)
         {
+            var readers = new Dictionary<Value, List<Node>>();
+            foreach (var node in graph.Nodes)
+                foreach (var input in node.Inputs.Distinct())
+                    if (input != null)
+                    {
+                        if (!readers.TryGetValue(input, out var list)) readers[input] = list = new List<Node>();
+                        list.Add(node);
+                    }
+            var outputs = new HashSet<Value>(graph.Outputs);
+            var position = new Dictionary<Node, int>();
+            for (int i = 0; i < graph.Nodes.Count; i++) position[graph.Nodes[i]] = i;
+            var removed = new HashSet<Node>();
             int fused = 0;
             foreach (var erf in graph.Nodes.Where(n => n.OpType == "Erf" && n.Domain.Length == 0).ToList())
-                if (TryFuse(graph, erf)) fused++;
+            {
+                var pattern = Match(erf, v => !outputs.Contains(v) && readers.TryGetValue(v, out var r) && r.Count == 1 ? r[0] : null);
+                if (pattern == null) continue;
+                var (x, inner, result) = pattern.Value;
+                if (inner.Any(n => outputs.Contains(n.Outputs[0]))) continue;
+                // In the result's place: x is computed before the pattern, and every reader of the result after it.
+                graph.Nodes[position[result]] = new Node(erf.Name + ".gelu", "Gelu", new[] { x }, new[] { result.Outputs[0] });
+                removed.UnionWith(inner);
+                fused++;
+            }
+            if (removed.Count > 0) graph.Nodes.RemoveAll(removed.Contains);
             return fused;
         }
 
-        private static bool TryFuse(Graph graph, Node erf)
+        /// <summary>The pattern around <paramref name="erf"/>: its input x, the nodes it replaces but the last, and the last.</summary>
+        private static (Value X, List<Node> Inner, Node Result)? Match(Node erf, Func<Value, Node?> soleReader)
         {
             // x / √2 → erf → + 1
-            var scale = PrivateProducer(graph, erf.Input(0));
-            if (scale == null || !(IsScale(scale, "Div", (float)Math.Sqrt(2)) || IsScale(scale, "Mul", 1 / (float)Math.Sqrt(2)))) return false;
+            var scale = erf.Input(0)?.Producer;
+            if (scale == null || scale.Outputs.Count != 1 || soleReader(scale.Outputs[0]) != erf) return null;
+            if (!(IsScale(scale, "Div", (float)Math.Sqrt(2)) || IsScale(scale, "Mul", 1 / (float)Math.Sqrt(2)))) return null;
             var x = Operands(scale).Runtime;
-            if (x == null || x.Type != DataType.Float32) return false;
-            var onePlus = SoleReader(graph, erf.Outputs[0]);
-            if (onePlus == null || onePlus.OpType != "Add" || !HasConstant(onePlus, 1f)) return false;
+            if (x == null || x.Type != DataType.Float32) return null;
+            var onePlus = soleReader(erf.Outputs[0]);
+            if (onePlus == null || onePlus.OpType != "Add" || !HasConstant(onePlus, 1f)) return null;
 
             // (x · (1 + erf)) · 0.5, (x · 0.5) · (1 + erf) or x · ((1 + erf) · 0.5)
             var inner = new List<Node> { scale, erf, onePlus };
-            var first = SoleReader(graph, onePlus.Outputs[0]);
-            if (first == null || first.OpType != "Mul") return false;
+            var first = soleReader(onePlus.Outputs[0]);
+            if (first == null || first.OpType != "Mul" || first.Inputs.Count != 2) return null;
             var other = first.Inputs.FirstOrDefault(v => v != onePlus.Outputs[0]);
             Node? result;
             if (other == x)
             {
-                result = SoleReader(graph, first.Outputs[0]);
-                if (result == null || result.OpType != "Mul" || !HasConstant(result, 0.5f)) return false;
+                result = soleReader(first.Outputs[0]);
+                if (result == null || result.OpType != "Mul" || !HasConstant(result, 0.5f)) return null;
                 inner.Add(first);
             }
-            else if (other?.Producer is { OpType: "Mul" } half && HasConstant(half, 0.5f) && Operands(half).Runtime == x && SoleReader(graph, other) == first)
+            else if (other?.Producer is { OpType: "Mul" } half && HasConstant(half, 0.5f) && Operands(half).Runtime == x && soleReader(other) == first)
             {
                 result = first;
                 inner.Add(half);
             }
             else if (HasConstant(first, 0.5f))
             {
-                result = SoleReader(graph, first.Outputs[0]);
-                if (result == null || result.OpType != "Mul" || !result.Inputs.Contains(x) || result.Inputs.Count(v => v == x) != 1) return false;
+                result = soleReader(first.Outputs[0]);
+                if (result == null || result.OpType != "Mul" || result.Inputs.Count != 2 || result.Inputs.Count(v => v == x) != 1) return null;
                 inner.Add(first);
             }
             else
             {
-                return false;
+                return null;
             }
-            if (inner.Any(n => graph.IsGraphOutput(n.Outputs[0]))) return false;
-            if (!x.Shape!.SequenceEqual(result.Outputs[0].Shape ?? Array.Empty<int>())) return false;
-            inner.Add(result);
-
-            // In the place of the pattern's first node: x is computed before it, and every reader of the result after its last.
-            int at = inner.Min(n => graph.Nodes.IndexOf(n));
-            foreach (var n in inner) graph.Nodes.Remove(n);
-            graph.Nodes.Insert(at, new Node(erf.Name + ".gelu", "Gelu", new[] { x }, new[] { result.Outputs[0] }));
-            return true;
-        }
-
-        /// <summary>The producer of <paramref name="value"/> when the value has no other reader and is no graph output.</summary>
-        private static Node? PrivateProducer(Graph graph, Value? value)
-        {
-            var producer = value?.Producer;
-            if (producer == null || producer.Outputs.Count != 1 || graph.IsGraphOutput(value!) || graph.Consumers(value!).Count() != 1) return null;
-            return producer;
-        }
-
-        private static Node? SoleReader(Graph graph, Value value)
-        {
-            if (graph.IsGraphOutput(value)) return null;
-            var readers = graph.Consumers(value).ToList();
-            return readers.Count == 1 ? readers[0] : null;
+            if (!x.Shape!.SequenceEqual(result.Outputs[0].Shape ?? Array.Empty<int>())) return null;
+            return (x, inner, result);
         }
 
         /// <summary>(the run-time operand, the constant operand) of a binary node, either order.</summary>

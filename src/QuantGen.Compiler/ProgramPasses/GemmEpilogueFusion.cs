@@ -8,6 +8,7 @@
 //    only those a bias-less producer's epilogue clamps, as the INT8 kernels need).
 // Each removes a pass over the output. Runs on the lowered program, so the graph, the reference evaluator and the QDQ
 // export keep ONNX's MatMul, Add and activation.
+using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Compiler.Lowering;
 using static QuantGen.Compiler.ProgramPasses.LoweredCalls;
@@ -25,6 +26,10 @@ namespace QuantGen.Compiler.ProgramPasses
         /// <summary>(bias-less GEMM, Add of a constant row to its output) → the GEMM with that bias.</summary>
         private static int FuseBiasRows(LoweredProgram program)
         {
+            // Uses are counted once: a fusion only drops the GEMM's output buffer, which no later pair shares.
+            var uses = CountUses(program);
+            var removed = new HashSet<KernelCall>();
+            var dropped = new HashSet<Buffer>();
             int fused = 0;
             for (int i = 0; i + 1 < program.Calls.Count; i++)
             {
@@ -52,24 +57,29 @@ namespace QuantGen.Compiler.ProgramPasses
                 var producers = f32 ? new[] { gemm } : new[] { program.Calls[i - 1], gemm };
                 if (!ReferenceEquals(y, mid))
                 {
-                    if (mid.Kind != BufferKind.Workspace || mid.ViewOf != null || CountUses(program)[mid] != producers.Length + 1) continue;
+                    if (mid.Kind != BufferKind.Workspace || mid.ViewOf != null || uses[mid] != producers.Length + 1) continue;
                     if (y.Elements < rows * n) continue;
                     var x = producers[0].Get(X)!;
                     if (ReferenceEquals(y.Root, x.Root)) continue;
                     foreach (var p in producers) p.Replace(Y, y);
-                    program.Buffers.Remove(mid);
+                    dropped.Add(mid);
                 }
                 gemm.Replace(Bias, row);
                 gemm.Validate();
-                program.Calls.RemoveAt(i + 1);
+                removed.Add(add);
+                i++;
                 fused++;
             }
+            Remove(program, removed, dropped);
             return fused;
         }
 
         /// <summary>(GemmF32 without activation, activation over its whole output) → the GEMM with that activation.</summary>
         private static int FuseActivations(LoweredProgram program)
         {
+            var uses = CountUses(program);
+            var removed = new HashSet<KernelCall>();
+            var dropped = new HashSet<Buffer>();
             int fused = 0;
             for (int i = 0; i + 1 < program.Calls.Count; i++)
             {
@@ -81,17 +91,26 @@ namespace QuantGen.Compiler.ProgramPasses
                 var y = act.Get(Y)!;
                 if (!ReferenceEquals(y, mid))
                 {
-                    if (mid.Kind != BufferKind.Workspace || mid.ViewOf != null || CountUses(program)[mid] != 2) continue;
+                    if (mid.Kind != BufferKind.Workspace || mid.ViewOf != null || uses[mid] != 2) continue;
                     if (ReferenceEquals(y.Root, gemm.Get(X)!.Root)) continue;
                     gemm.Replace(Y, y);
-                    program.Buffers.Remove(mid);
+                    dropped.Add(mid);
                 }
                 gemm.Replace(Act, act.Get(Act)).Replace(Alpha, act.Get(Alpha)).Replace(Beta, act.Get(Beta));
                 gemm.Validate();
-                program.Calls.RemoveAt(i + 1);
+                removed.Add(act);
+                i++;
                 fused++;
             }
+            Remove(program, removed, dropped);
             return fused;
+        }
+
+        /// <summary>Drops the fused steps and the buffers only they shared, in one pass each (linear in the program).</summary>
+        private static void Remove(LoweredProgram program, HashSet<KernelCall> calls, HashSet<Buffer> buffers)
+        {
+            if (calls.Count > 0) program.Calls.RemoveAll(calls.Contains);
+            if (buffers.Count > 0) program.Buffers.RemoveAll(buffers.Contains);
         }
 
         /// <summary>The Add walks the GEMM's output [rows, n] in order and the row along its last axis only.</summary>

@@ -114,7 +114,13 @@ namespace QuantGen.Compiler.Quantization.Calibration
             var input = inputs[0];
             if (input.Type != DataType.Float32 || input.Shape == null)
                 throw CalibrationDiagnostics.Error(CalibrationDiagnostics.InputNotCalibratable,
-                    $"input '{input.Name}' is {DataTypes.Name(input.Type)}, not float32 (token ids, indices); calibration data describes a float32 input. {Alternatives}", graph.Info.SourcePath);
+                    input.Type != DataType.Float32
+                        ? $"input '{input.Name}' is {DataTypes.Name(input.Type)}, not float32 (token ids, indices); calibration data describes a float32 input. {Alternatives}"
+                        : $"input '{input.Name}' is not a float32 tensor with a static shape; it cannot be calibrated. {Alternatives}",
+                    graph.Info.SourcePath);
+            if (input.ElementCount == 0)
+                throw CalibrationDiagnostics.Error(CalibrationDiagnostics.InputNotCalibratable,
+                    $"input '{input.Name}' has no elements (shape [{string.Join(",", input.Shape)}]), so samples of it hold nothing to calibrate with. Compile it with Precision=\"Float32\".", graph.Info.SourcePath);
             return input;
         }
     }
