@@ -135,18 +135,8 @@ namespace QuantGen.Text.Benchmarks
             return dot / Math.Sqrt(na * nb);
         }
 
-        [StructLayout(LayoutKind.Sequential)]
-        private struct TimeSpec { public long Seconds, Nanoseconds; }
-
-        [DllImport("libc", EntryPoint = "clock_gettime")]
-        private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-        /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), in nanoseconds.</summary>
-        private static long ThreadCpuNanoseconds()
-        {
-            ClockGetTime(3, out var t);
-            return t.Seconds * 1_000_000_000 + t.Nanoseconds;
-        }
+        /// <summary>CPU time of the calling thread, in nanoseconds (tests/Shared/ThreadCpuClock.cs).</summary>
+        private static long ThreadCpuNanoseconds() => QuantGen.Tests.ThreadCpuClock.Nanoseconds();
 
         /// <summary>One contestant: a call that writes the last hidden state [64, 384] and the pooled output [384].</summary>
         private sealed class Side

@@ -21,96 +21,84 @@ namespace QuantGen.Compiler.ProgramPasses
     public static class GemmEpilogueFusion
     {
         /// <summary>Moves every bias row, then every activation, that follows a GEMM into it; returns how many steps it removed.</summary>
-        public static int Apply(LoweredProgram program) => FuseBiasRows(program) + FuseActivations(program);
+        public static int Apply(LoweredProgram program) => FusePairs(program, TryBiasRow) + FusePairs(program, TryActivation);
 
-        /// <summary>(bias-less GEMM, Add of a constant row to its output) → the GEMM with that bias.</summary>
-        private static int FuseBiasRows(LoweredProgram program)
+        /// <summary>Whether call i took in call i + 1 (then rewritten in place; buffers it no longer needs go in dropped).</summary>
+        private delegate bool PairFusion(LoweredProgram program, int i, Dictionary<Buffer, int> uses, HashSet<Buffer> dropped);
+
+        /// <summary>
+        /// Tries each adjacent pair; the fused followers and dropped buffers leave in one pass at the end, so the pass is
+        /// linear in the program. Uses are counted once: a fusion only drops the GEMM's output, which no later pair shares.
+        /// </summary>
+        private static int FusePairs(LoweredProgram program, PairFusion fuse)
         {
-            // Uses are counted once: a fusion only drops the GEMM's output buffer, which no later pair shares.
             var uses = CountUses(program);
             var removed = new HashSet<KernelCall>();
             var dropped = new HashSet<Buffer>();
-            int fused = 0;
             for (int i = 0; i + 1 < program.Calls.Count; i++)
             {
-                var gemm = program.Calls[i];
-                var add = program.Calls[i + 1];
-                // GemmF32 adds its bias before the activation; the Int8Dynamic finish step has none (it follows apart).
-                bool f32 = gemm.Signature == GemmF32 && gemm.Get(Act) == "None";
-                bool dynamicRows = gemm.Signature == FinishGemmDynamicRows && i > 0 && program.Calls[i - 1].Signature == GemmU8S8Float;
-                if (!(f32 || dynamicRows) || gemm.Get(Bias) != null) continue;
-                if (add.Signature != BinaryF32 || add.Get(BinaryOp) != "Add") continue;
-
-                var mid = gemm.Get(Y)!;
-                long rows = f32 ? gemm.Get(M) : gemm.Get(Rows), n = gemm.Get(N);
-                var a = add.Get(A);
-                var b = add.Get(B);
-                bool midIsA = ReferenceEquals(a, mid);
-                if (midIsA == ReferenceEquals(b, mid)) continue;
-                var row = midIsA ? b : a;
-                if (row == null || row.Kind != BufferKind.Constant || row.ViewOf != null || row.Elements != n) continue;
-                if (!IsRowBroadcast(add, midIsA, rows, n)) continue;
-
-                // Where the sum goes: over the GEMM's output, or into the Add's own output, which the GEMM then writes
-                // directly when nothing else reads its output. The GEMM never writes over its own input.
-                var y = add.Get(Y)!;
-                var producers = f32 ? new[] { gemm } : new[] { program.Calls[i - 1], gemm };
-                if (!ReferenceEquals(y, mid))
-                {
-                    if (mid.Kind != BufferKind.Workspace || mid.ViewOf != null || uses[mid] != producers.Length + 1) continue;
-                    if (y.Elements < rows * n) continue;
-                    var x = producers[0].Get(X)!;
-                    if (ReferenceEquals(y.Root, x.Root)) continue;
-                    foreach (var p in producers) p.Replace(Y, y);
-                    dropped.Add(mid);
-                }
-                gemm.Replace(Bias, row);
-                gemm.Validate();
-                removed.Add(add);
+                if (!fuse(program, i, uses, dropped)) continue;
+                program.Calls[i].Validate();
+                removed.Add(program.Calls[i + 1]);
                 i++;
-                fused++;
             }
-            Remove(program, removed, dropped);
-            return fused;
+            if (removed.Count > 0) program.Calls.RemoveAll(removed.Contains);
+            if (dropped.Count > 0) program.Buffers.RemoveAll(dropped.Contains);
+            return removed.Count;
+        }
+
+        /// <summary>(bias-less GEMM, Add of a constant row to its output) → the GEMM with that bias.</summary>
+        private static bool TryBiasRow(LoweredProgram program, int i, Dictionary<Buffer, int> uses, HashSet<Buffer> dropped)
+        {
+            var gemm = program.Calls[i];
+            var add = program.Calls[i + 1];
+            // GemmF32 adds its bias before the activation; the Int8Dynamic finish step has none (it follows apart).
+            bool f32 = gemm.Signature == GemmF32 && gemm.Get(Act) == "None";
+            bool dynamicRows = gemm.Signature == FinishGemmDynamicRows && i > 0 && program.Calls[i - 1].Signature == GemmU8S8Float;
+            if (!(f32 || dynamicRows) || gemm.Get(Bias) != null) return false;
+            if (add.Signature != BinaryF32 || add.Get(BinaryOp) != "Add") return false;
+
+            var mid = gemm.Get(Y)!;
+            long rows = f32 ? gemm.Get(M) : gemm.Get(Rows), n = gemm.Get(N);
+            bool midIsA = ReferenceEquals(add.Get(A), mid);
+            if (midIsA == ReferenceEquals(add.Get(B), mid)) return false;
+            var row = midIsA ? add.Get(B) : add.Get(A);
+            if (row == null || row.Kind != BufferKind.Constant || row.ViewOf != null || row.Elements != n) return false;
+            if (!IsRowBroadcast(add, midIsA, rows, n)) return false;
+
+            var writers = f32 ? new[] { gemm } : new[] { program.Calls[i - 1], gemm };
+            if (!WriteInto(writers, mid, add.Get(Y)!, rows * n, uses, dropped)) return false;
+            gemm.Replace(Bias, row);
+            return true;
         }
 
         /// <summary>(GemmF32 without activation, activation over its whole output) → the GEMM with that activation.</summary>
-        private static int FuseActivations(LoweredProgram program)
+        private static bool TryActivation(LoweredProgram program, int i, Dictionary<Buffer, int> uses, HashSet<Buffer> dropped)
         {
-            var uses = CountUses(program);
-            var removed = new HashSet<KernelCall>();
-            var dropped = new HashSet<Buffer>();
-            int fused = 0;
-            for (int i = 0; i + 1 < program.Calls.Count; i++)
-            {
-                var gemm = program.Calls[i];
-                var act = program.Calls[i + 1];
-                if (gemm.Signature != GemmF32 || gemm.Get(Act) != "None" || act.Signature != ActivationF32) continue;
-                var mid = gemm.Get(Y)!;
-                if (!ReferenceEquals(act.Get(X), mid) || act.Get(Count) != gemm.Get(M) * gemm.Get(N)) continue;
-                var y = act.Get(Y)!;
-                if (!ReferenceEquals(y, mid))
-                {
-                    if (mid.Kind != BufferKind.Workspace || mid.ViewOf != null || uses[mid] != 2) continue;
-                    if (ReferenceEquals(y.Root, gemm.Get(X)!.Root)) continue;
-                    gemm.Replace(Y, y);
-                    dropped.Add(mid);
-                }
-                gemm.Replace(Act, act.Get(Act)).Replace(Alpha, act.Get(Alpha)).Replace(Beta, act.Get(Beta));
-                gemm.Validate();
-                removed.Add(act);
-                i++;
-                fused++;
-            }
-            Remove(program, removed, dropped);
-            return fused;
+            var gemm = program.Calls[i];
+            var act = program.Calls[i + 1];
+            if (gemm.Signature != GemmF32 || gemm.Get(Act) != "None" || act.Signature != ActivationF32) return false;
+            var mid = gemm.Get(Y)!;
+            long count = gemm.Get(M) * gemm.Get(N);
+            if (!ReferenceEquals(act.Get(X), mid) || act.Get(Count) != count) return false;
+            if (!WriteInto(new[] { gemm }, mid, act.Get(Y)!, count, uses, dropped)) return false;
+            gemm.Replace(Act, act.Get(Act)).Replace(Alpha, act.Get(Alpha)).Replace(Beta, act.Get(Beta));
+            return true;
         }
 
-        /// <summary>Drops the fused steps and the buffers only they shared, in one pass each (linear in the program).</summary>
-        private static void Remove(LoweredProgram program, HashSet<KernelCall> calls, HashSet<Buffer> buffers)
+        /// <summary>
+        /// Where the follower's result goes: over the GEMM's output (nothing moves), or into the follower's own output, which
+        /// the GEMM's writers then write directly when only they and the follower touch the GEMM's output. A GEMM never
+        /// writes over its own input.
+        /// </summary>
+        private static bool WriteInto(KernelCall[] writers, Buffer mid, Buffer y, long elements, Dictionary<Buffer, int> uses, HashSet<Buffer> dropped)
         {
-            if (calls.Count > 0) program.Calls.RemoveAll(calls.Contains);
-            if (buffers.Count > 0) program.Buffers.RemoveAll(buffers.Contains);
+            if (ReferenceEquals(y, mid)) return true;
+            if (mid.Kind != BufferKind.Workspace || mid.ViewOf != null || uses[mid] != writers.Length + 1 || y.Elements < elements) return false;
+            if (ReferenceEquals(y.Root, writers[0].Get(X)!.Root)) return false;
+            foreach (var w in writers) w.Replace(Y, y);
+            dropped.Add(mid);
+            return true;
         }
 
         /// <summary>The Add walks the GEMM's output [rows, n] in order and the row along its last axis only.</summary>
