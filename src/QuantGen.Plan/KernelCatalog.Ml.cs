@@ -6,8 +6,14 @@ namespace QuantGen.Plan
 {
     public static partial class KernelCatalog
     {
-        /// <summary>Trees per block of the tree kernel (TreeEnsembleF32.BlockLanes).</summary>
+        /// <summary>Trees per block of the tree kernel (TreeLeavesF32.BlockLanes).</summary>
         public const int TreeBlockLanes = 16;
+
+        /// <summary>Ints per block in the tree kernel's block table (TreeLeavesF32.BlockFields).</summary>
+        public const int TreeBlockFields = 4;
+
+        /// <summary>Scratch ints the tree kernel keeps before its leaf entries (TreeEnsembleF32.RowScratch).</summary>
+        public const int TreeRowScratch = 64;
 
         private static IEnumerable<KernelSignature> MlKernels() => new[]
         {
@@ -15,13 +21,14 @@ namespace QuantGen.Plan
             // ONNX Runtime's aggregation and post transform into y (and the class label). The arrays' contents are the
             // compiler's (indices inside them); their lengths are checked here.
             new KernelSignature("TreeEnsembleF32", "TreeEnsembleF32.Run", false,
-                new[] { T("x"), T("feature", PlanElementType.Int32, optional: true), T("threshold", optional: true), T("leaf", PlanElementType.Int32, optional: true),
-                        T("child", PlanElementType.Int32, optional: true), T("root", PlanElementType.Int32, optional: true), T("block", PlanElementType.Int32),
-                        T("weightStart", PlanElementType.Int32), T("weightClass", PlanElementType.Int32), T("weightValue"),
+                new[] { T("x"), T("feature", PlanElementType.Int32, optional: true), T("threshold", optional: true), T("node", PlanElementType.Int32, optional: true),
+                        T("leaf", PlanElementType.Int32, optional: true), T("child", PlanElementType.Int32, optional: true), T("root", PlanElementType.Int32, optional: true),
+                        T("block", PlanElementType.Int32), T("treeClass", PlanElementType.Int32, optional: true),
+                        T("weightStart", PlanElementType.Int32, optional: true), T("weightClass", PlanElementType.Int32, optional: true), T("weightValue", optional: true),
                         T("baseValues", optional: true), T("classLabels", PlanElementType.Int64, optional: true), T("y").Writes(), T("label", PlanElementType.Int64, optional: true).Writes(),
                         T("scratch", PlanElementType.Int32).Writes(),
-                        I("features"), I("nodes"), I("leafSlots"), I("flatNodes"), I("leaves"), I("weights"), I("trees"), I("blocks"), I("classes"), I("baseCount"),
-                        I("binaryCase"), I("allPositive"), S("output", "TreeOutput"), S("aggregate", "TreeAggregate"), S("transform", "TreeTransform") },
+                        I("features"), I("nodes"), I("nodeInts"), I("leafInts"), I("flatNodes"), I("leaves"), I("weights"), I("trees"), I("blocks"), I("classes"), I("baseCount"),
+                        I("oneClass"), I("binaryCase"), I("allPositive"), S("leafEntry", "TreeLeafEntry"), S("output", "TreeOutput"), S("aggregate", "TreeAggregate"), S("transform", "TreeTransform") },
                 a => TreeEnsembleExtent(a)),
 
             // Scaler: y = (x − offset[i mod per]) · scale[i mod per].
@@ -75,20 +82,28 @@ namespace QuantGen.Plan
         private static string? TreeEnsembleExtent(StepArguments a)
         {
             long blocks = a.Int("blocks"), trees = a.Int("trees"), nodes = a.Int("nodes"), flat = a.Int("flatNodes"), classes = a.Int("classes");
+            string entry = a.Symbol("leafEntry");
             if (trees < 1 || trees > blocks * TreeBlockLanes || trees <= (blocks - 1) * TreeBlockLanes || flat < 0 || flat > nodes || classes < 1)
                 return string.Format(CultureInfo.InvariantCulture, "TreeEnsembleF32: {0} trees, {1} blocks, {2} of {3} nodes flattened, {4} classes do not fit together", trees, blocks, flat, nodes, classes);
+            if (entry == "WeightOneClass" && (a.Int("oneClass") < 0 || a.Int("oneClass") >= classes))
+                return string.Format(CultureInfo.InvariantCulture, "TreeEnsembleF32: every weight to class {0} of {1}", a.Int("oneClass"), classes);
             if (nodes > 0 && (a.Length("feature") < 0 || a.Length("threshold") < 0)) return "TreeEnsembleF32: nodes without feature or threshold";
-            if (a.Int("leafSlots") > 0 && a.Length("leaf") < 0) return "TreeEnsembleF32: leaf slots without a leaf table";
+            if (a.Int("nodeInts") > 0 && a.Length("node") < 0) return "TreeEnsembleF32: packed nodes without a node table";
+            if (a.Int("leafInts") > 0 && a.Length("leaf") < 0) return "TreeEnsembleF32: leaf pairs without a leaf table";
             if (a.Int("baseCount") > 0 && a.Length("baseValues") < 0) return "TreeEnsembleF32: base values counted but not given";
             if (flat > 0 && (a.Length("child") < 0 || a.Length("root") < 0)) return "TreeEnsembleF32: flattened nodes without child and root";
+            if (entry == "WeightPerTreeClass" && a.Length("treeClass") < 0) return "TreeEnsembleF32: a class per tree without the tree classes";
+            if (entry == "LeafNumber" && (a.Length("weightStart") < 0 || a.Length("weightClass") < 0 || a.Length("weightValue") < 0)) return "TreeEnsembleF32: leaf numbers without the weight tables";
+            if (entry != "LeafNumber" && flat > 0 && a.Length("weightValue") < 0) return "TreeEnsembleF32: flattened blocks without their leaves' weights";
             return StepArguments.First(
                 a.AtLeast("x", a.Int("features")),
-                a.AtLeast("feature", nodes), a.AtLeast("threshold", nodes), a.AtLeast("leaf", a.Int("leafSlots")),
-                a.AtLeast("child", 2 * flat), a.AtLeast("root", blocks * TreeBlockLanes), a.AtLeast("block", 3 * blocks),
+                a.AtLeast("feature", nodes), a.AtLeast("threshold", nodes), a.AtLeast("node", a.Int("nodeInts")), a.AtLeast("leaf", a.Int("leafInts")),
+                a.AtLeast("child", 2 * flat), a.AtLeast("root", blocks * TreeBlockLanes), a.AtLeast("block", TreeBlockFields * blocks),
+                a.AtLeast("treeClass", entry == "WeightPerTreeClass" ? trees : 0),
                 a.AtLeast("weightStart", a.Int("leaves") + 1), a.AtLeast("weightClass", a.Int("weights")), a.AtLeast("weightValue", a.Int("weights")),
                 a.AtLeast("baseValues", a.Int("baseCount")), a.AtLeast("classLabels", classes),
                 a.AtLeast("y", classes == 1 ? 1 : System.Math.Max(2, classes)), a.AtLeast("label", 1),
-                a.AtLeast("scratch", blocks * TreeBlockLanes + 2 * classes));
+                a.AtLeast("scratch", TreeRowScratch + blocks * TreeBlockLanes + 2 * classes));
         }
     }
 }

@@ -116,6 +116,9 @@ namespace QuantGen.Plan
 
         public long[] Ints(string name) => _step.Find(name)!.Value.Ints;
 
+        /// <summary>The enum member a symbol argument names.</summary>
+        public string Symbol(string name) => _step.Find(name)!.Value.Symbol;
+
         /// <summary>Element count of an operand, or -1 when the operand is null.</summary>
         public long Length(string name) => _step.Find(name)!.Value.Operand?.ElementCount ?? -1;
 

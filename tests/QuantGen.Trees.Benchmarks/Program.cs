@@ -159,6 +159,14 @@ namespace QuantGen.Trees.Benchmarks
                     Action ort = () => { NextRow(); session.Run(runOptions, inputNames, inputs, outputNames, outputs); };
                     int calls = Math.Max(1, 2_000_000 / (batch * (e.Trees << e.Depth) / 16 + 1));
                     calls = Math.Min(calls, batch == 1 ? 2000 : 20);
+                    // Warm up first: a kernel's loops start in the JIT's quick tier and are recompiled in the background after
+                    // about 30 calls; on a loaded machine that takes a while, and the rounds below would time the quick tier.
+                    var warm = Stopwatch.StartNew();
+                    while (warm.ElapsedMilliseconds < 1500)
+                    {
+                        Time(quantgen, calls);
+                        Time(ort, calls);
+                    }
                     double bestQ = double.MaxValue, bestO = double.MaxValue;
                     for (int round = 0; round < 30; round++)
                     {

@@ -1,4 +1,5 @@
 // Lowering of the ai.onnx.ml operators: each node becomes kernel calls over buffers the host (the lowerer) provides.
+using System;
 using System.Linq;
 using QuantGen.Compiler.Ir;
 using QuantGen.Compiler.Operators;
@@ -50,29 +51,34 @@ namespace QuantGen.Compiler.Lowering.Ml
             int rows = (int)(x.Elements / e.Features);
             string name = node.Name;
             Buffer? Int32s(int[] data, string suffix) => data.Length == 0 ? null : host.Constant(new Tensor(DataType.Int32, new[] { data.Length }, data), name + suffix);
+            Buffer? Floats(float[] data, string suffix) => data.Length == 0 ? null : host.Constant(Tensor.FromFloats(new[] { data.Length }, data), name + suffix);
             var feature = Int32s(layout.Feature, ".feature");
-            var threshold = layout.Threshold.Length == 0 ? null : host.Constant(Tensor.FromFloats(new[] { layout.Threshold.Length }, layout.Threshold), name + ".threshold");
+            var threshold = Floats(layout.Threshold, ".threshold");
+            var packed = Int32s(layout.Node, ".node");
             var leaf = Int32s(layout.Leaf, ".leaf");
             var child = Int32s(layout.Child, ".child");
             var root = layout.FlatNodes == 0 ? null : Int32s(layout.Root, ".root");
             var block = Int32s(layout.Block, ".block")!;
-            var weightStart = Int32s(layout.WeightStart, ".weight_start")!;
-            var weightClass = Int32s(layout.WeightClass, ".weight_class")!;
-            var weightValue = host.Constant(Tensor.FromFloats(new[] { layout.WeightValue.Length }, layout.WeightValue), name + ".weight_value");
-            var baseValues = e.BaseValues.Length == 0 ? null : host.Constant(Tensor.FromFloats(new[] { e.BaseValues.Length }, e.BaseValues), name + ".base_values");
+            var treeClass = Int32s(layout.TreeClass, ".tree_class");
+            var weightStart = Int32s(layout.WeightStart, ".weight_start");
+            var weightClass = Int32s(layout.WeightClass, ".weight_class");
+            var weightValue = Floats(layout.WeightValue, ".weight_value");
+            var baseValues = Floats(e.BaseValues, ".base_values");
             var classLabels = classifier ? host.Constant(Tensor.FromInt64s(new[] { e.ClassLabels.Length }, e.ClassLabels), name + ".class_labels") : null;
-            var scratch = host.Workspace(name + ".leaves", DataType.Int32, layout.Blocks * TreeEnsembleLayout.BlockLanes + 2L * e.Targets);
+            var scratch = host.Workspace(name + ".leaves", DataType.Int32, TreeEnsembleLayout.RowScratch + layout.Blocks * TreeEnsembleLayout.BlockLanes + 2L * e.Targets);
             for (int r = 0; r < rows; r++)
             {
                 host.Call("TreeEnsembleF32")
-                    .Arg("x", Row(host, x, r, e.Features)).Arg("feature", feature).Arg("threshold", threshold).Arg("leaf", leaf).Arg("child", child).Arg("root", root)
-                    .Arg("block", block).Arg("weightStart", weightStart).Arg("weightClass", weightClass).Arg("weightValue", weightValue)
+                    .Arg("x", Row(host, x, r, e.Features)).Arg("feature", feature).Arg("threshold", threshold).Arg("node", packed).Arg("leaf", leaf)
+                    .Arg("child", child).Arg("root", root).Arg("block", block).Arg("treeClass", treeClass)
+                    .Arg("weightStart", weightStart).Arg("weightClass", weightClass).Arg("weightValue", weightValue)
                     .Arg("baseValues", baseValues).Arg("classLabels", classLabels).Arg("y", Row(host, y, r, e.Targets)).Arg("label", label == null ? null : Row(host, label, r, 1))
                     .Arg("scratch", scratch)
-                    .Arg("features", e.Features).Arg("nodes", layout.Feature.Length).Arg("leafSlots", layout.Leaf.Length).Arg("flatNodes", layout.FlatNodes)
-                    .Arg("leaves", layout.WeightStart.Length - 1).Arg("weights", layout.WeightValue.Length).Arg("trees", e.Roots.Length).Arg("blocks", layout.Blocks)
-                    .Arg("classes", e.Targets).Arg("baseCount", e.BaseValues.Length).Arg("binaryCase", e.BinaryCase ? 1 : 0).Arg("allPositive", e.AllPositive ? 1 : 0)
-                    .Arg("output", new Symbol(e.Output.ToString())).Arg("aggregate", new Symbol(e.Aggregate.ToString())).Arg("transform", new Symbol(e.Transform.ToString()));
+                    .Arg("features", e.Features).Arg("nodes", layout.Feature.Length).Arg("nodeInts", layout.Node.Length).Arg("leafInts", layout.Leaf.Length)
+                    .Arg("flatNodes", layout.FlatNodes).Arg("leaves", Math.Max(0, layout.WeightStart.Length - 1)).Arg("weights", layout.WeightValue.Length)
+                    .Arg("trees", e.Roots.Length).Arg("blocks", layout.Blocks).Arg("classes", e.Targets).Arg("baseCount", e.BaseValues.Length)
+                    .Arg("oneClass", layout.OneClass).Arg("binaryCase", e.BinaryCase ? 1 : 0).Arg("allPositive", e.AllPositive ? 1 : 0)
+                    .Arg("leafEntry", new Symbol(layout.LeafEntry.ToString())).Arg("output", new Symbol(e.Output.ToString())).Arg("aggregate", new Symbol(e.Aggregate.ToString())).Arg("transform", new Symbol(e.Transform.ToString()));
             }
         }
 
