@@ -103,20 +103,27 @@ namespace QuantGen.Kernels
 
             int* slots = scratch + RowScratch;
             int flatBase = nodes - flatNodes;
+            // Every weight to one class, summed (boosted binary classifiers, one-target regressors): the walks add each
+            // block's weights as they find them, trees in order, the sum in a register.
+            bool sum = aggregate == TreeAggregate.Sum || aggregate == TreeAggregate.Average;
+            bool running = leafEntry == TreeLeafEntry.WeightOneClass && sum;
+            float total = 0f;
             for (int b = 0; b < blocks;)
             {
                 int depth = block[TreeLeavesF32.BlockFields * b];
                 if (depth < 0)
                 {
+                    int count = TreeLeavesF32.Lanes(trees, b);
                     TreeLeavesF32.Flattened(row, feature + flatBase, threshold + flatBase, child, root + b * TreeLeavesF32.BlockLanes, leafEntry == TreeLeafEntry.LeafNumber ? null : weightValue,
-                        slots + b * TreeLeavesF32.BlockLanes, Math.Min(TreeLeavesF32.BlockLanes, trees - b * TreeLeavesF32.BlockLanes));
+                        slots + b * TreeLeavesF32.BlockLanes, count);
+                    if (running) total = TreeLeavesF32.Add(total, slots + b * TreeLeavesF32.BlockLanes, count);
                     b++;
                     continue;
                 }
                 // A run of complete blocks of one depth is walked together (level by level: their gathers overlap).
                 int end = b + 1;
                 while (end < blocks && block[TreeLeavesF32.BlockFields * end] == depth) end++;
-                TreeLeavesF32.Complete(row, features, nan, feature, threshold, node, leaf, block, b, end, slots);
+                total = TreeLeavesF32.Complete(row, features, nan, feature, threshold, node, leaf, block, b, end, slots, trees, running, total);
                 b = end;
             }
 
@@ -125,7 +132,7 @@ namespace QuantGen.Kernels
             float* inline = leafEntry == TreeLeafEntry.LeafNumber ? null : (float*)slots;
             if (output == TreeOutput.SingleTarget)
             {
-                SingleTarget(slots, inline, weightStart, weightValue, baseValues, y, trees, baseCount, aggregate, transform);
+                SingleTarget(slots, inline, weightStart, weightValue, baseValues, y, trees, baseCount, aggregate, transform, running, total);
                 return;
             }
             for (int c = 0; c < classes; c++)
@@ -133,14 +140,10 @@ namespace QuantGen.Kernels
                 scores[c] = 0f;
                 has[c] = 0;
             }
-            bool sum = aggregate == TreeAggregate.Sum || aggregate == TreeAggregate.Average;
             bool one = leafEntry == TreeLeafEntry.WeightOneClass;
-            if (one && sum)
+            if (running)
             {
-                // Every weight to one class (boosted binary classifiers): the sum stays in a register, trees in order.
-                float s = 0f;
-                for (int t = 0; t < trees; t++) s += inline[t];
-                scores[oneClass] = s;
+                scores[oneClass] = total;
                 has[oneClass] = 1;
             }
             else if (inline != null)
@@ -193,11 +196,11 @@ namespace QuantGen.Kernels
 
         /// <summary>One target: each leaf's first weight; base_values count only when there is exactly one.</summary>
         private static void SingleTarget(int* leaves, float* inline, int* weightStart, float* weightValue, float* baseValues, float* y, int trees, int baseCount,
-            TreeAggregate aggregate, TreeTransform transform)
+            TreeAggregate aggregate, TreeTransform transform, bool summed, float total)
         {
-            float score = 0f;
-            bool has = false;
-            for (int t = 0; t < trees; t++)
+            float score = total;
+            bool has = summed;
+            for (int t = 0; t < trees && !summed; t++)
             {
                 float w = inline != null ? inline[t] : weightValue[weightStart[leaves[t]]];
                 switch (aggregate)

@@ -44,28 +44,45 @@ namespace QuantGen.Kernels
 
         /// <summary>
         /// Complete blocks [first, end) of one depth: each lane's leaf entry (a leaf number, or a weight's bits) into
-        /// <c>slots[b·16 + lane]</c>. <paramref name="x"/> is the row; with at most <see cref="RegisterFeatures"/> features
-        /// it is a copy in 64 floats (the AVX-512 walk loads them whole). <paramref name="nan"/>: the row has a NaN
-        /// feature (the NaN bits then matter).
+        /// <c>slots[b·16 + lane]</c>, for the <paramref name="trees"/> trees of the ensemble (a last block may have
+        /// fewer than 16). <paramref name="x"/> is the row; with at most <see cref="RegisterFeatures"/> features it is a
+        /// copy in 64 floats (the AVX-512 walk loads them whole). <paramref name="nan"/>: the row has a NaN feature (the
+        /// NaN bits then matter). With <paramref name="sum"/>, the entries are weights and each block's are added to
+        /// <paramref name="total"/> in tree order as soon as they are known (the chain of float additions then runs
+        /// beside the next blocks' gathers); returns the total.
         /// </summary>
-        public static void Complete(float* x, int features, bool nan, int* feature, float* threshold, int* node, int* leaf, int* block, int first, int end, int* slots)
+        public static float Complete(float* x, int features, bool nan, int* feature, float* threshold, int* node, int* leaf, int* block, int first, int end, int* slots,
+            int trees, bool sum, float total)
         {
             int depth = block[BlockFields * first];
             if (Avx512F.IsSupported)
             {
-                if (features <= 16) CompleteAvx512(new Registers16(x), nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots);
-                else if (features <= 32) CompleteAvx512(new Registers32(x), nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots);
-                else if (features <= RegisterFeatures) CompleteAvx512(new Registers64(x), nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots);
-                else CompleteAvx512(new Gathered(x), nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots);
+                if (features <= 16) return CompleteAvx512(new Registers16(x), nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots, trees, sum, total);
+                if (features <= 32) return CompleteAvx512(new Registers32(x), nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots, trees, sum, total);
+                if (features <= RegisterFeatures) return CompleteAvx512(new Registers64(x), nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots, trees, sum, total);
+                return CompleteAvx512(new Gathered(x), nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots, trees, sum, total);
             }
-            else if (Avx2.IsSupported)
+            if (Avx2.IsSupported) return CompleteAvx2(x, nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots, trees, sum, total);
+            for (int b = first; b < end; b++)
             {
-                CompleteAvx2(x, nan, feature, threshold, (long*)node, (long*)leaf, block, first, end, depth, slots);
+                int count = Lanes(trees, b);
+                CompletePortable(x, feature, threshold, (long*)node, (long*)leaf, block + BlockFields * b, depth, slots + b * BlockLanes, count);
+                if (sum) total = Add(total, slots + b * BlockLanes, count);
             }
-            else
-            {
-                for (int b = first; b < end; b++) CompletePortable(x, feature, threshold, (long*)node, (long*)leaf, block + BlockFields * b, depth, slots + b * BlockLanes);
-            }
+            return total;
+        }
+
+        /// <summary>Trees in block <paramref name="b"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Lanes(int trees, int b) => trees - b * BlockLanes < BlockLanes ? trees - b * BlockLanes : BlockLanes;
+
+        /// <summary><paramref name="total"/> plus the first <paramref name="count"/> weights of a block, one after another.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Add(float total, int* weights, int count)
+        {
+            float* w = (float*)weights;
+            for (int lane = 0; lane < count; lane++) total += w[lane];
+            return total;
         }
 
         /// <summary>Trees of a flattened block, one at a time: each lane's leaf number, or its weight's bits when <paramref name="weightValue"/> is given.</summary>
@@ -94,7 +111,7 @@ namespace QuantGen.Kernels
 
         // ---- portable: lane by lane, the same steps as the vector walks ----
 
-        private static void CompletePortable(float* x, int* feature, float* threshold, long* node, long* leaf, int* row, int depth, int* slots)
+        private static void CompletePortable(float* x, int* feature, float* threshold, long* node, long* leaf, int* row, int depth, int* slots, int count)
         {
             int split = depth - 1 < SplitLevels ? depth - 1 : SplitLevels;
             int firstPacked = (1 << split) - 1, firstLast = (1 << (depth - 1)) - 1;
@@ -102,7 +119,7 @@ namespace QuantGen.Kernels
             float* t = threshold + row[1];
             long* packed = node + row[2];
             long* pairs = leaf + row[3];
-            for (int lane = 0; lane < BlockLanes; lane++)
+            for (int lane = 0; lane < count; lane++)
             {
                 int i = 0;
                 for (int level = 0; level < split; level++)
@@ -201,7 +218,8 @@ namespace QuantGen.Kernels
         /// packed levels level by level across the blocks (each block's gathers are independent of the others', so the
         /// core overlaps them), the last with its leaf pair.
         /// </summary>
-        private static void CompleteAvx512<TFeatures>(TFeatures x, bool nan, int* feature, float* threshold, long* node, long* leaf, int* block, int first, int end, int depth, int* slots)
+        private static float CompleteAvx512<TFeatures>(TFeatures x, bool nan, int* feature, float* threshold, long* node, long* leaf, int* block, int first, int end, int depth, int* slots,
+            int trees, bool sum, float total)
             where TFeatures : struct, IFeatures
         {
             var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -274,18 +292,21 @@ namespace QuantGen.Kernels
                 for (int b = first; b < end; b++)
                 {
                     var i = Vector512.Load(slots + b * BlockLanes);
-                    var (t, w) = Entries(node + block[BlockFields * b + 2], ((i - firstPacked) << 4) + lanes);
+                    var (t, w) = Entries(node + block[BlockFields * b + 2], ((i - firstPacked) << 4) + lanes, Lanes(trees, b) <= 8);
                     (i + i + two + Test(x.Of(w), t, w, nan)).Store(slots + b * BlockLanes);
                 }
             }
             var firstLast = Vector512.Create((1 << (depth - 1)) - 1);
             for (int b = first; b < end; b++)
             {
+                int count = Lanes(trees, b);
                 var i = Vector512.Load(slots + b * BlockLanes);
-                var (t, w) = Entries(node + block[BlockFields * b + 2], ((i - firstPacked) << 4) + lanes);
-                var (firstLeaf, secondLeaf) = Entries(leaf + block[BlockFields * b + 3], ((i - firstLast) << 4) + lanes);
+                var (t, w) = Entries(node + block[BlockFields * b + 2], ((i - firstPacked) << 4) + lanes, count <= 8);
+                var (firstLeaf, secondLeaf) = Entries(leaf + block[BlockFields * b + 3], ((i - firstLast) << 4) + lanes, count <= 8);
                 Vector512.ConditionalSelect(Test(x.Of(w), t, w, nan), firstLeaf.AsInt32(), secondLeaf).Store(slots + b * BlockLanes);
+                if (sum) total = Add(total, slots + b * BlockLanes, count);
             }
+            return total;
         }
 
         /// <summary>−1 where the lane takes the first child: v ≤ t, or v is NaN and the word's NaN bit is set.</summary>
@@ -301,12 +322,15 @@ namespace QuantGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<int> PathBit(Vector512<int> path, Vector512<int> bit) => Vector512.Equals(path & bit, bit);
 
-        /// <summary>16 two-int entries (at <c>slot</c> in 64-bit units): their first ints (as floats) and their second ints.</summary>
+        /// <summary>
+        /// 16 two-int entries (at <c>slot</c> in 64-bit units): their first ints (as floats) and their second ints. With
+        /// <paramref name="half"/> (a block of at most 8 trees) lanes 8-15 are not read: zeros.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static (Vector512<float> First, Vector512<int> Second) Entries(long* entries, Vector512<int> slot)
+        private static (Vector512<float> First, Vector512<int> Second) Entries(long* entries, Vector512<int> slot, bool half)
         {
             var low = Join(Avx2.GatherVector256(entries, slot.GetLower().GetLower(), 8), Avx2.GatherVector256(entries, slot.GetLower().GetUpper(), 8));
-            var high = Join(Avx2.GatherVector256(entries, slot.GetUpper().GetLower(), 8), Avx2.GatherVector256(entries, slot.GetUpper().GetUpper(), 8));
+            var high = half ? Vector512<int>.Zero : Join(Avx2.GatherVector256(entries, slot.GetUpper().GetLower(), 8), Avx2.GatherVector256(entries, slot.GetUpper().GetUpper(), 8));
             var firsts = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
             var seconds = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
             return (Avx512F.PermuteVar16x32x2(low, firsts, high).AsSingle(), Avx512F.PermuteVar16x32x2(low, seconds, high));
@@ -319,7 +343,8 @@ namespace QuantGen.Kernels
 
         // ---- AVX2: the same walk on two 8-lane halves; features gathered ----
 
-        private static void CompleteAvx2(float* x, bool nan, int* feature, float* threshold, long* node, long* leaf, int* block, int first, int end, int depth, int* slots)
+        private static float CompleteAvx2(float* x, bool nan, int* feature, float* threshold, long* node, long* leaf, int* block, int first, int end, int depth, int* slots,
+            int trees, bool sum, float total)
         {
             var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
             var one = Vector256.Create(1);
@@ -327,7 +352,7 @@ namespace QuantGen.Kernels
             int split = depth - 1 < SplitLevels ? depth - 1 : SplitLevels;
             for (int b = first; b < end; b++)
             {
-                for (int h = 0; h < BlockLanes; h += 8)
+                for (int h = 0; h < Lanes(trees, b); h += 8)
                 {
                     int* f = feature + block[BlockFields * b + 1] + h;
                     float* t = threshold + block[BlockFields * b + 1] + h;
@@ -356,7 +381,7 @@ namespace QuantGen.Kernels
             {
                 for (int b = first; b < end; b++)
                 {
-                    for (int h = 0; h < BlockLanes; h += 8)
+                    for (int h = 0; h < Lanes(trees, b); h += 8)
                     {
                         int* s = slots + b * BlockLanes + h;
                         var i = Avx.LoadVector256(s);
@@ -368,7 +393,8 @@ namespace QuantGen.Kernels
             var firstLast = Vector256.Create((1 << (depth - 1)) - 1);
             for (int b = first; b < end; b++)
             {
-                for (int h = 0; h < BlockLanes; h += 8)
+                int count = Lanes(trees, b);
+                for (int h = 0; h < count; h += 8)
                 {
                     int* s = slots + b * BlockLanes + h;
                     var i = Avx.LoadVector256(s);
@@ -376,7 +402,9 @@ namespace QuantGen.Kernels
                     var second = Entries(leaf + block[BlockFields * b + 3] + h, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i, firstLast), 4), lanes), out var firstLeaf);
                     Avx.Store(s, Avx.BlendVariable(second.AsSingle(), firstLeaf, Test(x, t, w, nan).AsSingle()).AsInt32());
                 }
+                if (sum) total = Add(total, slots + b * BlockLanes, count);
             }
+            return total;
         }
 
         /// <summary>The node each lane's path selects among <paramref name="count"/> rows: its feature word, and its threshold in <paramref name="threshold"/>.</summary>
