@@ -58,7 +58,7 @@ namespace QuantGen.Trees.Benchmarks
             _feature = Copy(layout.Feature); _threshold = Copy(layout.Threshold); _node = Copy(layout.Node); _leaf = Copy(layout.Leaf); _child = Copy(layout.Child);
             _root = Copy(layout.Root); _block = Copy(layout.Block); _treeClass = Copy(layout.TreeClass); _weightStart = Copy(layout.WeightStart); _weightClass = Copy(layout.WeightClass);
             _weightValue = Copy(layout.WeightValue); _base = Copy(e.BaseValues); _labels = Copy(e.ClassLabels);
-            _scratch = Copy(new int[TreeEnsembleLayout.RowScratch + layout.Blocks * 16 + 2 * e.Targets]); _y = Copy(new float[Math.Max(2, e.Targets)]); _label = Copy(new long[1]);
+            _scratch = Copy(new int[QuantGen.Kernels.TreeLayout.ScratchLength(layout.Blocks, e.Targets)]); _y = Copy(new float[Math.Max(2, e.Targets)]); _label = Copy(new long[1]);
             _features = e.Features; _trees = e.Roots.Length; _blocks = layout.Blocks; _nodes = layout.Feature.Length; _nodeInts = layout.Node.Length; _leafInts = layout.Leaf.Length;
             _flat = layout.FlatNodes; _leaves = Math.Max(0, layout.WeightStart.Length - 1); _weights = layout.WeightValue.Length; _classes = e.Targets;
             _leafClass = layout.OneClass; _entry = (QuantGen.Kernels.TreeLeafEntry)(int)layout.LeafEntry; _binary = e.BinaryCase ? 1 : 0; _allPositive = e.AllPositive ? 1 : 0;

@@ -57,8 +57,6 @@ namespace QuantGen.Kernels
     /// </summary>
     internal static unsafe class TreeEnsembleF32
     {
-        /// <summary>Scratch ints before the leaf slots: the row copied for the AVX-512 walk (<see cref="TreeLeavesF32.RegisterFeatures"/> floats).</summary>
-        public const int RowScratch = TreeLeavesF32.RegisterFeatures;
 
         /// <summary>
         /// One row. <paramref name="block"/> has a row per block of 16 trees (<see cref="TreeLeavesF32"/>): complete blocks
@@ -68,7 +66,7 @@ namespace QuantGen.Kernels
         /// <paramref name="leafEntry"/> says what a leaf entry is (<see cref="TreeLeafEntry"/>; with weights, flattened blocks
         /// read leaf l's from weightValue[l], and <see cref="TreeLeafEntry.WeightOneClass"/> sends them all to class
         /// <paramref name="oneClass"/>).
-        /// <paramref name="scratch"/> holds <see cref="RowScratch"/> floats, blocks·16 leaf entries, then 2·classes words for
+        /// <paramref name="scratch"/> holds <see cref="TreeLayout.RowScratch"/> floats, blocks·16 leaf entries, then 2·classes words for
         /// the scores. The arrays come from the compiler (their indices stay inside them); the counts are their lengths, for
         /// the plan's bounds check.
         /// </summary>
@@ -79,7 +77,7 @@ namespace QuantGen.Kernels
         {
             // The row, checked for NaN (without one, the vector walks skip the missing-value test) and, when it fits, copied
             // into 64 floats that the AVX-512 walk loads whole (the tail is never selected; nothing reads past x).
-            bool copy = features <= TreeLeavesF32.RegisterFeatures;
+            bool copy = features <= TreeLayout.RegisterFeatures;
             float* row = copy ? (float*)scratch : x;
             bool nan = false;
             int f = 0;
@@ -101,7 +99,7 @@ namespace QuantGen.Kernels
                 nan |= float.IsNaN(v);
             }
 
-            int* slots = scratch + RowScratch;
+            int* slots = scratch + TreeLayout.RowScratch;
             int flatBase = nodes - flatNodes;
             // Every weight to one class, summed (boosted binary classifiers, one-target regressors): the walks add each
             // block's weights as they find them, trees in order, the sum in a register.
@@ -110,24 +108,24 @@ namespace QuantGen.Kernels
             float total = 0f;
             for (int b = 0; b < blocks;)
             {
-                int depth = block[TreeLeavesF32.BlockFields * b];
+                int depth = block[TreeLayout.BlockFields * b];
                 if (depth < 0)
                 {
                     int count = TreeLeavesF32.Lanes(trees, b);
-                    TreeLeavesF32.Flattened(row, feature + flatBase, threshold + flatBase, child, root + b * TreeLeavesF32.BlockLanes, leafEntry == TreeLeafEntry.LeafNumber ? null : weightValue,
-                        slots + b * TreeLeavesF32.BlockLanes, count);
-                    if (running) total = TreeLeavesF32.Add(total, slots + b * TreeLeavesF32.BlockLanes, count);
+                    TreeLeavesF32.Flattened(row, feature + flatBase, threshold + flatBase, child, root + b * TreeLayout.BlockLanes, leafEntry == TreeLeafEntry.LeafNumber ? null : weightValue,
+                        slots + b * TreeLayout.BlockLanes, count);
+                    if (running) total = TreeLeavesF32.Add(total, slots + b * TreeLayout.BlockLanes, count);
                     b++;
                     continue;
                 }
                 // A run of complete blocks of one depth is walked together (level by level: their gathers overlap).
                 int end = b + 1;
-                while (end < blocks && block[TreeLeavesF32.BlockFields * end] == depth) end++;
+                while (end < blocks && block[TreeLayout.BlockFields * end] == depth) end++;
                 total = TreeLeavesF32.Complete(row, features, nan, feature, threshold, node, leaf, block, b, end, slots, trees, running, total);
                 b = end;
             }
 
-            float* scores = (float*)(slots + blocks * TreeLeavesF32.BlockLanes);
+            float* scores = (float*)(slots + blocks * TreeLayout.BlockLanes);
             byte* has = (byte*)(scores + classes);
             float* inline = leafEntry == TreeLeafEntry.LeafNumber ? null : (float*)slots;
             if (output == TreeOutput.SingleTarget)

@@ -11,7 +11,7 @@ namespace QuantGen.Kernels
     /// <summary>
     /// Layout of a <b>complete</b> block of depth D ≥ 1 (docs/how-it-works.md "Tree ensembles"): node i's children are
     /// 2i+1 (taken when the test holds) and 2i+2, the 16 trees' nodes interleaved (slot i·16 + lane). The first
-    /// T = min(D − 1, <see cref="SplitLevels"/>) levels are <b>split</b>: features and thresholds in two arrays of 16-lane
+    /// T = min(D − 1, <see cref="TreeLayout.SplitLevels"/>) levels are <b>split</b>: features and thresholds in two arrays of 16-lane
     /// rows, which the vector walks load whole and blend, so they need no gather. The other levels are <b>packed</b>: one
     /// entry of two ints per node (the threshold's bits, then the feature word), fetched per lane with one 64-bit gather.
     /// The last level's entry is fetched with its leaf <b>pair</b> (the first child's leaf, then the second's: leaf numbers,
@@ -22,30 +22,14 @@ namespace QuantGen.Kernels
     /// </summary>
     internal static unsafe class TreeLeavesF32
     {
-        /// <summary>Trees per block: 16 lanes of an AVX-512 register, two of AVX2.</summary>
-        public const int BlockLanes = 16;
-
-        /// <summary>Levels stored split (see the class summary); never the last level.</summary>
-        public const int SplitLevels = 4;
-
-        /// <summary>Ints per row of the block table.</summary>
-        public const int BlockFields = 4;
-
-        /// <summary>Feature-word bit: a NaN feature takes the first child (missing-value tracking, or a rewritten &gt;).</summary>
-        public const int NanFirstBit = unchecked((int)0x80000000);
-
-        /// <summary>Feature-word test field (bits 28-30): 0 = "x ≤ t", 1 = "x == t", 2 = "x != t" (flattened blocks only).</summary>
-        public const int TestShift = 28;
-
-        public const int FeatureMask = (1 << TestShift) - 1;
-
-        /// <summary>Features the AVX-512 walk keeps in registers (four of 16); wider rows are gathered from memory.</summary>
-        public const int RegisterFeatures = 64;
+        // The layout's facts (src/QuantGen.Kernels/Layout/TreeLayout.cs), by their short names.
+        private const int BlockLanes = TreeLayout.BlockLanes, SplitLevels = TreeLayout.SplitLevels, BlockFields = TreeLayout.BlockFields;
+        private const int TestShift = TreeLayout.TestShift, FeatureMask = TreeLayout.FeatureMask, RegisterFeatures = TreeLayout.RegisterFeatures;
 
         /// <summary>
         /// Complete blocks [first, end) of one depth: each lane's leaf entry (a leaf number, or a weight's bits) into
         /// <c>slots[b·16 + lane]</c>, for the <paramref name="trees"/> trees of the ensemble (a last block may have
-        /// fewer than 16). <paramref name="x"/> is the row; with at most <see cref="RegisterFeatures"/> features it is a
+        /// fewer than 16). <paramref name="x"/> is the row; with at most <see cref="TreeLayout.RegisterFeatures"/> features it is a
         /// copy in 64 floats (the AVX-512 walk loads them whole). <paramref name="nan"/>: the row has a NaN feature (the
         /// NaN bits then matter). With <paramref name="sum"/>, the entries are weights and each block's are added to
         /// <paramref name="total"/> in tree order as soon as they are known (the chain of float additions then runs

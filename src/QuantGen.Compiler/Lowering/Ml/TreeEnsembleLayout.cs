@@ -6,6 +6,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Compiler.Operators.Ml;
+using static QuantGen.Kernels.TreeLayout;
 
 namespace QuantGen.Compiler.Lowering.Ml
 {
@@ -14,16 +15,7 @@ namespace QuantGen.Compiler.Lowering.Ml
 
     public sealed class TreeEnsembleLayout
     {
-        // The kernel's layout facts (TreeLeavesF32.BlockLanes, SplitLevels, BlockFields, NanFirstBit, TestShift;
-        // TreeEnsembleF32.RowScratch); QuantGen.Ml.Tests' TreeLayoutFactsTests checks they agree.
-        public const int BlockLanes = 16;
-        public const int SplitLevels = 4;
-        public const int BlockFields = 4;
-        public const int NanFirstBit = unchecked((int)0x80000000);
-        public const int TestShift = 28;
-
-        /// <summary>Scratch ints before the leaf entries (TreeEnsembleF32.RowScratch: the row, copied for the AVX-512 walk).</summary>
-        public const int RowScratch = 64;
+        // The kernel's layout facts (BlockLanes, SplitLevels, BlockFields, the feature word): src/QuantGen.Kernels/Layout/TreeLayout.cs.
 
         /// <summary>
         /// The deepest block padded to a complete tree. Deeper blocks are flattened: a complete block of depth D costs
@@ -284,7 +276,7 @@ namespace QuantGen.Compiler.Lowering.Ml
             }
         }
 
-        private static int Word(int feature, int test, bool nanFirst) => feature | (test << TestShift) | (nanFirst ? NanFirstBit : 0);
+        private static int Word(int feature, int test, bool nanFirst) => FeatureWord(feature, test, nanFirst);
 
         /// <summary>The largest float below t; NaN (no x is ≤ it) when there is none (t = −∞ or NaN).</summary>
         private static unsafe float Below(float t)
