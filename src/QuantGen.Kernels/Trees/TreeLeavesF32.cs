@@ -35,6 +35,7 @@ namespace QuantGen.Kernels
         /// <paramref name="total"/> in tree order as soon as they are known (the chain of float additions then runs
         /// beside the next blocks' gathers); returns the total.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static float Complete(float* x, int features, bool nan, int* feature, float* threshold, int* node, int* leaf, int* block, int first, int end, int* slots,
             int trees, bool sum, float total)
         {
@@ -70,6 +71,7 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>Trees of a flattened block, one at a time: each lane's leaf number, or its weight's bits when <paramref name="weightValue"/> is given.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Flattened(float* x, int* feature, float* threshold, int* child, int* root, float* weightValue, int* slots, int count)
         {
             for (int lane = 0; lane < count; lane++)
@@ -95,6 +97,7 @@ namespace QuantGen.Kernels
 
         // ---- portable: lane by lane, the same steps as the vector walks ----
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void CompletePortable(float* x, int* feature, float* threshold, long* node, long* leaf, int* row, int depth, int* slots, int count)
         {
             int split = depth - 1 < SplitLevels ? depth - 1 : SplitLevels;
@@ -202,6 +205,7 @@ namespace QuantGen.Kernels
         /// packed levels level by level across the blocks (each block's gathers are independent of the others', so the
         /// core overlaps them), the last with its leaf pair.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static float CompleteAvx512<TFeatures>(TFeatures x, bool nan, int* feature, float* threshold, long* node, long* leaf, int* block, int first, int end, int depth, int* slots,
             int trees, bool sum, float total)
             where TFeatures : struct, IFeatures
@@ -327,6 +331,7 @@ namespace QuantGen.Kernels
 
         // ---- AVX2: the same walk on two 8-lane halves; features gathered ----
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static float CompleteAvx2(float* x, bool nan, int* feature, float* threshold, long* node, long* leaf, int* block, int first, int end, int depth, int* slots,
             int trees, bool sum, float total)
         {
