@@ -192,15 +192,37 @@ namespace QuantGen.Trees.Benchmarks
 
         private static string Ns(double ns) => ns >= 10_000 ? (ns / 1000).ToString("F1") + " µs" : ns.ToString("F0") + " ns";
 
+        /// <summary>QUANTGEN_TREES_STAGES=1: the task's stages apart, thread CPU time, twice (the first pays the JIT).</summary>
+        private static void Stages(string file)
+        {
+            for (int pass = 0; pass < 2; pass++)
+            {
+                long t0 = ThreadCpuNanoseconds();
+                var graph = OnnxModelReader.Read(file);
+                long t1 = ThreadCpuNanoseconds();
+                var ensemble = new TreeEnsembleClassifierOperator().Ensemble(graph.Nodes.Single());
+                long t2 = ThreadCpuNanoseconds();
+                var layout = QuantGen.Compiler.Lowering.Ml.TreeEnsembleLayout.Build(ensemble);
+                long t3 = ThreadCpuNanoseconds();
+                Console.WriteLine($"pass {pass}: read {(t1 - t0) / 1e6:F0} ms, ensemble {(t2 - t1) / 1e6:F0} ms, layout {(t3 - t2) / 1e6:F0} ms ({layout.Blocks} blocks) CPU");
+            }
+        }
+
         private static void Build(int trees, int depth)
         {
             var e = new SyntheticEnsemble(trees, depth);
             var clock = Stopwatch.StartNew();
             string file = e.File();
             Console.WriteLine($"{e.Name}: ONNX {new System.IO.FileInfo(file).Length / 1024.0 / 1024:F2} MB written in {clock.Elapsed.TotalSeconds:F1} s");
-            var model = CompiledModel.Build(file, "Gbdt" + trees + "x" + depth);
-            Console.WriteLine($"task (read + compile + plan) {model.TaskSeconds:F2} s wall / {model.TaskCpuSeconds:F2} s CPU, generator + C# compile {model.CompileSeconds:F2} s wall / {model.CompileCpuSeconds:F2} s CPU, " +
-                              $"generated class {model.GeneratedLines} lines, assembly {model.AssemblyBytes / 1024.0 / 1024:F2} MB = {(double)model.AssemblyBytes / model.OnnxBytes:F2} x the ONNX file");
+            if (Environment.GetEnvironmentVariable("QUANTGEN_TREES_STAGES") == "1") Stages(file);
+            // Twice: the first build pays the JIT of the task and of Roslyn (a command-line build's first compile); the second is
+            // what a build with a warm compiler server pays.
+            foreach (string pass in new[] { "cold", "warm" })
+            {
+                var model = CompiledModel.Build(file, "Gbdt" + trees + "x" + depth + pass);
+                Console.WriteLine($"{pass}: task (read + compile + plan) {model.TaskSeconds:F2} s wall / {model.TaskCpuSeconds:F2} s CPU, generator + C# compile {model.CompileSeconds:F2} s wall / {model.CompileCpuSeconds:F2} s CPU, " +
+                                  $"generated class {model.GeneratedLines} lines, assembly {model.AssemblyBytes / 1024.0 / 1024:F2} MB = {(double)model.AssemblyBytes / model.OnnxBytes:F2} x the ONNX file");
+            }
         }
     }
 }
