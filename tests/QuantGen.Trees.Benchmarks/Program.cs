@@ -51,8 +51,8 @@ namespace QuantGen.Trees.Benchmarks
             var rows = SyntheticEnsemble.Rows(rowCount);
             var pinned = (float*)NativeMemory.AlignedAlloc((nuint)(rows.Length * 4), 64);
             rows.AsSpan().CopyTo(new Span<float>(pinned, rows.Length));
-            Console.WriteLine($"CPU {RuntimeInformation.ProcessArchitecture}, AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, {Environment.ProcessorCount} cores; ns per row (thread CPU time), best of 40 interleaved rounds");
-            Console.WriteLine("| trees | depth | complete (AVX2 gathers) | flattened loop | nested if | nested if: C# compile | QuickScorer | ONNX Runtime | ORT / complete |");
+            Console.WriteLine($"CPU {RuntimeInformation.ProcessArchitecture}, AVX-512 {System.Runtime.Intrinsics.X86.Avx512F.IsSupported}, AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, {Environment.ProcessorCount} cores; ns per row (thread CPU time), best of 40 interleaved rounds");
+            Console.WriteLine("| trees | depth | complete (vector walk) | flattened loop | nested if | nested if: C# compile | QuickScorer | ONNX Runtime | ORT / complete |");
             Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             foreach (int trees in treeCounts)
             foreach (int depth in depths)
@@ -130,6 +130,7 @@ namespace QuantGen.Trees.Benchmarks
         /// </summary>
         private static void Goals(int[] treeCounts, int[] depths)
         {
+            Console.WriteLine($"AVX-512 {System.Runtime.Intrinsics.X86.Avx512F.IsSupported}, AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, {Environment.ProcessorCount} cores; ns per row (thread CPU time), best of {Rounds} interleaved rounds");
             Console.WriteLine("| ensemble | batch | QuantGen per row | ONNX Runtime per row | ORT / QuantGen |");
             Console.WriteLine("| --- | --- | --- | --- | --- |");
             for (int k = 0; k < treeCounts.Length; k++)

@@ -106,29 +106,32 @@ namespace QuantGen.Kernels
             float* t = threshold + row[1];
             long* packed = node + row[2];
             long* pairs = leaf + row[3];
+            // Branch-free steps (one bit per test): random splits would mispredict half the branches, and the lanes are
+            // independent chains the core overlaps.
             for (int lane = 0; lane < count; lane++)
             {
                 int i = 0;
                 for (int level = 0; level < split; level++)
                 {
                     int word = f[i * BlockLanes + lane];
-                    i = 2 * i + (First(x[word & FeatureMask], t[i * BlockLanes + lane], word) ? 1 : 2);
+                    i = 2 * i + 2 - FirstBit(x[word & FeatureMask], t[i * BlockLanes + lane], word);
                 }
                 for (int level = split; level < depth - 1; level++)
                 {
                     long entry = packed[(i - firstPacked) * BlockLanes + lane];
                     int word = (int)(entry >> 32);
-                    i = 2 * i + (First(x[word & FeatureMask], BitConverter.Int32BitsToSingle((int)entry), word) ? 1 : 2);
+                    i = 2 * i + 2 - FirstBit(x[word & FeatureMask], BitConverter.Int32BitsToSingle((int)entry), word);
                 }
                 long last = packed[(i - firstPacked) * BlockLanes + lane];
                 int lastWord = (int)(last >> 32);
                 long pair = pairs[(i - firstLast) * BlockLanes + lane];
-                slots[lane] = First(x[lastWord & FeatureMask], BitConverter.Int32BitsToSingle((int)last), lastWord) ? (int)pair : (int)(pair >> 32);
+                slots[lane] = (int)(pair >> ((FirstBit(x[lastWord & FeatureMask], BitConverter.Int32BitsToSingle((int)last), lastWord) ^ 1) << 5));
             }
         }
 
+        /// <summary>1 where the test sends the row to the first child (v ≤ t, or v is NaN and the word's NaN bit is set), else 0; no branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static bool First(float v, float t, int word) => v <= t || (word < 0 && float.IsNaN(v));
+        private static int FirstBit(float v, float t, int word) => (v <= t ? 1 : 0) | ((int)((uint)word >> 31) & (float.IsNaN(v) ? 1 : 0));
 
         // ---- AVX-512: 16 lanes per register; features from registers by permutes (or gathered), packed entries by 64-bit gathers ----
 
