@@ -36,7 +36,7 @@ namespace QuantGen.Kernels
         /// beside the next blocks' gathers); returns the total.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static float Complete(float* x, int features, bool nan, int* feature, float* threshold, int* node, int* leaf, int* block, int first, int end, int* slots,
+        internal static float Complete(float* x, int features, bool nan, int* feature, float* threshold, int* node, int* leaf, int* block, int first, int end, int* slots,
             int trees, bool sum, float total)
         {
             int depth = block[BlockFields * first];
@@ -59,11 +59,11 @@ namespace QuantGen.Kernels
 
         /// <summary>Trees in block <paramref name="b"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Lanes(int trees, int b) => trees - b * BlockLanes < BlockLanes ? trees - b * BlockLanes : BlockLanes;
+        internal static int Lanes(int trees, int b) => trees - b * BlockLanes < BlockLanes ? trees - b * BlockLanes : BlockLanes;
 
         /// <summary><paramref name="total"/> plus the first <paramref name="count"/> weights of a block, one after another.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Add(float total, int* weights, int count)
+        internal static float Add(float total, int* weights, int count)
         {
             float* w = (float*)weights;
             for (int lane = 0; lane < count; lane++) total += w[lane];
@@ -72,7 +72,7 @@ namespace QuantGen.Kernels
 
         /// <summary>Trees of a flattened block, one at a time: each lane's leaf number, or its weight's bits when <paramref name="weightValue"/> is given.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Flattened(float* x, int* feature, float* threshold, int* child, int* root, float* weightValue, int* slots, int count)
+        internal static void Flattened(float* x, int* feature, float* threshold, int* child, int* root, float* weightValue, int* slots, int count)
         {
             for (int lane = 0; lane < count; lane++)
             {
