@@ -52,6 +52,8 @@ namespace QuantGen.Build
                     ResourceName = Model.GetMetadata("ResourceName"),
                     ModelName = Model.GetMetadata("ClassName"),
                     Budget = Budget(),
+                    PlanExecutor = PlanExecutor(),
+                    Progress = line => Log.LogMessage(MessageImportance.High, "QuantGen: {0}: {1}", Model.GetMetadata("ClassName"), line),
                 });
             }
             catch (CompilerException e)
@@ -96,8 +98,8 @@ namespace QuantGen.Build
                     string folder = Path.GetDirectoryName(reportFile)!, className = Model.GetMetadata("ClassName");
                     WriteIfChanged(Path.Combine(folder, className + ".sqnr.svg"), Utf8NoBom.GetBytes(result.Report.Svg));
                     // The same quantization as a standard QDQ ONNX file: inspect it in Netron, run it in ONNX Runtime.
-                    if (result.Scheme != null && result.OptimizedGraph != null)
-                        WriteIfChanged(Path.Combine(folder, className + ".int8.onnx"), QdqModelWriter.Write(result.OptimizedGraph, result.Scheme));
+                    if (result.QdqModel != null)
+                        WriteIfChanged(Path.Combine(folder, className + ".int8.onnx"), result.QdqModel);
                 }
                 WriteIfChanged(planFile, Utf8NoBom.GetBytes(PlanText.Write(plan)));
                 // The plan is the target's only Output: it must end up newer than every Input even when its
@@ -119,9 +121,20 @@ namespace QuantGen.Build
                 FormatBytes(plan.Weights.ByteCount), plan.Weights.Storage == WeightStorage.Inline ? "inline" : "as resource",
                 stopwatch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture));
             if (result.Report != null)
+            {
                 Log.LogMessage(MessageImportance.High, "QuantGen: {0} (report: {1})", result.Report.Summary, Model.GetMetadata("ReportFile"));
+                Log.LogMessage(MessageImportance.Normal, "QuantGen: {0}: {1}", Model.GetMetadata("ClassName"), result.Times);
+            }
             return true;
         }
+
+        /// <summary>The kernels, to run the INT8 stage's forward passes on: only the .NET build of the task has them.</summary>
+        private static Compiler.Evaluation.IPlanExecutor? PlanExecutor() =>
+#if NET8_0_OR_GREATER
+            new Engine.KernelPlanExecutor();
+#else
+            null;
+#endif
 
         /// <summary>The accuracy budget from the item's metadata (validated by ResolveQuantGenModels: QG2008, QG2009).</summary>
         private AccuracyBudgetOptions Budget()

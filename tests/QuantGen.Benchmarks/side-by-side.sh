@@ -148,6 +148,15 @@ for m in "${MODELS[@]}"; do
       const k = /^step (\S+)/.exec(l); if (k) kernels[k[1]] = (kernels[k[1]] || 0) + 1;
     }
     console.log(JSON.stringify({ kind: "facts", model: process.argv[2], facts, kernels }));' "$plan" "$m" >> "$RESULTS"
+  # The INT8 build's time per phase, from the report's "build time" row ("7.5 s: calibrate 3.6 s, rank 1.1 s, …").
+  report="$QUANTGEN_OBJ/${CLASS[$m]}Int8.report.md"
+  [ -f "$report" ] && node -e '
+    const row = /^\| build time \| ([\d.]+) s: (.*?) \(forward passes on (.*?)\) \|/m.exec(require("fs").readFileSync(process.argv[1], "utf8"));
+    if (row) {
+      const phases = {};
+      for (const p of row[2].split(", ")) { const [name, s] = p.split(" "); phases[name] = +s; }
+      console.log(JSON.stringify({ kind: "phases", model: process.argv[2], s: +row[1], phases, engine: row[3] }));
+    }' "$report" "$m" >> "$RESULTS"
 done
 
 AOT_APP=""

@@ -23,9 +23,11 @@ namespace QuantGen.Compiler.Pipeline
 
             var precision = MlGraphRewrites.PrecisionFor(graph, options.Precision, diagnostics);
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            var times = new BuildTimes();
             QuantizationScheme? scheme = null;
             BudgetOutcome? budget = null;
             int calibrationSamples = 0;
+            string engine = "";
             if (precision == Precision.Int8 && options.CalibrationData == null && QuantizationScheme.FromQdq(graph) is { } stated)
             {
                 // A model quantized elsewhere (QDQ): its own scales and zero points, no calibration, no budget.
@@ -39,27 +41,35 @@ namespace QuantGen.Compiler.Pipeline
             }
             else if (precision == Precision.Int8)
             {
-                (budget, calibrationSamples) = CalibratedQuantization.Run(graph, options.CalibrationData!, options.CalibrationSamples,
-                    options.Quantization ?? new QuantizationOptions(), options.Budget ?? new AccuracyBudgetOptions());
+                (budget, calibrationSamples, engine) = CalibratedQuantization.Run(graph, options.CalibrationData!, options.CalibrationSamples,
+                    options.Quantization ?? new QuantizationOptions(), options.Budget ?? new AccuracyBudgetOptions(), options.PlanExecutor,
+                    options.BuildThreads, times, new BuildProgress(options.Progress), diagnostics);
                 scheme = budget.Scheme;
             }
 
-            var program = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
-            ExpandDepthwiseFusion.Apply(program, options.ExpandDepthwiseBandBytes);
-            if (options.FuseResidualAdds) ResidualAddFusion.Apply(program);
-            long workspace = MemoryPlanner.Plan(program);
-            var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
+            var (program, plan, weights) = times.Time(BuildPhase.Lower, () =>
+            {
+                var lowered = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
+                ExpandDepthwiseFusion.Apply(lowered, options.ExpandDepthwiseBandBytes);
+                if (options.FuseResidualAdds) ResidualAddFusion.Apply(lowered);
+                long workspace = MemoryPlanner.Plan(lowered);
+                var (built, blob) = PlanBuilder.Build(graph, lowered, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
+                return (lowered, built, blob);
+            });
             BuildFacts.AddModelFacts(plan, graph, program);
-            QuantizationReport? report = null;
+            var result = new CompileResult(plan, weights, diagnostics) { Scheme = scheme, OptimizedGraph = graph, Times = times };
             if (budget != null)
             {
-                var layers = CalibratedQuantization.MeasureLayers(graph, budget, options.CalibrationData!, options.CalibrationSamples);
                 long float32Bytes = BuildFacts.Float32WeightBytes(graph);
-                report = QuantizationReport.Create(options.ModelName, budget, layers, float32Bytes, weights.Length, calibrationSamples, clock.Elapsed.TotalSeconds);
                 BuildFacts.AddQuantizationFacts(plan, budget, float32Bytes, weights.Length, calibrationSamples);
+                // The QDQ export of the same scheme, then the report (whose table has every phase's time, so it comes last).
+                result.QdqModel = times.Time(BuildPhase.Emit, () => QdqModelWriter.Write(graph, scheme!));
+                var report = times.Time(BuildPhase.Emit, () =>
+                    QuantizationReport.Create(options.ModelName, budget, float32Bytes, weights.Length, calibrationSamples, clock.Elapsed.TotalSeconds, times, engine));
                 diagnostics.AddRange(CalibratedQuantization.Warnings(budget, options.Budget ?? new AccuracyBudgetOptions(), report, options.ModelName, file));
+                result.Report = report;
             }
-            return new CompileResult(plan, weights, diagnostics) { Report = report, Scheme = scheme, OptimizedGraph = graph };
+            return result;
         }
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>

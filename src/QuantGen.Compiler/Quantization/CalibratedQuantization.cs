@@ -4,7 +4,10 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using QuantGen.Compiler.Evaluation;
+using QuantGen.Compiler.Pipeline;
 using QuantGen.Compiler.Quantization.Calibration;
+using QuantGen.Compiler.Quantization.Simulation;
 using QuantGen.Ir;
 using QuantGen.Ir.Diagnostics;
 
@@ -14,40 +17,72 @@ namespace QuantGen.Compiler.Quantization
     {
         /// <summary>
         /// Calibrates the optimized graph on the samples of <paramref name="calibrationData"/> (streamed; the first few are
-        /// kept for the budget) and decides the integer scheme under <paramref name="budget"/>.
+        /// kept for the budget) and decides the integer scheme under <paramref name="budget"/>. Every forward pass runs on
+        /// the kernels when <paramref name="executor"/> is given (else on the reference evaluator), on
+        /// <paramref name="threads"/> threads; the outcome does not depend on the thread count.
         /// </summary>
-        public static (BudgetOutcome Outcome, int CalibrationSamples) Run(Graph graph, string calibrationData, int? maxSamples,
-            QuantizationOptions options, AccuracyBudgetOptions budget)
+        internal static (BudgetOutcome Outcome, int CalibrationSamples, string Engine) Run(Graph graph, string calibrationData, int? maxSamples,
+            QuantizationOptions options, AccuracyBudgetOptions budget, IPlanExecutor? executor, int threads, BuildTimes times, BuildProgress progress,
+            List<CompilerDiagnostic> notes)
         {
             var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
-            var kept = new List<float[]>();
-            var samples = reader.ReadSamples(calibrationData, maxSamples ?? int.MaxValue)
-                .Select(s => { if (kept.Count < budget.MaxSamples) kept.Add(s); return s; });
-            var statistics = Calibrator.Collect(graph, samples);
-            var outcome = AccuracyBudget.Apply(graph, statistics, options, budget, kept);
-            return (outcome, statistics.SampleCount);
-        }
+            string file = graph.Info.SourcePath;
+            if (budget.ValidationData != null && budget.ValidationLabels == null)
+                throw AccuracyBudget.Error(AccuracyBudget.ValidationDataInvalid, "ValidationData needs ValidationLabels (one class id or target per sample).", file);
+            void Note(string message) => notes.Add(new CompilerDiagnostic(DiagnosticIds.ReferenceEngine, DiagnosticSeverity.Info, message, file));
 
-        /// <summary>Per-layer SQNR of the final scheme for the report, on at most 16 of the calibration samples.</summary>
-        public static IReadOnlyList<LayerSqnrEntry> MeasureLayers(Graph graph, BudgetOutcome outcome, string calibrationData, int? maxSamples)
-        {
-            var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
-            var samples = reader.ReadSamples(calibrationData, Math.Min(16, maxSamples ?? int.MaxValue)).ToList();
-            var saved = graph.Nodes.Select(n => n.Inputs.ToArray()).ToList();
+            var engine = times.Time(BuildPhase.Calibrate, () => SimulationEngine.Create(graph, executor, options, Note));
             try
             {
-                return LayerSqnr.Measure(graph, FakeQuantizedModel.Apply(graph, outcome.Scheme), samples);
+                var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
+                var kept = new List<float[]>();
+                var references = new List<float[]>();
+                bool onCalibration = budget.ValidationData == null;
+                var statistics = times.Time(BuildPhase.Calibrate, () =>
+                {
+                    var samples = reader.ReadSamples(calibrationData, maxSamples ?? int.MaxValue)
+                        .Select(s => { if (onCalibration && kept.Count < budget.MaxSamples) kept.Add(s); return s; });
+                    using var workers = new SimulationWorkers(engine, threads);
+                    return Calibrator.Collect(engine, samples, threads, TensorObserver.DefaultBinCount,
+                        onCalibration ? (i, output) => { if (i < budget.MaxSamples) references.Add(output); } : null, progress, maxSamples ?? 0);
+                });
+                var data = times.Time(BuildPhase.Calibrate, () => onCalibration ? new BudgetSamples(kept, references, null, false) : ValidationSamples(engine, reader, budget, threads, file));
+                BudgetOutcome Budget(SimulationEngine e)
+                {
+                    using var workers = new SimulationWorkers(e, threads);
+                    return AccuracyBudget.Apply(e, workers, statistics, options, budget, data, times, progress);
+                }
+                try
+                {
+                    return (Budget(engine), statistics.SampleCount, engine.Name);
+                }
+                catch (NotSupportedException e) when (!(engine is ReferenceSimulation))
+                {
+                    // A scheme the kernels cannot simulate (rare: see KernelSimulation): the whole budget again, on the reference evaluator.
+                    Note("the accuracy budget runs on the reference evaluator (slower): " + e.Message);
+                    engine.Dispose();
+                    engine = new ReferenceSimulation(graph);
+                    return (Budget(engine), statistics.SampleCount, engine.Name);
+                }
             }
             finally
             {
-                for (int i = 0; i < saved.Count; i++)
-                {
-                    graph.Nodes[i].Inputs.Clear();
-                    graph.Nodes[i].Inputs.AddRange(saved[i]);
-                }
+                engine.Dispose();
             }
+        }
+
+        /// <summary>The validation samples (at most the budget's count), their labels, and the FP32 model's outputs on them.</summary>
+        private static BudgetSamples ValidationSamples(SimulationEngine engine, CalibrationDataReader reader, AccuracyBudgetOptions budget, int threads, string file)
+        {
+            var samples = reader.ReadSamples(budget.ValidationData!, budget.MaxSamples).ToList();
+            var labels = AccuracyBudget.ReadLabels(budget.ValidationLabels!);
+            if (labels.Length < samples.Count)
+                throw AccuracyBudget.Error(AccuracyBudget.ValidationDataInvalid, $"ValidationLabels '{budget.ValidationLabels}' holds {labels.Length} labels for {samples.Count} validation samples.", file);
+            var references = new float[samples.Count][];
+            using (var workers = new SimulationWorkers(engine, threads))
+                workers.For(samples.Count, (worker, slot, i) => references[i] = worker.Run(samples[i], null, null).ToArray());
+            bool classification = !budget.ValidationLabels!.EndsWith(".f32", StringComparison.OrdinalIgnoreCase);
+            return new BudgetSamples(samples, references, labels, classification);
         }
 
         /// <summary>QG0010: Int8 asked for without calibration data; the model is compiled in Float32.</summary>

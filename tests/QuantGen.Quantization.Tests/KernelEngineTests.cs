@@ -1,0 +1,101 @@
+// The INT8 stage on the kernels (the build task's engine) against the same stage on the reference evaluator (the oracle):
+// the same calibration ranges within float-vs-double rounding, the same layers kept in float, and the same plan whatever
+// the thread count.
+using System;
+using System.IO;
+using System.Linq;
+using QuantGen.Compiler.Pipeline;
+using QuantGen.Compiler.Quantization;
+using QuantGen.Engine;
+using QuantGen.Onnx;
+using QuantGen.Plan;
+using QuantGen.Tests;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace QuantGen.Quantization.Tests
+{
+    public class KernelEngineTests
+    {
+        private readonly ITestOutputHelper _output;
+
+        public KernelEngineTests(ITestOutputHelper output) { _output = output; }
+
+        private static CompileResult Compile(string model, int samples, bool kernels, int threads, AccuracyBudgetOptions? budget = null)
+        {
+            var graph = OnnxModelReader.Read(RepoPaths.ModelFile(model));
+            var result = ModelCompiler.Compile(graph, new CompileOptions
+            {
+                Precision = Precision.Int8,
+                CalibrationData = Models.DataFile(model, "calib_x.f32"),
+                CalibrationSamples = samples,
+                Budget = budget,
+                PlanExecutor = kernels ? new KernelPlanExecutor() : null,
+                BuildThreads = threads,
+            });
+            Assert.True(result.Plan != null, string.Join("\n", result.Diagnostics));
+            return result;
+        }
+
+        private static string[] FloatNodes(CompileResult result) => result.Scheme!.Options.FloatNodes.OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+        public static TheoryData<string, int> ModelsToCompare => new TheoryData<string, int>
+        {
+            { "clinical-mlp", 200 },
+            { "digits-cnn", 64 },
+            { "mobilenetv2-digits", 64 },
+        };
+
+        [Theory]
+        [MemberData(nameof(ModelsToCompare))]
+        public void KernelsCalibrateAsTheReferenceEvaluatorDoes(string model, int samples)
+        {
+            var reference = Compile(model, samples, kernels: false, threads: 1);
+            var kernels = Compile(model, samples, kernels: true, threads: 2);
+            // The kernels really ran (no fallback note, the report says so).
+            Assert.DoesNotContain(kernels.Diagnostics, d => d.Id == "QG0013");
+            Assert.Contains("forward passes on the kernels", kernels.Report!.Markdown);
+            Assert.Contains("forward passes on the reference evaluator", reference.Report!.Markdown);
+
+            var want = reference.Scheme!.Activations;
+            var got = kernels.Scheme!.Activations;
+            Assert.Equal(want.Keys.OrderBy(k => k, StringComparer.Ordinal), got.Keys.OrderBy(k => k, StringComparer.Ordinal));
+            double worst = 0;
+            int zeroPointMoves = 0;
+            foreach (var (name, p) in want)
+            {
+                var q = got[name];
+                double relative = Math.Abs(q.Scale - p.Scale) / p.Scale;
+                worst = Math.Max(worst, relative);
+                if (q.ZeroPoint != p.ZeroPoint) zeroPointMoves++;
+                // Float32 activations against double accumulation move a histogram edge by a few ulps, not a range.
+                Assert.True(relative <= 1e-4, $"{model} {name}: scale {q.Scale:R} on the kernels, {p.Scale:R} on the reference evaluator");
+                Assert.True(Math.Abs(q.ZeroPoint - p.ZeroPoint) <= 1, $"{model} {name}: zero point {q.ZeroPoint} against {p.ZeroPoint}");
+            }
+            _output.WriteLine($"{model}: {want.Count} activation ranges, worst relative scale difference {worst:E2}, {zeroPointMoves} zero points moved by 1");
+            Assert.Equal(FloatNodes(reference), FloatNodes(kernels));
+        }
+
+        [Fact]
+        public void ThePlanDoesNotDependOnTheThreadCount()
+        {
+            var one = Compile("mobilenetv2-digits", 40, kernels: true, threads: 1);
+            var three = Compile("mobilenetv2-digits", 40, kernels: true, threads: 3);
+            Assert.Equal(PlanText.Write(one.Plan!), PlanText.Write(three.Plan!));
+            Assert.Equal(one.Weights, three.Weights);
+            Assert.Equal(one.QdqModel, three.QdqModel);
+        }
+
+        [Fact]
+        public void TheBudgetSearchChoosesTheSameLayersOnTheKernels()
+        {
+            // An SQNR budget the all-integer digits CNN misses: the search keeps layers in float on both engines.
+            var budget = new AccuracyBudgetOptions { MinOutputSqnr = 45 };
+            var reference = Compile("digits-cnn", 32, kernels: false, threads: 1, budget);
+            var kernels = Compile("digits-cnn", 32, kernels: true, threads: 2, budget);
+            _output.WriteLine("kept in float: " + string.Join(", ", FloatNodes(kernels)));
+            Assert.NotEmpty(FloatNodes(kernels));
+            Assert.Equal(FloatNodes(reference), FloatNodes(kernels));
+        }
+    }
+}
