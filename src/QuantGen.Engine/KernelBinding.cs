@@ -46,24 +46,9 @@ namespace QuantGen.Engine
 
         public static Action<StepFrame> Bind(KernelSignature signature, PlanElementType? genericType)
         {
-            var element = genericType is { } g ? ClrType(g) : null;
+            var element = genericType is { } g ? PlanElementTypes.ClrType(g) : null;
             return s_bound.GetOrAdd((signature.Name, element), key => Compile(signature, Method(signature, key.Element)));
         }
-
-        /// <summary>The C# type a generic kernel is instantiated with for plan element type <paramref name="type"/> (bool tensors are bools).</summary>
-        public static Type ClrType(PlanElementType type) => type switch
-        {
-            PlanElementType.Float32 => typeof(float),
-            PlanElementType.Float64 => typeof(double),
-            PlanElementType.UInt8 => typeof(byte),
-            PlanElementType.Int8 => typeof(sbyte),
-            PlanElementType.Int16 => typeof(short),
-            PlanElementType.UInt16 => typeof(ushort),
-            PlanElementType.Int32 => typeof(int),
-            PlanElementType.Int64 => typeof(long),
-            PlanElementType.Bool => typeof(bool),
-            _ => throw new NotSupportedException($"no element type {type}"),
-        };
 
         private static MethodInfo Method(KernelSignature signature, Type? element)
         {

@@ -53,7 +53,7 @@ namespace QuantGen.Quantization.Tests
             var reference = Compile(model, samples, kernels: false, threads: 1);
             var kernels = Compile(model, samples, kernels: true, threads: 2);
             // The kernels really ran (no fallback note, the report says so).
-            Assert.DoesNotContain(kernels.Diagnostics, d => d.Id == "QG0013");
+            Assert.DoesNotContain(kernels.Diagnostics, d => d.Id == "QG0015");
             Assert.Contains("forward passes on the kernels", kernels.Report!.Markdown);
             Assert.Contains("forward passes on the reference evaluator", reference.Report!.Markdown);
 
@@ -72,7 +72,12 @@ namespace QuantGen.Quantization.Tests
                 Assert.True(relative <= 1e-4, $"{model} {name}: scale {q.Scale:R} on the kernels, {p.Scale:R} on the reference evaluator");
                 Assert.True(Math.Abs(q.ZeroPoint - p.ZeroPoint) <= 1, $"{model} {name}: zero point {q.ZeroPoint} against {p.ZeroPoint}");
             }
-            _output.WriteLine($"{model}: {want.Count} activation ranges, worst relative scale difference {worst:E2}, {zeroPointMoves} zero points moved by 1");
+            // The budget's measurement of the scheme: float32 sums flip a few values to the neighbouring uint8 step, which
+            // compounds through a deep network (measured: 0.035 dB on mobilenetv2-digits, 0 on the others).
+            double wantSqnr = reference.Plan!.Facts.Get(PlanFacts.QuantizationOutputSqnrDb)!.Value, gotSqnr = kernels.Plan!.Facts.Get(PlanFacts.QuantizationOutputSqnrDb)!.Value;
+            _output.WriteLine($"{model}: {want.Count} activation ranges, worst relative scale difference {worst:E2}, {zeroPointMoves} zero points moved by 1; " +
+                $"output SQNR {wantSqnr:F3} dB on the reference evaluator, {gotSqnr:F3} dB on the kernels");
+            Assert.True(Math.Abs(gotSqnr - wantSqnr) <= 0.2, $"{model}: output SQNR {gotSqnr} dB on the kernels, {wantSqnr} dB on the reference evaluator");
             Assert.Equal(FloatNodes(reference), FloatNodes(kernels));
         }
 

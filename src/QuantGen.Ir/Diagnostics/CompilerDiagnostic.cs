@@ -88,7 +88,7 @@ namespace QuantGen.Ir.Diagnostics
         public const string MostlyFloat = "QG0012";
 
         /// <summary>Info: the INT8 stage (calibration, accuracy budget) ran on the reference evaluator, not the kernels: a slower build, the same decisions.</summary>
-        public const string ReferenceEngine = "QG0013";
+        public const string ReferenceEngine = "QG0015";
 
         /// <summary>Info: a ZipMap (ai.onnx.ml) was dropped; Run returns the probability tensor it read.</summary>
         public const string ZipMapDropped = "QG0020";
