@@ -107,7 +107,7 @@ QUANTGEN_OBJ="$HERE/obj/Release/net10.0/$RID/quantgen"
 if [ "$RECOMPILE" = 1 ]; then rm -f "$QUANTGEN_OBJ"/*.plan; fi
 LOAD_BUILD="$(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$BUILD" = 1 ]; then
-  log "dotnet build -c Release (recompiling the models; MobileNetV2-224 and ResNet-18 INT8 calibrate on the reference evaluator: minutes)"
+  log "dotnet build -c Release (recompiling the models; the INT8 builds calibrate on the kernels: about a minute)"
   t0=$(now_us)
   if ! dotnet build "$PROJECT" -c Release -nologo -tl:off -v minimal > "$WORK/build.log" 2>&1; then
     cat "$WORK/build.log" >&2; exit 1
