@@ -47,6 +47,8 @@ namespace QuantGen.Compiler.Pipeline
                 scheme = budget.Scheme;
             }
 
+            if (precision == Precision.Float32) InputNormalizationFolding.Run(graph);
+
             var (program, plan, weights) = times.Time(BuildPhase.Lower, () =>
             {
                 var lowered = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
