@@ -81,6 +81,32 @@ namespace QuantGen.Quantization.Tests
             Assert.Equal(FloatNodes(reference), FloatNodes(kernels));
         }
 
+        /// <summary>An engine that fails as a kernel bug would: the build must still succeed, on the reference evaluator.</summary>
+        private sealed class FailingExecutor : QuantGen.Compiler.Evaluation.IPlanExecutor
+        {
+            public QuantGen.Compiler.Evaluation.IPlanProgram Load(ModelPlan plan, System.Collections.Generic.IReadOnlyList<byte[]> weights) =>
+                throw new InvalidOperationException("a kernel failed");
+        }
+
+        [Fact]
+        public void AFailingEngineFallsBackToTheReferenceEvaluatorWithANote()
+        {
+            var graph = OnnxModelReader.Read(RepoPaths.ModelFile("digits-cnn"));
+            var failing = ModelCompiler.Compile(graph, new CompileOptions
+            {
+                Precision = Precision.Int8,
+                CalibrationData = Models.DataFile("digits-cnn", "calib_x.f32"),
+                CalibrationSamples = 16,
+                PlanExecutor = new FailingExecutor(),
+            });
+            var reference = Compile("digits-cnn", 16, kernels: false, threads: 2);
+            Assert.True(failing.Plan != null, string.Join("\n", failing.Diagnostics));
+            var note = Assert.Single(failing.Diagnostics, d => d.Id == "QG0015");
+            Assert.Contains("a kernel failed", note.Message);
+            Assert.Equal(PlanText.Write(reference.Plan!), PlanText.Write(failing.Plan!));
+            Assert.Equal(reference.Weights, failing.Weights);
+        }
+
         [Fact]
         public void ThePlanDoesNotDependOnTheThreadCount()
         {

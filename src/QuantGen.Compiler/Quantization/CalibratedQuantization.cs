@@ -31,43 +31,39 @@ namespace QuantGen.Compiler.Quantization
                 throw AccuracyBudget.Error(AccuracyBudget.ValidationDataInvalid, "ValidationData needs ValidationLabels (one class id or target per sample).", file);
             void Note(string message) => notes.Add(new CompilerDiagnostic(DiagnosticIds.ReferenceEngine, DiagnosticSeverity.Info, message, file));
 
-            var engine = times.Time(BuildPhase.Calibrate, () => SimulationEngine.Create(graph, executor, options, Note));
-            try
+            (BudgetOutcome, int, string) On(SimulationEngine engine)
             {
-                var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
-                var kept = new List<float[]>();
-                var references = new List<float[]>();
-                bool onCalibration = budget.ValidationData == null;
-                var statistics = times.Time(BuildPhase.Calibrate, () =>
+                using (engine)
                 {
-                    var samples = reader.ReadSamples(calibrationData, maxSamples ?? int.MaxValue)
-                        .Select(s => { if (onCalibration && kept.Count < budget.MaxSamples) kept.Add(s); return s; });
+                    var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
+                    var kept = new List<float[]>();
+                    var references = new List<float[]>();
+                    bool onCalibration = budget.ValidationData == null;
+                    var statistics = times.Time(BuildPhase.Calibrate, () =>
+                    {
+                        var samples = reader.ReadSamples(calibrationData, maxSamples ?? int.MaxValue)
+                            .Select(s => { if (onCalibration && kept.Count < budget.MaxSamples) kept.Add(s); return s; });
+                        return Calibrator.Collect(engine, samples, threads, TensorObserver.DefaultBinCount,
+                            onCalibration ? (i, output) => { if (i < budget.MaxSamples) references.Add(output); } : null, progress, maxSamples ?? 0);
+                    });
+                    var data = times.Time(BuildPhase.Calibrate, () => onCalibration ? new BudgetSamples(kept, references, null, false) : ValidationSamples(engine, reader, budget, threads, file));
                     using var workers = new SimulationWorkers(engine, threads);
-                    return Calibrator.Collect(engine, samples, threads, TensorObserver.DefaultBinCount,
-                        onCalibration ? (i, output) => { if (i < budget.MaxSamples) references.Add(output); } : null, progress, maxSamples ?? 0);
-                });
-                var data = times.Time(BuildPhase.Calibrate, () => onCalibration ? new BudgetSamples(kept, references, null, false) : ValidationSamples(engine, reader, budget, threads, file));
-                BudgetOutcome Budget(SimulationEngine e)
-                {
-                    using var workers = new SimulationWorkers(e, threads);
-                    return AccuracyBudget.Apply(e, workers, statistics, options, budget, data, times, progress);
-                }
-                try
-                {
-                    return (Budget(engine), statistics.SampleCount, engine.Name);
-                }
-                catch (NotSupportedException e) when (!(engine is ReferenceSimulation))
-                {
-                    // A scheme the kernels cannot simulate (rare: see KernelSimulation): the whole budget again, on the reference evaluator.
-                    Note("the accuracy budget runs on the reference evaluator (slower): " + e.Message);
-                    engine.Dispose();
-                    engine = new ReferenceSimulation(graph);
-                    return (Budget(engine), statistics.SampleCount, engine.Name);
+                    return (AccuracyBudget.Apply(engine, workers, statistics, options, budget, data, times, progress), statistics.SampleCount, engine.Name);
                 }
             }
-            finally
+
+            SimulationEngine? first = null;
+            try
             {
-                engine.Dispose();
+                first = times.Time(BuildPhase.Calibrate, () => SimulationEngine.Create(graph, executor, options, Note));
+                return On(first);
+            }
+            catch (Exception e) when (!(first is ReferenceSimulation) && !(e is CompilerException) && !(e is OutOfMemoryException))
+            {
+                // The kernels could not run a scheme (NotSupportedException: see KernelSimulation) or failed: the whole stage
+                // again on the reference evaluator, which computes the same decisions, so a build never fails for speed's sake.
+                Note("calibration and the accuracy budget ran on the reference evaluator (slower): the kernels' run failed (" + e.GetType().Name + ": " + e.Message + ")");
+                return On(new ReferenceSimulation(graph));
             }
         }
 
