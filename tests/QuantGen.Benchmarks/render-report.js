@@ -218,7 +218,7 @@ for (const m of models) {
 w();
 w('⁸ The INT8 build\'s phases, from its report (`build time` row): calibrate (FP32 passes over the calibration samples), rank (the all-integer ' +
   'scheme simulated, with the per-layer SQNR that ranks the layers and fills the report), search (the accuracy budget\'s trials), lower (lowering, ' +
-  'fusions, memory plan), emit (QDQ export and report). The forward passes run on the kernels in the net8.0 build task (docs/quantization.md).');
+  'fusions, memory plan), emit (the report). The forward passes run on the kernels in the net8.0 build task (docs/quantization.md).');
 w();
 for (const q of of('quantization')) w(`- build line: \`QuantGen: ${q.class}: ${q.summary}\``);
 w();

@@ -96,6 +96,10 @@ namespace QuantGen.Compiler.Lowering
                     var d = e.Diagnostic;
                     throw new CompilerException(new CompilerDiagnostic(d.Id, d.Severity, d.Message, graph.Info.SourcePath, d.Node ?? node.Name));
                 }
+                catch (Exception e) when (!(e is CompilerException) && !(e is OutOfMemoryException))
+                {
+                    throw CompilerException.Internal(e, "lowering", graph.Info.SourcePath, node);
+                }
                 if (lowered != null)
                     foreach (var output in node.Outputs) lowered(output);
             }

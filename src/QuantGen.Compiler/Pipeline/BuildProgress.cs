@@ -20,7 +20,7 @@ namespace QuantGen.Compiler.Pipeline
         /// <summary>Lowering, fusions, memory planning and the plan.</summary>
         Lower,
 
-        /// <summary>The report and the QDQ export.</summary>
+        /// <summary>The report (the build task writes the QDQ export after).</summary>
         Emit,
     }
 

@@ -1,5 +1,6 @@
 // The stages in order: graph passes → [INT8: quantization] → lowering → program passes → memory plan → plan.
 using System.Collections.Generic;
+using System.Linq;
 using QuantGen.Compiler.GraphPasses;
 using QuantGen.Compiler.Lowering;
 using QuantGen.Compiler.Planning;
@@ -17,9 +18,10 @@ namespace QuantGen.Compiler.Pipeline
             string file = graph.Info.SourcePath;
             if (graph.Outputs.Count == 0)
                 throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error, "the model has no outputs.", file));
+            var limits = options.Limits;
             MlGraphRewrites.DropZipMaps(graph, diagnostics);
             MlGraphRewrites.FuseBinarizerCasts(graph);
-            Optimize(graph);
+            Optimize(graph, limits);
 
             var precision = MlGraphRewrites.PrecisionFor(graph, options.Precision, diagnostics);
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -43,7 +45,7 @@ namespace QuantGen.Compiler.Pipeline
             {
                 (budget, calibrationSamples, engine) = CalibratedQuantization.Run(graph, options.CalibrationData!, options.CalibrationSamples,
                     options.Quantization ?? new QuantizationOptions(), options.Budget ?? new AccuracyBudgetOptions(), options.PlanExecutor,
-                    options.BuildThreads, times, new BuildProgress(options.Progress), diagnostics);
+                    options.BuildThreads, times, new BuildProgress(options.Progress), diagnostics, limits);
                 scheme = budget.Scheme;
             }
 
@@ -55,6 +57,9 @@ namespace QuantGen.Compiler.Pipeline
                 ExpandDepthwiseFusion.Apply(lowered, options.ExpandDepthwiseBandBytes);
                 if (options.FuseResidualAdds) ResidualAddFusion.Apply(lowered);
                 long workspace = MemoryPlanner.Plan(lowered);
+                // Checked here, naming the model, before the plan and the weight blob are built (the generator only ever sees plans that fit).
+                limits.CheckWorkspace(workspace, "the workspace (the arena each instance of the generated class allocates)", file);
+                limits.CheckWeights(lowered.Buffers.Where(b => b.Kind == BufferKind.Constant && b.ViewOf == null).Sum(b => b.Bytes), "the packed weights", file);
                 var (built, blob) = PlanBuilder.Build(graph, lowered, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
                 return (lowered, built, blob);
             });
@@ -64,8 +69,7 @@ namespace QuantGen.Compiler.Pipeline
             {
                 long float32Bytes = BuildFacts.Float32WeightBytes(graph);
                 BuildFacts.AddQuantizationFacts(plan, budget, float32Bytes, weights.Length, calibrationSamples);
-                // The QDQ export of the same scheme, then the report (whose table has every phase's time, so it comes last).
-                result.QdqModel = times.Time(BuildPhase.Emit, () => QdqModelWriter.Write(graph, scheme!));
+                // The report comes last: its table has every phase's time.
                 var report = times.Time(BuildPhase.Emit, () =>
                     QuantizationReport.Create(options.ModelName, budget, float32Bytes, weights.Length, calibrationSamples, clock.Elapsed.TotalSeconds, times, engine));
                 diagnostics.AddRange(CalibratedQuantization.Warnings(budget, options.Budget ?? new AccuracyBudgetOptions(), report, options.ModelName, file));
@@ -75,9 +79,11 @@ namespace QuantGen.Compiler.Pipeline
         }
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>
-        public static RewriteCounts Optimize(Graph graph)
+        public static RewriteCounts Optimize(Graph graph) => Optimize(graph, new ResourceLimits());
+
+        public static RewriteCounts Optimize(Graph graph, ResourceLimits limits)
         {
-            ShapeInference.Run(graph);
+            ShapeInference.Run(graph, limits);
             return GraphRewrites.Run(graph);
         }
     }

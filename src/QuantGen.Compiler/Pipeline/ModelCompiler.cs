@@ -55,6 +55,9 @@ namespace QuantGen.Compiler.Pipeline
         /// </summary>
         public long ExpandDepthwiseBandBytes { get; set; } = Kernels.FusedConvLayout.ExpandDepthwiseBandBytes;
 
+        /// <summary>How large a tensor, the weights and the workspace may be (QG0013 past them); the MSBuild properties set them.</summary>
+        public ResourceLimits Limits { get; set; } = new ResourceLimits();
+
         /// <summary>
         /// Runs plans on the kernels in this process (the build task's QuantGen.Engine): the INT8 stage's calibration and
         /// accuracy budget then run at inference speed. Null: they run on the reference evaluator (the same decisions, slower).
@@ -104,9 +107,6 @@ namespace QuantGen.Compiler.Pipeline
 
         /// <summary>The optimized FP32 graph the plan was lowered from (null when compilation failed).</summary>
         public Ir.Graph? OptimizedGraph { get; set; }
-
-        /// <summary>The INT8 scheme as a standard QDQ ONNX model (<see cref="Quantization.QdqModelWriter"/>); null unless calibrated.</summary>
-        public byte[]? QdqModel { get; set; }
 
         /// <summary>Seconds per phase of the build (zero for the phases it did not have).</summary>
         public BuildTimes Times { get; set; } = new BuildTimes();

@@ -21,10 +21,14 @@ namespace QuantGen.Compiler.Quantization
         /// the kernels when <paramref name="executor"/> is given (else on the reference evaluator), on
         /// <paramref name="threads"/> threads; the outcome does not depend on the thread count.
         /// </summary>
+        /// <param name="limits">The most memory calibrating may take (the activations of one sample, a .pb file); null for the defaults.</param>
         internal static (BudgetOutcome Outcome, int CalibrationSamples, string Engine) Run(Graph graph, string calibrationData, int? maxSamples,
             QuantizationOptions options, AccuracyBudgetOptions budget, IPlanExecutor? executor, int threads, BuildTimes times, BuildProgress progress,
-            List<CompilerDiagnostic> notes)
+            List<CompilerDiagnostic> notes, ResourceLimits? limits = null)
         {
+            limits ??= new ResourceLimits();
+            // Calibration runs the graph on each sample: the activations it holds at once must fit before it starts.
+            limits.CheckWorkspace(Evaluation.ReferenceEvaluator.PeakLiveBytes(graph), "calibrating one sample (the activations live at once)", graph.Info.SourcePath);
             var input = Calibrator.SingleInput(graph);
             string file = graph.Info.SourcePath;
             if (budget.ValidationData != null && budget.ValidationLabels == null)
@@ -35,7 +39,7 @@ namespace QuantGen.Compiler.Quantization
             {
                 using (engine)
                 {
-                    var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
+                    var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name, limits);
                     var kept = new List<float[]>();
                     var references = new List<float[]>();
                     bool onCalibration = budget.ValidationData == null;
