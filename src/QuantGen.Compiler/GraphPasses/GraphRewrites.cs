@@ -179,7 +179,7 @@ namespace QuantGen.Compiler.GraphPasses
             replacement.Shape = output.Shape;
         }
 
-        private static void SetConstantInput(Node node, int index, Tensor value, string name)
+        internal static void SetConstantInput(Node node, int index, Tensor value, string name)
         {
             var v = new Value(name, value.Type, value.Shape) { Constant = value };
             while (node.Inputs.Count <= index) node.Inputs.Add(null);

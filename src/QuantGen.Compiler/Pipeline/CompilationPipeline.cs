@@ -46,6 +46,8 @@ namespace QuantGen.Compiler.Pipeline
                 scheme = budget.Scheme;
             }
 
+            if (precision == Precision.Float32) InputNormalizationFolding.Run(graph);
+
             var program = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
             ExpandDepthwiseFusion.Apply(program, options.ExpandDepthwiseBandBytes);
             if (options.FuseResidualAdds) ResidualAddFusion.Apply(program);
