@@ -408,6 +408,19 @@ namespace QuantGen.Fuzz.Tests
         // ---- the file system ----
 
         [Fact]
+        public void A_normalized_gemm_with_one_output_and_a_scalar_bias_builds()
+        {
+            // A logistic regression after standardization: Float32 builds fold the Sub into the Gemm, whose C is a scalar
+            // (rank 0) and N is 1; the fold read C's last axis and threw (QG0999) instead of taking it as one value.
+            var c = new TestModel().Input("x", -1, 3).Floats("mean", new long[] { 3 }, 1, 2, 3)
+                .Floats("w", new long[] { 3, 1 }, 0.5f, -1, 2).Floats("b", new long[0], 0.25f)
+                .Node("Sub", new[] { "x", "mean" }, new[] { "centered" }, "sub")
+                .Node("Gemm", new[] { "centered", "w", "b" }, new[] { "y" }, "gemm").Output("y").Case();
+            var outcome = Build.Run(c);
+            Assert.True(outcome.Succeeded, string.Join("\n", outcome.Log.Errors.Select(e => e.Code + " " + e.Message)) + outcome.Escaped);
+        }
+
+        [Fact]
         public void A_NUL_in_an_external_data_location_is_QG0009()
         {
             var model = AddWeights().Proto();
