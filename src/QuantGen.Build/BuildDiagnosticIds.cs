@@ -41,6 +41,9 @@ namespace QuantGen.Build
         public const string QdqExportSkipped = "QG2012";
 
         /// <summary>The subcategory of every QuantGen error and warning ("file : QuantGen error QG0002: …"), so logs can be filtered.</summary>
+        /// <summary>InputShapes or DimensionValues is not written as 'name:value;…' with whole-number sizes.</summary>
+        public const string InvalidFreeDimensions = "QG2030";
+
         public const string Subcategory = "QuantGen";
     }
 }

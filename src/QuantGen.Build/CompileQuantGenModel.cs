@@ -64,6 +64,7 @@ namespace QuantGen.Build
                     // Validated by ResolveQuantGenModels (QG2006): empty or a positive integer.
                     CalibrationSamples = int.TryParse(Model.GetMetadata("CalibrationSamples"), NumberStyles.None, CultureInfo.InvariantCulture, out int samples) ? samples : (int?)null,
                     ResourceName = Model.GetMetadata("ResourceName"),
+                    Dimensions = QuantGen.Compiler.GraphPasses.FreeDimensions.Parse(Model.GetMetadata("InputShapes"), Model.GetMetadata("DimensionValues")),
                     ModelName = Model.GetMetadata("ClassName"),
                     Budget = Budget(),
                     PlanExecutor = PlanExecutor(),
@@ -121,7 +122,9 @@ namespace QuantGen.Build
                 {
                     WriteIfChanged(reportFile, Utf8NoBom.GetBytes(result.Report.Markdown));
                     string folder = Path.GetDirectoryName(reportFile)!, className = Model.GetMetadata("ClassName");
-                    WriteIfChanged(Path.Combine(folder, className + ".sqnr.svg"), Utf8NoBom.GetBytes(result.Report.Svg));
+                    // Int8Dynamic's report has no per-layer SQNR chart (nothing is calibrated).
+                    if (result.Report.Svg.Length > 0)
+                        WriteIfChanged(Path.Combine(folder, className + ".sqnr.svg"), Utf8NoBom.GetBytes(result.Report.Svg));
                     // The same quantization as a standard QDQ ONNX file: inspect it in Netron, run it in ONNX Runtime.
                     if (result.Scheme != null && result.OptimizedGraph != null)
                         WriteQdqExport(Path.Combine(folder, className + ".int8.onnx"), result.OptimizedGraph, result.Scheme, modelPath);

@@ -133,6 +133,17 @@ namespace QuantGen.Build
                 ok = false;
             }
 
+            // Sizes for free input dimensions: the syntax is checked here, against the model when it is compiled.
+            try
+            {
+                QuantGen.Compiler.GraphPasses.FreeDimensions.Parse(model.GetMetadata("InputShapes"), model.GetMetadata("DimensionValues"));
+            }
+            catch (FormatException e)
+            {
+                Error(BuildDiagnosticIds.InvalidFreeDimensions, model.ItemSpec, $"QuantGenModel '{model.ItemSpec}': {e.Message}");
+                ok = false;
+            }
+
             string calibration = model.GetMetadata("CalibrationData").Trim();
             string calibrationFullPath = "";
             var calibrationFiles = new List<string>();

@@ -23,6 +23,12 @@ namespace QuantGen.Ir
         /// </summary>
         public int[]? Shape { get; set; }
 
+        /// <summary>
+        /// The ONNX dim_param of each axis of a graph input or output ("batch", "sequence"), null where the axis is a
+        /// number or unnamed; null when the model gave no shape. Diagnostics show it, and DimensionValues set dims by it.
+        /// </summary>
+        public string?[]? DimensionNames { get; set; }
+
         /// <summary>The leading axis is the symbolic batch axis; the compiled code runs one sample at a time.</summary>
         public bool IsBatched { get; set; }
 

@@ -30,6 +30,7 @@ namespace QuantGen.Kernels
                 case Activation.Selu: Map(x, y, count, new EluOperator(alpha, beta)); return;
                 case Activation.Exp: Map(x, y, count, new ExpOperator()); return;
                 case Activation.Erf: Map(x, y, count, new ErfOperator()); return;
+                case Activation.Gelu: Map(x, y, count, new GeluOperator()); return;
                 default:
                     // Softplus and Log: no vector log here, so MathF per element.
                     for (int i = 0; i < count; i++) y[i] = Apply(x[i], act, alpha, beta);
@@ -61,6 +62,7 @@ namespace QuantGen.Kernels
                 case Activation.Exp: return SimdMath.Exp(x);
                 case Activation.Log: return MathF.Log(x);
                 case Activation.Erf: return new ErfOperator().Invoke(x);
+                case Activation.Gelu: return new GeluOperator().Invoke(x);
                 default: return x;
             }
         }
@@ -271,6 +273,23 @@ namespace QuantGen.Kernels
             public float Invoke(float x) => MathF.Sqrt(x);
             public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x);
             public Vector128<float> Invoke(Vector128<float> x) => Vector128.Sqrt(x);
+        }
+
+        // GELU as ONNX Runtime's Gelu kernel writes it: (x / 2) · (1 + erf(x · (1/√2))), the same erf in every form, so the
+        // three forms give the same bits. One pass instead of the five (Div, Erf, Add, Mul, Mul) exporters write.
+        internal readonly struct GeluOperator : IUnaryOperator
+        {
+            private const float InverseSqrt2 = 0.70710677f;
+
+            public float Invoke(float x) => x * 0.5f * (1f + new ErfOperator().Invoke(x * InverseSqrt2));
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector256<float> Invoke(Vector256<float> x) =>
+                x * Vector256.Create(0.5f) * (Vector256<float>.One + new ErfOperator().Invoke(x * Vector256.Create(InverseSqrt2)));
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector128<float> Invoke(Vector128<float> x) =>
+                x * Vector128.Create(0.5f) * (Vector128<float>.One + new ErfOperator().Invoke(x * Vector128.Create(InverseSqrt2)));
         }
 
         // erf(x): below |x| = 0.875 an odd polynomial, erf(x) = x + x · P(x²); above, erf(|x|) = 1 − e^h(|x|) with h a

@@ -54,6 +54,9 @@ namespace QuantGen.Kernels
 
         /// <summary>erf(x), the Gauss error function (transformer GELU: x · (1 + erf(x / √2)) / 2).</summary>
         Erf,
+
+        /// <summary>GELU, x · (1 + erf(x / √2)) / 2: BERT's feed-forward activation (ONNX Gelu, or fused from its Erf form).</summary>
+        Gelu,
     }
 
     /// <summary>A binary elementwise operation with numpy broadcasting.</summary>

@@ -82,6 +82,29 @@ namespace QuantGen.Plan
             .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Y, a[Count]), a.AtLeast(QParams, 2)));
 
         /// <summary>
+        /// Int8Dynamic over several rows (tokens): each row of x [rows, cols] quantized with its own range;
+        /// qparams[2r] = scale, qparams[2r + 1] = zp of row r.
+        /// </summary>
+        public static readonly KernelSignature QuantizeDynamicU8Rows = KernelSignature.Define("QuantizeDynamicU8.Rows", "DynamicQuantization.QuantizeRows")
+            .F32(X).U8(Y.Written).F32(QParams.Written).Int(Rows, Cols)
+            .Extents(a => StepArguments.First(
+                a.AtLeast(X, a[Rows] * a[Cols]),
+                a.AtLeast(Y, a[Rows] * a[Cols]),
+                a.AtLeast(QParams, 2 * a[Rows])));
+
+        /// <summary>
+        /// Int8Dynamic over rows, after GemmU8S8.Float (no bias, scale = weightScale), in place:
+        /// y[i, j] = qparams[2i] · (y[i, j] − qparams[2i + 1] · columnTerms[j]) + bias[j] (bias null = 0).
+        /// </summary>
+        public static readonly KernelSignature FinishGemmDynamicRows = KernelSignature.Define("FinishGemmDynamicRows", "DynamicQuantization.FinishRows")
+            .F32(Y.Written, QParams, ColumnTerms, Bias.Optional).Int(Rows, N)
+            .Extents(a => StepArguments.First(
+                a.AtLeast(Y, a[Rows] * a[N]),
+                a.AtLeast(QParams, 2 * a[Rows]),
+                a.AtLeast(ColumnTerms, a[N]),
+                a.AtLeast(Bias, a[N])));
+
+        /// <summary>
         /// Int8Dynamic: per-call bias and scale of GemmU8S8.Float from qparams: scaleOut[j] = sIn · weightScale[j],
         /// biasOut[j] = round_half_even(bias[j] / scaleOut[j]) − zp · columnSums[j] (bias null = 0).
         /// </summary>

@@ -136,6 +136,7 @@ namespace QuantGen.Plan
 
         // ---- Int8Dynamic: quantization parameters measured on each call ----
         public static readonly TensorKey QParams = T("qparams"), ColumnSums = T("columnSums"), WeightScale = T("weightScale"), BiasOut = T("biasOut"), ScaleOut = T("scaleOut");
+        public static readonly TensorKey ColumnTerms = T("columnTerms");
 
         // ---- ai.onnx.ml: tree ensembles (TreeLayout) ----
         public static readonly TensorKey Feature = T("feature"), Thresholds = T("threshold"), Leaf = T("leaf"), Child = T("child"), Root = T("root"), Block = T("block");

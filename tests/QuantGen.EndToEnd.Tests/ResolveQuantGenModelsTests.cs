@@ -98,6 +98,12 @@ namespace QuantGen.EndToEnd.Tests
         [InlineData("QG2010", "models/clinical-risk.onnx", "Parallelism", "0")]
         [InlineData("QG2010", "models/clinical-risk.onnx", "Parallelism", "65")]
         [InlineData("QG2010", "models/clinical-risk.onnx", "Parallelism", "auto")]
+        [InlineData("QG2030", "models/clinical-risk.onnx", "InputShapes", "input_ids")]
+        [InlineData("QG2030", "models/clinical-risk.onnx", "InputShapes", "input_ids:1,x")]
+        [InlineData("QG2030", "models/clinical-risk.onnx", "InputShapes", "input_ids:1,0")]
+        [InlineData("QG2030", "models/clinical-risk.onnx", "InputShapes", "a:1,8;a:1,9")]
+        [InlineData("QG2030", "models/clinical-risk.onnx", "DimensionValues", "sequence:-1")]
+        [InlineData("QG2030", "models/clinical-risk.onnx", "DimensionValues", "sequence:100000")]
         public void BadItems_AreErrors_NamingTheItem(string id, string include, string? metadata, string? value)
         {
             var model = metadata == null ? Model(include) : Model(include, (metadata, value!));

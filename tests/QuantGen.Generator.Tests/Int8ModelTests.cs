@@ -261,6 +261,12 @@ namespace QuantGen.Generator.Tests
             Assert.True(dynamic.Succeeded, string.Join("\n", dynamic.Diagnostics));
             Assert.Empty(dynamic.Diagnostics);
             Assert.Contains(dynamic.Plan!.Steps, s => s.Kernel == "GemmU8S8.Float");
+            // The report lists every int8 layer with what rounding its weights costs.
+            Assert.NotNull(dynamic.Report);
+            Assert.StartsWith("# QuantGen Int8Dynamic report", dynamic.Report!.Markdown);
+            int int8Layers = dynamic.Plan.Steps.Count(s => s.Kernel == "GemmU8S8.Float");
+            Assert.Contains($"{int8Layers} Gemm/MatMul layers with int8 weights", dynamic.Report.Summary);
+            Assert.Equal(int8Layers, dynamic.Report.Markdown.Split('\n').Count(l => l.StartsWith("| `", StringComparison.Ordinal)));
             var fp32 = Compile(dir, Precision.Float32, null, out _, out _);
             int inputLength = testX.Length / testY.Length, classes = fp32.Plan!.Outputs[0].Shape.Last();
             float[]? dynamicOut = null, fp32Out = null;

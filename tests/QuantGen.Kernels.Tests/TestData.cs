@@ -87,6 +87,7 @@ namespace QuantGen.Kernels.Tests
                 case Activation.Exp: return Math.Exp(x);
                 case Activation.Log: return Math.Log(x);
                 case Activation.Erf: return Erf(x);
+                case Activation.Gelu: return x / 2 * (1 + Erf(x / Math.Sqrt(2)));
                 default: throw new ArgumentOutOfRangeException(nameof(act));
             }
         }

@@ -85,6 +85,23 @@ namespace QuantGen.Onnx.Tests
             Assert.Equal(3f, readBody.Nodes[0].Inputs[1]!.Constant!.Floats[0]);
         }
 
+        /// <summary>Free dimensions keep their names: [batch, sequence] written as [N, N] would tell ONNX Runtime they are equal.</summary>
+        [Fact]
+        public void FreeDimensionsKeepTheirNames()
+        {
+            var graph = new Graph();
+            var ids = new Value("input_ids", DataType.Int64, new[] { -1, -1 }) { DimensionNames = new[] { "batch", "sequence" } };
+            var y = new Value("y", DataType.Int64, new[] { -1, -1 }) { DimensionNames = new[] { "batch", null } };
+            graph.Inputs.Add(ids);
+            graph.Nodes.Add(new Node("neg", "Neg", new[] { ids }, new[] { y }));
+            graph.Outputs.Add(y);
+
+            var read = RoundTrip(graph);
+
+            Assert.Equal(new[] { "batch", "sequence" }, read.Inputs[0].DimensionNames);
+            Assert.Equal(new[] { "batch", "N" }, read.Outputs[0].DimensionNames);
+        }
+
         [Theory]
         [InlineData("digits-cnn")]
         [InlineData("mobilenetv2-digits")]

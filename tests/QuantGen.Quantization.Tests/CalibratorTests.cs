@@ -66,6 +66,20 @@ namespace QuantGen.Quantization.Tests
             Assert.Contains("[30] (30 floats)", e.Diagnostic.Message);
         }
 
+        /// <summary>A transformer's int64 token inputs cannot be calibrated from one float file; the error points to Int8Dynamic.</summary>
+        [Theory]
+        [InlineData(2, DataType.Float32, "2 runtime inputs (x0, x1)")]
+        [InlineData(1, DataType.Int64, "input 'x0' is int64, not float32")]
+        public void An_input_calibration_cannot_describe_is_QG0105_suggesting_Int8Dynamic(int inputs, DataType type, string why)
+        {
+            var graph = new Graph { Info = new ModelInfo { Opset = 13, SourcePath = "tokens.onnx" } };
+            for (int i = 0; i < inputs; i++) graph.Inputs.Add(new Value("x" + i, type, new[] { 1, 8 }));
+            var e = Assert.Throws<QuantGen.Ir.Diagnostics.CompilerException>(() => Calibrator.SingleInput(graph));
+            Assert.Equal(CalibrationDiagnostics.InputNotCalibratable, e.Diagnostic.Id);
+            Assert.Contains(why, e.Diagnostic.Message);
+            Assert.Contains("Precision=\"Int8Dynamic\"", e.Diagnostic.Message);
+        }
+
         [Theory]
         [InlineData(true)]
         [InlineData(false)]

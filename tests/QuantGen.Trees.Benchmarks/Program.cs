@@ -105,18 +105,8 @@ namespace QuantGen.Trees.Benchmarks
             }
         }
 
-        [StructLayout(LayoutKind.Sequential)]
-        private struct TimeSpec { public long Seconds, Nanoseconds; }
-
-        [DllImport("libc", EntryPoint = "clock_gettime")]
-        private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-        /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), in nanoseconds.</summary>
-        internal static long ThreadCpuNanoseconds()
-        {
-            ClockGetTime(3, out var t);
-            return t.Seconds * 1_000_000_000 + t.Nanoseconds;
-        }
+        /// <summary>CPU time of the calling thread, in nanoseconds (tests/Shared/ThreadCpuClock.cs).</summary>
+        internal static long ThreadCpuNanoseconds() => QuantGen.Tests.ThreadCpuClock.Nanoseconds();
 
         /// <summary>QUANTGEN_TREES_PRODUCT_ONLY=1: only the kernel layouts and ONNX Runtime (no nested ifs, no QuickScorer).</summary>
         private static bool OnlyProduct => Environment.GetEnvironmentVariable("QUANTGEN_TREES_PRODUCT_ONLY") == "1";

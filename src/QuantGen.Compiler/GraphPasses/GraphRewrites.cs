@@ -19,6 +19,8 @@ namespace QuantGen.Compiler.GraphPasses
                 BiasAddsFolded = FoldBiasAddIntoConv(graph),
                 BatchNormsDecomposed = DecomposeBatchNorm(graph),
                 ActivationsFused = FuseActivations(graph),
+                LayerNormsFused = LayerNormalizationFusion.Apply(graph),
+                GelusFused = GeluFusion.Apply(graph),
             };
             counts.DeadNodes = graph.RemoveDeadNodes();
             return counts;
@@ -194,9 +196,11 @@ namespace QuantGen.Compiler.GraphPasses
         public int BiasAddsFolded { get; set; }
         public int BatchNormsDecomposed { get; set; }
         public int ActivationsFused { get; set; }
+        public int LayerNormsFused { get; set; }
+        public int GelusFused { get; set; }
         public int DeadNodes { get; set; }
 
         public override string ToString() =>
-            $"identities {Identities}, batchnorm folded {BatchNormsFolded}, bias adds folded {BiasAddsFolded}, batchnorm decomposed {BatchNormsDecomposed}, activations fused {ActivationsFused}, dead {DeadNodes}";
+            $"identities {Identities}, batchnorm folded {BatchNormsFolded}, bias adds folded {BiasAddsFolded}, batchnorm decomposed {BatchNormsDecomposed}, activations fused {ActivationsFused}, layernorms fused {LayerNormsFused}, gelus fused {GelusFused}, dead {DeadNodes}";
     }
 }

@@ -12,15 +12,23 @@ namespace QuantGen.Compiler.GraphPasses
 {
     public static class ShapeInference
     {
-        public static void Run(Graph graph) => Run(graph, new ResourceLimits());
+        public static void Run(Graph graph) => Run(graph, FreeDimensions.None, new ResourceLimits());
+
+        /// <summary>Infers every shape after giving the inputs' free dimensions the sizes in <paramref name="dimensions"/>.</summary>
+        public static void Run(Graph graph, FreeDimensions dimensions) => Run(graph, dimensions, new ResourceLimits());
+
+        /// <inheritdoc cref="Run(Graph, FreeDimensions, ResourceLimits)"/>
+        public static void Run(Graph graph, ResourceLimits limits) => Run(graph, FreeDimensions.None, limits);
 
         /// <summary>
-        /// Each node in order: validated, its shapes inferred, its outputs checked against <paramref name="limits"/>, and only
-        /// then, when all its inputs are constants, evaluated. Nothing reads a node's data before its shapes are known to fit.
+        /// The inputs' free dimensions get the sizes in <paramref name="dimensions"/>; then each node in order: validated, its
+        /// shapes inferred, its outputs checked against <paramref name="limits"/>, and only then, when all its inputs are
+        /// constants, evaluated. Nothing reads a node's data before its shapes are known to fit.
         /// </summary>
-        public static void Run(Graph graph, ResourceLimits limits)
+        public static void Run(Graph graph, FreeDimensions dimensions, ResourceLimits limits)
         {
             string file = graph.Info.SourcePath;
+            dimensions.Apply(graph);
             PrepareInputs(graph, file, limits);
             var context = new OperatorContext(graph.Info.Opset);
             // Folded nodes leave the graph in one pass at the end: removing each from the list as it folds is quadratic.
@@ -126,6 +134,17 @@ namespace QuantGen.Compiler.GraphPasses
             }
         }
 
+        /// <summary>QG0006 for a free dimension that is not the batch: names the input, its ONNX shape and what to write.</summary>
+        private static CompilerException FreeDimension(Value input, int axis, string file)
+        {
+            string? name = input.DimensionNames != null && axis < input.DimensionNames.Length ? input.DimensionNames[axis] : null;
+            string which = name != null ? $"'{name}' (axis {axis})" : $"axis {axis}";
+            string byName = name != null ? $"DimensionValues=\"{name}:128\" or " : "";
+            return new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
+                $"input {FreeDimensions.Describe(input)} has a free dimension {which}; only a leading batch axis may stay free. Choose its size on the QuantGenModel item, " +
+                $"e.g. {byName}InputShapes=\"{input.Name}:{FreeDimensions.Example(input)}\" (docs/msbuild.md).", file));
+        }
+
         /// <summary>Element types a generated Run method takes and returns as spans.</summary>
         public static bool IsPublicType(DataType type) =>
             type == DataType.Float32 || type == DataType.Float64 || type == DataType.Int8 || type == DataType.Int16 || type == DataType.Int32 ||
@@ -148,9 +167,7 @@ namespace QuantGen.Compiler.GraphPasses
                 for (int i = 0; i < input.Shape.Length; i++)
                 {
                     if (input.Shape[i] >= 0) continue;
-                    if (i != 0)
-                        throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
-                            $"input '{input.Name}' has a symbolic dimension on axis {i}; only a leading batch axis may be symbolic. Export the model with fixed sizes.", file));
+                    if (i != 0) throw FreeDimension(input, i, file);
                 }
                 bool batched = input.Shape.Length > 0 && input.Shape[0] < 0;
                 if (anyBatched && !batched)

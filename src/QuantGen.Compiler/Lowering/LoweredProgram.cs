@@ -131,6 +131,15 @@ namespace QuantGen.Compiler.Lowering
         /// <summary>A symbol: a member name of the parameter's kernel enum (e.g. "Relu" of Activation).</summary>
         public KernelCall Set(SymbolKey key, string member) => Put(key, new Symbol(member));
 
+        /// <summary>Changes an argument already set, with the checks of Set: for the program passes, which rewrite calls in place.</summary>
+        public KernelCall Replace(TensorKey key, Buffer? value) => Unset(key).Set(key, value);
+
+        /// <inheritdoc cref="Replace(TensorKey, Buffer?)"/>
+        public KernelCall Replace(SymbolKey key, string member) => Unset(key).Set(key, member);
+
+        /// <inheritdoc cref="Replace(TensorKey, Buffer?)"/>
+        public KernelCall Replace(FloatKey key, float value) => Unset(key).Set(key, value);
+
         public Buffer? Get(TensorKey key) => (Buffer?)Value(key);
 
         public long Get(IntKey key) => (long)Value(key)!;
@@ -164,6 +173,13 @@ namespace QuantGen.Compiler.Lowering
             int i = Slot(key);
             if (!ReferenceEquals(_values[i], s_unset)) throw Wrong(key, "is set twice");
             _values[i] = value;
+            return this;
+        }
+
+        private KernelCall Unset(ParameterKey key)
+        {
+            Value(key);
+            _values[Slot(key)] = s_unset;
             return this;
         }
 

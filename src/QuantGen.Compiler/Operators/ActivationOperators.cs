@@ -42,6 +42,7 @@ namespace QuantGen.Compiler.Operators
             "Exp" => (float)Math.Exp(x),
             "Log" => (float)Math.Log(x),
             "Erf" => (float)Erf(x),
+            "Gelu" => (float)(x / 2.0 * (1 + Erf(x / Math.Sqrt(2)))),
             _ => x,
         };
 
@@ -82,7 +83,12 @@ namespace QuantGen.Compiler.Operators
             _spec = spec;
         }
 
-        public override string Notes => OpType == "Clip" ? "min/max as attributes, constants (fused into a preceding Conv/Gemm/MatMul) or run-time inputs" : "";
+        public override string Notes => OpType switch
+        {
+            "Clip" => "min/max as attributes, constants (fused into a preceding Conv/Gemm/MatMul) or run-time inputs",
+            "Gelu" => "approximate=\"none\" (the erf form); the same pattern written out with Erf (x · (1 + erf(x / √2)) · 0.5, before opset 20) is fused into one Gelu",
+            _ => "",
+        };
 
         /// <summary>The activation a node of this op computes (Clip reads its min/max inputs, which must be constant).</summary>
         public ActivationSpec SpecOf(Node node) => _spec(node);
@@ -137,6 +143,13 @@ namespace QuantGen.Compiler.Operators
         private static float Bound(Tensor?[] inputs, int index, float fallback) =>
             index < inputs.Length && inputs[index] is { } t && t.ElementCount > 0 ? (float)t.GetDouble(0) : fallback;
 
+        private static ActivationSpec GeluSpec(Node node)
+        {
+            string approximate = node.Attributes.GetString("approximate", "none");
+            if (approximate != "none") throw Unsupported(node, $"approximate=\"{approximate}\" (only the exact form, \"none\")");
+            return new ActivationSpec("Gelu");
+        }
+
         private static float ConstantScalar(Node node, int index, float fallback)
         {
             var v = node.Input(index);
@@ -163,6 +176,8 @@ namespace QuantGen.Compiler.Operators
             new ActivationOperator("Log", _ => new ActivationSpec("Log")),
             // Erf (opset 9; 13 only adds bfloat16): the error function of transformer GELU, float32 here.
             new ActivationOperator("Erf", _ => new ActivationSpec("Erf"), sinceOpset: 9),
+            // Gelu (opset 20), the exact form; also what GeluFusion makes of the Erf form that older exports write out.
+            new ActivationOperator("Gelu", GeluSpec, sinceOpset: 20),
             // Clip: min/max are attributes before opset 11 and optional inputs since.
             new ActivationOperator("Clip", n => n.Attributes.Has("min") || n.Attributes.Has("max")
                 ? new ActivationSpec("Clip", n.Attributes.GetFloat("min", float.NegativeInfinity), n.Attributes.GetFloat("max", float.PositiveInfinity))

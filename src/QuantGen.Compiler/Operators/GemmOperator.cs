@@ -93,10 +93,23 @@ namespace QuantGen.Compiler.Operators
             RequireType(node, 0, DataType.Float32);
             RequireSameType(node, 0, 1);
             var shape = OutputShape(a.Shape!, b.Shape!) ?? throw Invalid(node, $"{Dims(a.Shape!)} and {Dims(b.Shape!)} do not multiply");
-            // The batch axis (one sample, so 1) must stay 1: a B whose own leading axis broadcasts over it mixes samples.
-            if (AnyBatched(node)) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank && shape[0] == 1, "multiplies along the batch axis");
-            SetOutput(node, 0, a.Type, shape, a.IsBatched);
+            // The batch axis (one sample, so 1) must stay 1: an operand whose own leading axis broadcasts over it mixes samples.
+            if (AnyBatched(node)) RequireSampleWise(node, IsSampleWise(a, b) && shape[0] == 1, "multiplies along the batch axis");
+            SetOutput(node, 0, a.Type, shape, a.IsBatched || b.IsBatched);
         }
+
+        /// <summary>
+        /// Whether each sample's product reads only that sample: the batch axis of a batched operand must be the output's
+        /// leading axis (a batched 2-D A only adds rows). Attention's Q·Kᵀ and scores·V multiply two batched
+        /// [batch, heads, m, k] tensors, one product per sample and head.
+        /// </summary>
+        private static bool IsSampleWise(Value a, Value b) => (a.IsBatched, b.IsBatched) switch
+        {
+            (true, false) => a.Rank >= 2 && a.Rank >= b.Rank,
+            (true, true) => a.Rank == b.Rank && a.Rank >= 3,
+            (false, true) => b.Rank >= 3 && b.Rank >= a.Rank,
+            _ => true,
+        };
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
         {

@@ -21,7 +21,7 @@ namespace QuantGen.Compiler.Pipeline
             var limits = options.Limits;
             MlGraphRewrites.DropZipMaps(graph, diagnostics);
             MlGraphRewrites.FuseBinarizerCasts(graph);
-            Optimize(graph, limits);
+            Optimize(graph, options.Dimensions, limits);
 
             var precision = MlGraphRewrites.PrecisionFor(graph, options.Precision, diagnostics);
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -56,6 +56,7 @@ namespace QuantGen.Compiler.Pipeline
                 var lowered = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
                 ExpandDepthwiseFusion.Apply(lowered, options.ExpandDepthwiseBandBytes);
                 if (options.FuseResidualAdds) ResidualAddFusion.Apply(lowered);
+                GemmEpilogueFusion.Apply(lowered);
                 long workspace = MemoryPlanner.Plan(lowered);
                 // Checked here, naming the model, before the plan and the weight blob are built (the generator only ever sees plans that fit).
                 limits.CheckWorkspace(workspace, "the workspace (the arena each instance of the generated class allocates)", file);
@@ -75,15 +76,24 @@ namespace QuantGen.Compiler.Pipeline
                 diagnostics.AddRange(CalibratedQuantization.Warnings(budget, options.Budget ?? new AccuracyBudgetOptions(), report, options.ModelName, file));
                 result.Report = report;
             }
+            if (precision == Precision.Int8Dynamic)
+                result.Report = DynamicQuantizationReport.Create(options.ModelName, graph, BuildFacts.Float32WeightBytes(graph), weights.Length, clock.Elapsed.TotalSeconds);
             return result;
         }
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>
-        public static RewriteCounts Optimize(Graph graph) => Optimize(graph, new ResourceLimits());
+        public static RewriteCounts Optimize(Graph graph) => Optimize(graph, FreeDimensions.None, new ResourceLimits());
 
-        public static RewriteCounts Optimize(Graph graph, ResourceLimits limits)
+        /// <summary>The same, with sizes for the inputs' free dimensions.</summary>
+        public static RewriteCounts Optimize(Graph graph, FreeDimensions dimensions) => Optimize(graph, dimensions, new ResourceLimits());
+
+        /// <summary>The same, within the build's resource limits.</summary>
+        public static RewriteCounts Optimize(Graph graph, ResourceLimits limits) => Optimize(graph, FreeDimensions.None, limits);
+
+        /// <summary>The same, with sizes for the inputs' free dimensions, within the build's resource limits.</summary>
+        public static RewriteCounts Optimize(Graph graph, FreeDimensions dimensions, ResourceLimits limits)
         {
-            ShapeInference.Run(graph, limits);
+            ShapeInference.Run(graph, dimensions, limits);
             return GraphRewrites.Run(graph);
         }
     }

@@ -28,6 +28,9 @@ namespace QuantGen.Compiler.Pipeline
         /// <summary>At most this many calibration samples are read (the first ones, in file order); null for all.</summary>
         public int? CalibrationSamples { get; set; }
 
+        /// <summary>Sizes for the inputs' free dimensions (the InputShapes and DimensionValues metadata).</summary>
+        public GraphPasses.FreeDimensions Dimensions { get; set; } = GraphPasses.FreeDimensions.None;
+
         /// <summary>The accuracy budget for Int8 (null: the defaults, 25 dB output SQNR on calibration samples without validation data).</summary>
         public Quantization.AccuracyBudgetOptions? Budget { get; set; }
 

@@ -126,7 +126,7 @@ namespace QuantGen.Compiler.Quantization
 
         private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
 
-        private static string Size(long bytes) =>
+        internal static string Size(long bytes) =>
             bytes >= 1 << 20 ? string.Format(CultureInfo.InvariantCulture, "{0:F2} MB", bytes / 1048576.0)
             : string.Format(CultureInfo.InvariantCulture, "{0:F1} KB", bytes / 1024.0);
     }

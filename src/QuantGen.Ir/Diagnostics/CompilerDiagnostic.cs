@@ -119,6 +119,9 @@ namespace QuantGen.Ir.Diagnostics
         /// <summary>Info: Precision="Int8" on a model with nothing to quantize (tree ensembles and the other ai.onnx.ml operators run in float32).</summary>
         public const string NothingToQuantize = "QG0021";
 
+        /// <summary>InputShapes or DimensionValues contradict the model: an unknown input or dimension name, a rank, a fixed size.</summary>
+        public const string FreeDimensionMismatch = "QG0030";
+
         /// <summary>An internal compiler failure; the message carries the exception text for a bug report.</summary>
         public const string InternalError = "QG0999";
 

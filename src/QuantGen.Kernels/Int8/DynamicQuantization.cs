@@ -64,6 +64,57 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>
+        /// Per-token quantization of a [rows, cols] x (a transformer's tokens): each row as <see cref="Quantize"/> with its
+        /// own range; qparams[2r] = scale and qparams[2r + 1] = zp of row r. A few channels carry most of BERT-style
+        /// activations' range, but not in every token: per row, the post-GELU and attention-output inputs of MiniLM keep
+        /// 32–36 dB instead of 21–26 dB per tensor (docs/quantization-research.md).
+        /// </summary>
+        public static void QuantizeRows(float* x, byte* y, float* qparams, int rows, int cols)
+        {
+            for (int r = 0; r < rows; r++) Quantize(x + (long)r * cols, y + (long)r * cols, qparams + 2 * r, cols);
+        }
+
+        /// <summary>
+        /// Finishes a GemmU8S8.Float (no bias, scale = the weights' per-column scales) on <see cref="QuantizeRows"/>'s
+        /// output, in place: y[i, j] = s_i · (y[i, j] − zp_i · columnTerms[j]) + bias[j], with (s_i, zp_i) from qparams and
+        /// columnTerms[j] = weightScale[j] · Σ_k W[k, j] (bias null = 0). The same operations in the same order on every
+        /// path (no fused multiply-add), so every CPU gives the same bits.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void FinishRows(float* y, float* qparams, float* columnTerms, float* bias, int rows, int n)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                float s = qparams[2 * i], zp = qparams[2 * i + 1];
+                float* row = y + (long)i * n;
+                int j = 0;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> vs = Vector256.Create(s), vzp = Vector256.Create(zp);
+                    for (; j + 8 <= n; j += 8)
+                    {
+                        Vector256<float> v = (Vector256.Load(row + j) - vzp * Vector256.Load(columnTerms + j)) * vs;
+                        Vector256.Store(bias != null ? v + Vector256.Load(bias + j) : v, row + j);
+                    }
+                }
+                else if (Vector128.IsHardwareAccelerated)
+                {
+                    Vector128<float> vs = Vector128.Create(s), vzp = Vector128.Create(zp);
+                    for (; j + 4 <= n; j += 4)
+                    {
+                        Vector128<float> v = (Vector128.Load(row + j) - vzp * Vector128.Load(columnTerms + j)) * vs;
+                        Vector128.Store(bias != null ? v + Vector128.Load(bias + j) : v, row + j);
+                    }
+                }
+                for (; j < n; j++)
+                {
+                    float v = (row[j] - zp * columnTerms[j]) * s;
+                    row[j] = bias != null ? v + bias[j] : v;
+                }
+            }
+        }
+
+        /// <summary>
         /// The per-call parameters of a GemmU8S8.Float on dynamically quantized x: scaleOut[j] = sIn · weightScale[j];
         /// biasOut[j] = round_half_even(bias[j] / scaleOut[j]) (0 without a bias, clamped to ±2^30) − zp · columnSums[j],
         /// with (sIn, zp) from qparams and columnSums[j] = Σ_k W[k, j].

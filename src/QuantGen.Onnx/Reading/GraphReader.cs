@@ -186,6 +186,9 @@ namespace QuantGen.Onnx.Reading
                     ? (int)d.DimValue
                     : -1)
                 .ToArray();
+            value.DimensionNames = tensorType.Shape.Dim
+                .Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam && d.DimParam.Length > 0 ? d.DimParam : null)
+                .ToArray();
         }
 
         private void Declare(ValueScope scope, Value value, string label, string? node)

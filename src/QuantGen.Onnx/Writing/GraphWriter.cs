@@ -89,10 +89,12 @@ namespace QuantGen.Onnx.Writing
                 tensorType.Shape = new TensorShapeProto();
                 for (int i = 0; i < value.Shape.Length; i++)
                 {
-                    // The batch axis is stored as 1 in the IR but is symbolic in the model; unknown dims become symbolic too.
+                    // The batch axis is stored as 1 in the IR but is symbolic in the model; unknown dims become symbolic too,
+                    // under the name the model gave them (two free dims named alike would claim to be equal).
                     bool symbolic = value.Shape[i] < 0 || (i == 0 && value.IsBatched);
+                    string? name = value.DimensionNames != null && i < value.DimensionNames.Length ? value.DimensionNames[i] : null;
                     tensorType.Shape.Dim.Add(symbolic
-                        ? new TensorShapeProto.Types.Dimension { DimParam = "N" }
+                        ? new TensorShapeProto.Types.Dimension { DimParam = name ?? "N" }
                         : new TensorShapeProto.Types.Dimension { DimValue = value.Shape[i] });
                 }
             }

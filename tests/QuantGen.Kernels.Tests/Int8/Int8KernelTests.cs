@@ -85,6 +85,57 @@ namespace QuantGen.Kernels.Tests.Int8
             for (int i = 0; i < count; i++) Assert.True(Math.Abs((y[i] - zp) * scale - x[i]) <= scale * 0.5f + 1e-6f * Math.Abs(x[i]));
         }
 
+        [Theory]
+        [InlineData(1, 37)]
+        [InlineData(5, 384)]   // MiniLM's width: the vector body, no tail
+        [InlineData(3, 13)]    // tails on every path
+        public void DynamicQuantizeRowsIsQuantizePerRow(int rows, int cols)
+        {
+            var x = new float[rows * cols];
+            var random = new Random(rows * 1000 + cols);
+            // Each row its own range, one with a large outlier: per-row parameters must not leak between rows.
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++) x[r * cols + c] = (float)(random.NextDouble() * 2 - 0.3) * (r + 1) * (c == 3 && r == 1 ? 40 : 1);
+            var y = Int8Reference.Output(rows * cols);
+            var qparams = new float[2 * rows];
+            var expected = new byte[rows * cols];
+            var expectedParams = new float[2 * rows];
+            fixed (float* px = x, pq = qparams, peq = expectedParams)
+            fixed (byte* py = y, pe = expected)
+            {
+                DynamicQuantization.QuantizeRows(px, py, pq, rows, cols);
+                for (int r = 0; r < rows; r++) DynamicQuantization.Quantize(px + r * cols, pe + r * cols, peq + 2 * r, cols);
+            }
+            Assert.Equal(expectedParams, qparams);
+            Int8Reference.AssertEqual(expected, y, rows * cols, $"QuantizeDynamicU8.Rows {rows}x{cols}");
+        }
+
+        [Theory]
+        [InlineData(2, 19, true)]     // tails on the 8- and 4-wide paths
+        [InlineData(3, 64, false)]
+        [InlineData(1, 5, true)]
+        public void DynamicRowsFinishMatchesItsFormulaBitForBit(int rows, int n, bool withBias)
+        {
+            var random = new Random(rows * 100 + n);
+            float[] Floats(int count, double spread) { var v = new float[count]; for (int i = 0; i < count; i++) v[i] = (float)((random.NextDouble() * 2 - 1) * spread); return v; }
+            var y = Floats(rows * n, 5000);
+            var qparams = new float[2 * rows];
+            for (int r = 0; r < rows; r++) { qparams[2 * r] = 0.01f * (r + 1); qparams[2 * r + 1] = 17 * r; }
+            var terms = Floats(n, 3);
+            var bias = withBias ? Floats(n, 1) : null;
+            var expected = new float[rows * n];
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float v = (y[i * n + j] - qparams[2 * i + 1] * terms[j]) * qparams[2 * i];
+                    expected[i * n + j] = bias != null ? v + bias[j] : v;
+                }
+            fixed (float* py = y, pq = qparams, pt = terms, pb = bias)
+                DynamicQuantization.FinishRows(py, pq, pt, pb, rows, n);
+            for (int i = 0; i < rows * n; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(y[i]), $"element {i}: {y[i]:R}, expected {expected[i]:R}");
+        }
+
         [Fact]
         public void DynamicGemmParametersFoldTheZeroPointAndTheBias()
         {

@@ -187,18 +187,25 @@ namespace QuantGen.Compiler.Quantization.Calibration
             }
         }
 
+        /// <summary>What to use instead: transformer encoders (several int64 token inputs) are what Int8Dynamic is for.</summary>
+        private const string Alternatives =
+            "Use Precision=\"Int8Dynamic\" (int8 weights for Gemm/MatMul, activations quantized on every call: no calibration data needed, as ONNX Runtime's quantize_dynamic for BERT-style models), or Precision=\"Float32\".";
+
         /// <summary>The model's one float32 runtime input (calibration data describes one input).</summary>
         public static Value SingleInput(Graph graph)
         {
             var inputs = graph.Inputs.Where(v => !v.IsConstant).ToList();
             if (inputs.Count != 1)
                 throw CalibrationDiagnostics.Error(CalibrationDiagnostics.InputNotCalibratable,
-                    $"the model has {inputs.Count} runtime inputs ({string.Join(", ", inputs.Select(v => v.Name))}); INT8 calibration data describes exactly one input. Compile it with Precision=\"Float32\".",
+                    $"the model has {inputs.Count} runtime inputs ({string.Join(", ", inputs.Select(v => v.Name))}); INT8 calibration data describes exactly one input. {Alternatives}",
                     graph.Info.SourcePath);
             var input = inputs[0];
             if (input.Type != DataType.Float32 || input.Shape == null)
                 throw CalibrationDiagnostics.Error(CalibrationDiagnostics.InputNotCalibratable,
-                    $"input '{input.Name}' is not a float32 tensor with a static shape; it cannot be calibrated.", graph.Info.SourcePath);
+                    input.Type != DataType.Float32
+                        ? $"input '{input.Name}' is {DataTypes.Name(input.Type)}, not float32 (token ids, indices); calibration data describes a float32 input. {Alternatives}"
+                        : $"input '{input.Name}' is not a float32 tensor with a static shape; it cannot be calibrated. {Alternatives}",
+                    graph.Info.SourcePath);
             if (input.ElementCount == 0)
                 throw CalibrationDiagnostics.Error(CalibrationDiagnostics.InputNotCalibratable,
                     $"input '{input.Name}' has no elements (shape [{string.Join(",", input.Shape)}]), so samples of it hold nothing to calibrate with. Compile it with Precision=\"Float32\".", graph.Info.SourcePath);
