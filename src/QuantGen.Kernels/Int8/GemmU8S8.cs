@@ -6,7 +6,7 @@ namespace QuantGen.Kernels
     using System.Runtime.Intrinsics;
     using System.Runtime.Intrinsics.X86;
 
-    internal static unsafe class GemmU8S8
+    internal static unsafe partial class GemmU8S8
     {
         /// <summary>Columns per packed panel; must equal QuantGen.Plan.KernelCatalog.GemmU8S8PanelWidth.</summary>
         public const int PanelWidth = 16;
@@ -78,6 +78,11 @@ namespace QuantGen.Kernels
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale = null)
         {
             if (m <= 0 || n <= 0) return;
+            if (Avx512BW.IsSupported && Vector512.IsHardwareAccelerated && Takes512(k))
+            {
+                MultiplyRows512(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
+                return;
+            }
             int quads = (k + 3) >> 2;
             long panelBytes = (long)quads * 4 * PanelWidth;
             int panels = (n + PanelWidth - 1) / PanelWidth;
