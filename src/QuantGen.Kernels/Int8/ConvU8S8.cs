@@ -6,7 +6,7 @@ namespace QuantGen.Kernels
     using System.Runtime.Intrinsics;
     using System.Runtime.Intrinsics.X86;
 
-    internal static unsafe class ConvU8S8
+    internal static unsafe partial class ConvU8S8
     {
         // im2col is built a block of output pixels at a time, right before the GEMM consumes it (about 32 KB of A).
         // KernelCatalog.ConvU8S8ScratchLength sizes the plan's scratch for one block with the same constant.
@@ -199,9 +199,10 @@ namespace QuantGen.Kernels
             int ih, int iw, int c, int oh, int ow, int kh, int kw, int sh, int sw,
             int pt, int pl, int dh, int dw, int zpIn, int zpOut, int qmin, int qmax, int oyStart, int oyEnd)
         {
-            if (Avx2.IsSupported && (sw == 1 || sw == 2) && dh == 1 && dw == 1 && c % PairedBlock == 0 && PairedStackBytes(ow, kh, kw, sw, c) <= MaxPairedBytes)
+            if (Avx2.IsSupported && TakesPaired(c, ow, kh, kw, sw, dh, dw))
             {
-                DepthwiseRowsPairedAvx2(x, w, bias, y, multiplier, shift, ih, iw, c, ow, kh, kw, sh, sw, pt, pl, zpIn, zpOut, qmin, qmax, oyStart, oyEnd);
+                DepthwiseRowsPairedAvx2(x, w, bias, y, multiplier, shift, ih, iw, c, ow, kh, kw, sh, sw, pt, pl, zpIn, zpOut, qmin, qmax, oyStart, oyEnd,
+                    wide: Avx512BW.IsSupported && Vector512.IsHardwareAccelerated);
                 return;
             }
             int taps = kh * kw;
@@ -259,6 +260,10 @@ namespace QuantGen.Kernels
         private const int PairedBlock = 16;
         private const int MaxPairedBytes = 128 * 1024;
 
+        /// <summary>Whether a depthwise convolution takes the paired path (AVX2 and AVX-512): 16-channel blocks, stride 1 or 2, no dilation, ≤ 128 KB of stack.</summary>
+        internal static bool TakesPaired(int c, int ow, int kh, int kw, int sw, int dh, int dw) =>
+            (sw == 1 || sw == 2) && dh == 1 && dw == 1 && c % PairedBlock == 0 && PairedStackBytes(ow, kh, kw, sw, c) <= MaxPairedBytes;
+
         /// <summary>
         /// Paired entries per input row: with stride 1 every ix in [−pl, (ow − 1) + kw − 1]; with stride 2 only the even
         /// offsets from −pl, the only ones a window reads (pixel ox, tap pair j: offset 2·ox + 2j).
@@ -271,9 +276,9 @@ namespace QuantGen.Kernels
 
         // SkipLocalsInit: the stack buffers (up to 128 KB) are written before they are read; zeroing them per call is waste.
         [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-        private static void DepthwiseRowsPairedAvx2(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
+        internal static void DepthwiseRowsPairedAvx2(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
             int ih, int iw, int c, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int zpIn, int zpOut, int qmin, int qmax,
-            int oyStart, int oyEnd)
+            int oyStart, int oyEnd, bool wide)
         {
             int taps = kh * kw;
             int pairsPerRow = (kw + 1) >> 1;
@@ -306,6 +311,7 @@ namespace QuantGen.Kernels
                         }
                     }
             var rq = new ChannelRequantAvx2(shift, zpOut, qmin, qmax);
+            var rq512 = wide ? new ChannelRequant512(shift, zpOut, qmin, qmax) : default;
             int pairStep = 2 / sw * entryShorts;            // from tap pair j to j + 1 (entries 2 or 1 apart)
             for (int oy = oyStart; oy < oyEnd; oy++)
             {
@@ -320,6 +326,19 @@ namespace QuantGen.Kernels
                         PairRow(x, window[ky], iy, ih, iw, c, blocks, entries, entryShorts, pl, sw, zpIn);
                         rowHeld[slot] = iy;
                     }
+                }
+                if (wide)
+                {
+                    // 16 channels per zmm (ConvU8S8.Vector512.cs): the same int16 pairs and sums, one vpmaddwd per tap pair.
+                    for (int b = 0; b < blocks; b++)
+                    {
+                        int ch = b * PairedBlock;
+                        short* wb = weights + b * blockWeights;
+                        long blockOffset = (long)b * entries * entryShorts;
+                        PairedBlockRow512(window, blockOffset, wb, kh, kw, pairsPerRow, ow, pairStep, bias != null ? bias + ch : null, multiplier + ch,
+                            y + (long)oy * ow * c + ch, c, in rq512);
+                    }
+                    continue;
                 }
                 for (int b = 0; b < blocks; b++)
                 {
