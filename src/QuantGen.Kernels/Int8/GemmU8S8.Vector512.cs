@@ -22,11 +22,13 @@ namespace QuantGen.Kernels
         // fewer instructions (half the broadcasts and weight loads per product) matter more than its larger per-tile
         // fold and requantization. Measured per layer shape (interleaved in one process, best of ≥ 15 rounds): k ≥ 192
         // 3–8 % faster (3136×64×576, 196×128×1152, 49×320×960, 784×32×192), k = 96 5 % slower (196×576×96), k ≤ 32
-        // 14–50 % slower (12544×96×16, 3136×144×24). So the 512-bit path takes k ≥ 128.
+        // 14–50 % slower (12544×96×16, 3136×144×24). So the 512-bit path takes k ≥ 128. A last panel of 8 columns or
+        // fewer costs it a whole 16-column tile where the AVX2 path runs one 8-column half: with n = 24 (MobileNetV2's
+        // 3136×24×144 projection) that made the step 1.4× slower, so a partial last panel must be a small part (n ≥ 64).
         private const int MinK512 = 128;
 
-        /// <summary>Whether a product of depth k takes <see cref="MultiplyRows512"/> on a CPU with AVX-512BW.</summary>
-        internal static bool Takes512(int k) => k >= MinK512 && (k + 3) >> 2 <= MaxQuads512;
+        /// <summary>Whether an m × n × k product takes <see cref="MultiplyRows512"/> on a CPU with AVX-512BW.</summary>
+        internal static bool Takes512(int n, int k) => k >= MinK512 && (k + 3) >> 2 <= MaxQuads512 && (n % PanelWidth == 0 || n >= 64);
 
         // Column j of a panel from its two halves' accumulators: half j / 8, slot Slot(j % 8), lanes 2·slot and 2·slot + 1
         // hold the quad's two partial sums (vpermt2d indices: 16 + lane picks the second half).
@@ -154,14 +156,18 @@ namespace QuantGen.Kernels
         private static void StoreBytes(Vector128<byte> v, byte* y, int n)
         {
             if (n == PanelWidth) { v.Store(y); return; }
-            for (int j = 0; j < n; j++) y[j] = v.GetElement(j);
+            byte* lanes = stackalloc byte[PanelWidth];
+            v.Store(lanes);
+            Buffer.MemoryCopy(lanes, y, n, n);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void StoreFloats(Vector512<float> v, float* y, int n)
         {
             if (n == PanelWidth) { v.Store(y); return; }
-            for (int j = 0; j < n; j++) y[j] = v.GetElement(j);
+            float* lanes = stackalloc float[PanelWidth];
+            v.Store(lanes);
+            Buffer.MemoryCopy(lanes, y, n * sizeof(float), n * sizeof(float));
         }
 
         /// <summary>A row's two half-panel accumulators → its 16 column sums in order.</summary>
