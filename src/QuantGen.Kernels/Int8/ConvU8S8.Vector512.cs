@@ -7,7 +7,7 @@ namespace QuantGen.Kernels
     internal static unsafe partial class ConvU8S8
     {
         /// <summary>
-        /// One output row of one 16-channel block of the paired depthwise path (<see cref="DepthwiseRowsPairedAvx2"/>): an
+        /// One output row of one 16-channel block of the paired depthwise path (<see cref="DepthwiseRowsPaired"/>): an
         /// entry of a paired row (16 channels × (x[ix], x[ix + 1]) as int16) is one zmm, so each tap pair is one vpmaddwd
         /// for the whole block, and the block is requantized in one zmm (<see cref="ChannelRequant512"/>).
         /// </summary>

@@ -199,9 +199,10 @@ namespace QuantGen.Kernels
             int ih, int iw, int c, int oh, int ow, int kh, int kw, int sh, int sw,
             int pt, int pl, int dh, int dw, int zpIn, int zpOut, int qmin, int qmax, int oyStart, int oyEnd)
         {
+            // The paired path needs AVX2 (its 512-bit pixels run where the CPU has AVX-512BW too).
             if (Avx2.IsSupported && TakesPaired(c, ow, kh, kw, sw, dh, dw))
             {
-                DepthwiseRowsPairedAvx2(x, w, bias, y, multiplier, shift, ih, iw, c, ow, kh, kw, sh, sw, pt, pl, zpIn, zpOut, qmin, qmax, oyStart, oyEnd,
+                DepthwiseRowsPaired(x, w, bias, y, multiplier, shift, ih, iw, c, ow, kh, kw, sh, sw, pt, pl, zpIn, zpOut, qmin, qmax, oyStart, oyEnd,
                     wide: Avx512BW.IsSupported && Vector512.IsHardwareAccelerated);
                 return;
             }
@@ -274,9 +275,13 @@ namespace QuantGen.Kernels
         private static long PairedStackBytes(int ow, int kh, int kw, int sw, int c) =>
             ((long)kh * PairedEntries(ow, sw, kw) + (long)kh * ((kw + 1) >> 1)) * c * 2 * sizeof(short);
 
+        /// <summary>
+        /// Output rows [oyStart, oyEnd) of a depthwise convolution that <see cref="TakesPaired"/>: the pixels with AVX2, or
+        /// with 512-bit vectors when <paramref name="wide"/> (<see cref="PairedBlockRow512"/>; that form runs on any CPU).
+        /// </summary>
         // SkipLocalsInit: the stack buffers (up to 128 KB) are written before they are read; zeroing them per call is waste.
         [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-        internal static void DepthwiseRowsPairedAvx2(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
+        internal static void DepthwiseRowsPaired(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
             int ih, int iw, int c, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int zpIn, int zpOut, int qmin, int qmax,
             int oyStart, int oyEnd, bool wide)
         {
@@ -304,6 +309,16 @@ namespace QuantGen.Kernels
                         for (int half = 0; half < 2; half++)
                         {
                             int ch = b * PairedBlock + half * 8;
+                            if (!Avx2.IsSupported)
+                            {
+                                // The same pairs element by element: the 512-bit form of this path also runs (in tests) without AVX2.
+                                for (int i = 0; i < 8; i++)
+                                {
+                                    wv[half * 16 + 2 * i] = w[WeightIndex(t, ch + i, taps, c)];
+                                    wv[half * 16 + 2 * i + 1] = 2 * j + 1 < kw ? w[WeightIndex(t + 1, ch + i, taps, c)] : (short)0;
+                                }
+                                continue;
+                            }
                             Vector256<int> first = TapWeights(w, t, ch, taps, c);
                             Vector256<int> second = 2 * j + 1 < kw ? TapWeights(w, t + 1, ch, taps, c) : Vector256<int>.Zero;
                             // Per channel the int16 pair (first, second): the low half of each lane, then the next tap's weight above it.
@@ -428,8 +443,16 @@ namespace QuantGen.Kernels
                 {
                     Vector128<byte> va = aIn ? Vector128.Load(xa + b * PairedBlock) : pad;
                     Vector128<byte> vb = bIn ? Vector128.Load(xb + b * PairedBlock) : pad;
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackLow(va, vb)).AsInt16().Store(z);
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(va, vb)).AsInt16().Store(z + 16);
+                    if (Avx2.IsSupported)
+                    {
+                        Avx2.ConvertToVector256Int16(Sse2.UnpackLow(va, vb)).AsInt16().Store(z);
+                        Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(va, vb)).AsInt16().Store(z + 16);
+                    }
+                    else
+                    {
+                        // The same entry element by element (the 512-bit form of this path runs in tests without AVX2).
+                        for (int i = 0; i < PairedBlock; i++) { z[2 * i] = va.GetElement(i); z[2 * i + 1] = vb.GetElement(i); }
+                    }
                 }
             }
         }

@@ -78,6 +78,16 @@ namespace QuantGen.Kernels
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale = null)
         {
             if (m <= 0 || n <= 0) return;
+            if (DotProductInstructions.IsArmDotAccelerated)
+            {
+                MultiplyRowsArmDot(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
+                return;
+            }
+            if (DotProductInstructions.IsVnniAccelerated)
+            {
+                MultiplyRowsVnni(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
+                return;
+            }
             if (Avx512BW.IsSupported && Vector512.IsHardwareAccelerated && Takes512(n, k))
             {
                 MultiplyRows512(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
