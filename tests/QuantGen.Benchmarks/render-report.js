@@ -57,11 +57,13 @@ function measure(m, p) {
     ortRss: max(ort.map((r) => r.peak_rss_mb)),
     aotRss: median(aotFirst.map((r) => r.peak_rss_mb)),
     allocated: max(qg.map((r) => r.allocated_bytes_per_call)),
+    // The widest kernels the QuantGen process ran (its own Vector512/Vector256 report).
+    isa: !qg.length ? '—' : qg[0].vector512 ? 'AVX-512' : qg[0].vector256 ? 'AVX2' : '128-bit',
   };
 }
 const all = {};
 for (const p of precisions) for (const m of models) all[`${m}/${p}`] = measure(m, p);
-const peakOf = (p) => (p === 'Int8' ? (peak.int8_avxvnni_gops || peak.int8_avx2_gops) : (peak.fma512_gflops || peak.fma256_gflops));
+const peakOf = (p) => (p === 'Int8' ? (peak.int8_exact_gops || peak.int8_avxvnni_gops || peak.int8_avx2_gops) : (peak.fma512_gflops || peak.fma256_gflops));
 const percentOfPeak = (x, t) => (x.macs && peakOf(x.p) ? (2 * x.macs / (t * 1e-6) / 1e9) / peakOf(x.p) * 100 : NaN);
 for (const p of precisions) for (const m of models) all[`${m}/${p}`].p = p;
 
@@ -98,15 +100,15 @@ w();
 // Summary: the issue's columns.
 w('## Summary');
 w();
-w('| model | precision | median µs QuantGen | median µs ORT | QuantGen / ORT | % of C# peak QuantGen / ORT ⁵ | first result ms QuantGen JIT / AOT ¹ | ORT create + first run ms | first result / ORT JIT / AOT | peak RSS MB QuantGen / ORT ³ | RSS ratio | bytes / call ⁴ | model compile s ⁶ |');
-w('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+w('| model | precision | median µs QuantGen | median µs ORT | QuantGen / ORT | % of C# peak QuantGen / ORT ⁵ | first result ms QuantGen JIT / AOT ¹ | ORT create + first run ms | first result / ORT JIT / AOT | peak RSS MB QuantGen / ORT ³ | RSS ratio | bytes / call ⁴ | model compile s ⁶ | CPU · QuantGen kernels ⁷ |');
+w('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const m of models) {
   for (const p of precisions) {
     const x = all[`${m}/${p}`];
     const pk = computeBound.includes(m) ? `${fmt(percentOfPeak(x, x.qgMedian), 0)} % / ${fmt(percentOfPeak(x, x.ortMedian), 0)} %` : '—';
     w(`| ${short[m]} | ${p} | ${us(x.qgMedian)} | ${us(x.ortMedian)} | **${times(x.ratio)}** | ${pk} | ` +
       `${fmt(x.qgLaunch)} / ${fmt(x.aotLaunch)} | ${fmt(x.ortCreateFirst)} | ${ratio(x.qgLaunch, x.ortCreateFirst)} / ${ratio(x.aotLaunch, x.ortCreateFirst)} | ` +
-      `${fmt(x.qgRss)} / ${fmt(x.ortRss)} | ${ratio(x.qgRss, x.ortRss)} | ${fmt(x.allocated, 0)} | ${x.compile ? fmt(x.compile.s, 2) : '—'} |`);
+      `${fmt(x.qgRss)} / ${fmt(x.ortRss)} | ${ratio(x.qgRss, x.ortRss)} | ${fmt(x.allocated, 0)} | ${x.compile ? fmt(x.compile.s, 2) : '—'} | ${machine.cpu} · ${x.isa} |`);
   }
 }
 w();
@@ -161,6 +163,8 @@ const two = (m, p) => {
     ort: median(ort.map((r) => r.median_us)),
     ratio: median(roundRatios(qg, ort)),
     allocated: max(qg.map((r) => r.allocated_bytes_per_call)),
+    // The widest kernels the QuantGen process ran (its own Vector512/Vector256 report).
+    isa: !qg.length ? '—' : qg[0].vector512 ? 'AVX-512' : qg[0].vector256 ? 'AVX2' : '128-bit',
   };
 };
 const mb2 = two('mobilenetv2-224', 'Int8'), mbf2 = two('mobilenetv2-224', 'Float32'), rn2 = two('resnet18', 'Int8'), rnf2 = two('resnet18', 'Float32');
@@ -323,6 +327,7 @@ w('## Machine');
 w();
 w(`- ${machine.nproc} cores (\`nproc\`), CPU \`${machine.cpu}\`; flags: avx2 ${machine.avx2}, fma ${machine.fma}, ` +
   `avx512f ${machine.avx512f}, avx512_vnni ${machine.avx512_vnni}, avx_vnni ${machine.avx_vnni}.`);
+if (machine.flags) w(`- ⁷ The CPU's \`lscpu\` flags in this run: \`${machine.flags.trim()}\`. The kernels column says which the QuantGen process used (its \`Vector512\`/\`Vector256\` acceleration; INT8 sums are exact, so the ISA changes speed, never the INT8 bytes).`);
 w(`- .NET SDK ${machine.dotnet}; Node.js ${machine.node}; onnxruntime-node ${machine.ort}.`);
 w(`- Load average (1/5/15 min): ${machine.load_build} when the build started, ${machine.load_start} when the measurements started (after waiting ${machine.waited_s} s), ${machine.load_end} at the end.`);
 w(`- Date: ${machine.date}. Command: \`${machine.command.trim()}\`.`);

@@ -242,8 +242,10 @@ LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 FLAGS="$(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2-)"
 has() { case " $FLAGS " in *" $1 "*) echo yes ;; *) echo no ;; esac; }
-MACHINE="$(printf '{"kind":"machine","nproc":%s,"cpu":"%s","avx2":"%s","fma":"%s","avx512f":"%s","avx512_vnni":"%s","avx_vnni":"%s","dotnet":"%s","node":"%s","ort":"%s","load_build":"%s","load_start":"%s","load_end":"%s","waited_s":%s,"max_load":"%s","date":"%s","command":"%s","runs":%s,"rounds":%s,"starts":%s}' \
-  "$(nproc)" "$CPU_MODEL" "$(has avx2)" "$(has fma)" "$(has avx512f)" "$(has avx512_vnni)" "$(has avx_vnni)" \
+# Every lscpu flag too: the report names the CPU and instruction sets of each run (issue 17).
+LSCPU_FLAGS="$(lscpu 2>/dev/null | sed -n 's/^Flags: *//p')"
+MACHINE="$(printf '{"kind":"machine","nproc":%s,"cpu":"%s","avx2":"%s","fma":"%s","avx512f":"%s","avx512_vnni":"%s","avx_vnni":"%s","flags":"%s","dotnet":"%s","node":"%s","ort":"%s","load_build":"%s","load_start":"%s","load_end":"%s","waited_s":%s,"max_load":"%s","date":"%s","command":"%s","runs":%s,"rounds":%s,"starts":%s}' \
+  "$(nproc)" "$CPU_MODEL" "$(has avx2)" "$(has fma)" "$(has avx512f)" "$(has avx512_vnni)" "$(has avx_vnni)" "${LSCPU_FLAGS:-$FLAGS}" \
   "$(dotnet --version)" "$(node --version)" "$ORT_VERSION" "$LOAD_BUILD" "$LOAD_START" "$LOAD_END" "$waited" "$MAX_LOAD" "$STARTED_AT" "$COMMAND" "$RUNS" "$ROUNDS" "$STARTS")"
 echo "$MACHINE" >> "$RESULTS"
 node "$HERE/render-report.js" "$RESULTS" > "$OUT"

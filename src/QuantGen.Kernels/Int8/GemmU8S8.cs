@@ -480,10 +480,8 @@ namespace QuantGen.Kernels
 
         // Sums x[r, 4q..4q+3] · W[4q..4q+3, j] as int16 products paired by vpmaddwd (exact: |2 · 255 · 127| < 2^31), never
         // vpmaddubsw (it saturates to int16). Each accumulator lane pair holds the two halves of one column's quad sum;
-        // vphaddd folds them at the end. Rows past 'rows' alias the last valid row (results discarded).
-        // AVX-VNNI / AVX512-VNNI would slot in here: vpdpbusd consumes the same packed quads directly (u8 × s8, 4-byte
-        // dot per int32 lane, no widening), with x broadcast as raw bytes; its u8·s8 products cannot saturate. Its lanes
-        // come out in slot order (0, 1, 4, 5, 2, 3, 6, 7), so it would permute bias and multipliers once per strip.
+        // vphaddd folds them at the end. Rows past 'rows' alias the last valid row (results discarded). (With AVX-VNNI,
+        // GemmU8S8.AvxVnni.cs takes the packed quads as they are instead.)
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Tile4x8Avx2(byte* a, int lda, sbyte* w, int k, int rows, int* tile)
         {
