@@ -104,6 +104,11 @@ namespace QuantGen.Kernels
                 MultiplyWidenedAvx2(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale, tile, in rq);
                 return;
             }
+            if (!Avx2.IsSupported && Sse2.IsSupported && Takes128(k))
+            {
+                MultiplyRowsSse2(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
+                return;
+            }
             for (int m0 = 0; m0 < m; m0 += MBlock)
             {
                 int mEnd = Math.Min(m, m0 + MBlock);

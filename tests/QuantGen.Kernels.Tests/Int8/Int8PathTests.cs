@@ -9,7 +9,7 @@ namespace QuantGen.Kernels.Tests.Int8
 {
     public unsafe class Int8PathTests
     {
-        public enum GemmPath { Default, Avx512, AvxVnni, ArmDot }
+        public enum GemmPath { Default, Avx512, AvxVnni, ArmDot, Sse2 }
 
         public static TheoryData<GemmPath, int, int, int> GemmShapes()
         {
@@ -79,6 +79,7 @@ namespace QuantGen.Kernels.Tests.Int8
             {
                 case GemmPath.Avx512: GemmU8S8.MultiplyRows512(x, k, w, bias, y, n, m, n, k, mult, shift, zpOut, qmin, qmax, scale); break;
                 case GemmPath.AvxVnni: GemmU8S8.MultiplyRowsVnni(x, k, w, bias, y, n, m, n, k, mult, shift, zpOut, qmin, qmax, scale); break;
+                case GemmPath.Sse2: GemmU8S8.MultiplyRowsSse2(x, k, w, bias, y, n, m, n, k, mult, shift, zpOut, qmin, qmax, scale); break;
                 case GemmPath.ArmDot: GemmU8S8.MultiplyRowsArmDot(x, k, w, bias, y, n, m, n, k, mult, shift, zpOut, qmin, qmax, scale); break;
                 default: GemmU8S8.MultiplyRows(x, k, w, bias, y, n, m, n, k, mult, shift, zpOut, qmin, qmax, scale); break;
             }

@@ -129,6 +129,26 @@ namespace QuantGen.Kernels.Tests.Isa
         }
 
         [Fact]
+        public void PairSumsArePmaddwdAndPhaddd()
+        {
+            var rng = new Random(8);
+            for (int trial = 0; trial < Trials; trial++)
+            {
+                Vector128<short> a = Shorts(rng).GetLower().GetLower(), b = Shorts(rng).GetLower().GetLower();
+                Vector128<int> pairs = Sse2Instructions.MultiplyAddPairsPortable(a, b);
+                for (int i = 0; i < 4; i++)
+                    Assert.Equal(unchecked(a.GetElement(2 * i) * b.GetElement(2 * i) + a.GetElement(2 * i + 1) * b.GetElement(2 * i + 1)), pairs.GetElement(i));
+                Assert.Equal(pairs, Sse2Instructions.MultiplyAddPairs(a, b));
+                Vector128<int> c = Ints(rng).GetLower().GetLower(), d = Ints(rng).GetLower().GetLower();
+                Vector128<int> sums = Sse2Instructions.AddPairsPortable(c, d);
+                Assert.Equal(Vector128.Create(unchecked(c.GetElement(0) + c.GetElement(1)), unchecked(c.GetElement(2) + c.GetElement(3)),
+                    unchecked(d.GetElement(0) + d.GetElement(1)), unchecked(d.GetElement(2) + d.GetElement(3))), sums);
+                // The instruction (phaddd), its SSE2 shuffle form or the portable one, whichever this CPU takes.
+                Assert.Equal(sums, Sse2Instructions.AddPairs(c, d));
+            }
+        }
+
+        [Fact]
         public void DotProductsAreVpdpbusdAndSdot()
         {
             var rng = new Random(7);
