@@ -19,9 +19,24 @@ namespace QuantGen.Samples.Api
         [ThreadStatic]
         private static ClinicalRisk? t_model;
 
+        [ThreadStatic]
+        private static ClinicalRiskGbdt? t_trees;
+
+        /// <summary>
+        /// Which model serves: the INT8 MLP, or with <c>CLINICALRISK_MODEL=gbdt</c> the gradient-boosted trees trained on the
+        /// same split (ClinicalRiskGbdt: same features, same [P(malignant), P(benign)] output). Read once at start-up.
+        /// </summary>
+        public static readonly bool ServesTrees = string.Equals(Environment.GetEnvironmentVariable("CLINICALRISK_MODEL"), "gbdt", StringComparison.OrdinalIgnoreCase);
+
         /// <summary>Writes [P(malignant), P(benign)] for one patient's <see cref="FeatureCount"/> raw measurements.</summary>
         public static void Predict(ReadOnlySpan<float> features, Span<float> probabilities)
         {
+            if (ServesTrees)
+            {
+                Span<long> label = stackalloc long[1];
+                (t_trees ??= new ClinicalRiskGbdt()).Run(features, label, probabilities);
+                return;
+            }
             ClinicalRisk model = t_model ??= new ClinicalRisk();
             model.Run(features, probabilities);
         }
@@ -29,7 +44,7 @@ namespace QuantGen.Samples.Api
         /// <summary>The more probable class; a tie is reported as malignant, the answer that asks for a second look.</summary>
         public static string LabelOf(ReadOnlySpan<float> probabilities) => probabilities[1] > probabilities[0] ? Labels[1] : Labels[0];
 
-        public static ModelInfo Describe() => new ModelInfo(
+        public static ModelInfo Describe() => ServesTrees ? DescribeTrees() : new ModelInfo(
             File: ClinicalRisk.SourceFile,
             Sha256: ClinicalRisk.ModelSha256,
             WeightsSha256: ClinicalRisk.WeightsSha256,
@@ -52,5 +67,20 @@ namespace QuantGen.Samples.Api
                 Int8Score: ClinicalRisk.Facts.QuantizationInt8Score,
                 OutputSqnrDb: ClinicalRisk.Facts.QuantizationOutputSqnrDb,
                 LayersInFloat: ClinicalRisk.Facts.QuantizationLayersInFloat));
+
+        private static ModelInfo DescribeTrees() => new ModelInfo(
+            File: ClinicalRiskGbdt.SourceFile,
+            Sha256: ClinicalRiskGbdt.ModelSha256,
+            WeightsSha256: ClinicalRiskGbdt.WeightsSha256,
+            Precision: ClinicalRiskGbdt.Precision,
+            Opset: ClinicalRiskGbdt.Opset,
+            Producer: ClinicalRiskGbdt.Producer,
+            Parameters: ClinicalRiskGbdt.Facts.Parameters,
+            WeightBytes: ClinicalRiskGbdt.WeightBytes,
+            WorkspaceBytes: ClinicalRiskGbdt.WorkspaceBytes,
+            Inputs: new[] { new TensorInfo("features", ClinicalRiskGbdt.FeaturesShape.ToArray()) },
+            Outputs: new[] { new TensorInfo("probabilities", ClinicalRiskGbdt.ProbabilitiesShape.ToArray()) },
+            Labels: Labels,
+            Quantization: null!); // trees run in float32: no quantization report ("quantization": null)
     }
 }

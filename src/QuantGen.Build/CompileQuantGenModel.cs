@@ -113,8 +113,7 @@ namespace QuantGen.Build
 
             stopwatch.Stop();
             // The compiler's count (trainable parameters) when it reports one; the graph's constants otherwise.
-            var fact = plan.Facts.FirstOrDefault(f => f.Key == "parameters");
-            if (fact.Key != null && long.TryParse(fact.Value, NumberStyles.None, CultureInfo.InvariantCulture, out long counted)) parameters = counted;
+            if (plan.Facts.Get(PlanFacts.Parameters) is long counted) parameters = counted;
             Log.LogMessage(MessageImportance.High, "QuantGen: {0} -> {1} ({2}, {3} parameters, {4} weights {5}, {6} s)",
                 Path.GetFileName(modelPath), Model.GetMetadata("ClassName"), plan.Info.Precision, FormatCount(parameters),
                 FormatBytes(plan.Weights.ByteCount), plan.Weights.Storage == WeightStorage.Inline ? "inline" : "as resource",

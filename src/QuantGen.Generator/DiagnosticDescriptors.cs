@@ -56,6 +56,15 @@ namespace QuantGen.Generator
             defaultSeverity: DiagnosticSeverity.Error,
             isEnabledByDefault: true);
 
+        /// <summary>The plan was written by another QuantGen (another format or kernel catalog): a stale plan in obj/, most often.</summary>
+        public static readonly DiagnosticDescriptor StalePlan = new DiagnosticDescriptor(
+            id: "QG1008",
+            title: "QuantGen plan from another QuantGen version",
+            messageFormat: "The QuantGen plan '{0}' was written by another QuantGen version: {1}. Rebuild the project so the QuantGen task rewrites it with this version (a plan left in obj/ by an earlier package is rewritten by the next build).",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Error,
+            isEnabledByDefault: true);
+
         public static readonly DiagnosticDescriptor DuplicateClass = new DiagnosticDescriptor(
             id: "QG1006",
             title: "Two QuantGen models generate the same class",

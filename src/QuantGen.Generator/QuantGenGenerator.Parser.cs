@@ -19,13 +19,6 @@ namespace QuantGen.Generator
             /// <summary>Largest workspace: the array holds it plus 64 bytes of alignment slack and must stay under Array.MaxLength.</summary>
             private const int MaxWorkspaceBytes = int.MaxValue - 1024;
 
-            /// <summary>Members every generated class has; a class cannot share a name with its own member.</summary>
-            private static readonly string[] s_memberNames =
-            {
-                "Run", "RunSample", "WorkspaceBytes", "WeightBytes", "WeightsSha256", "ModelSha256", "Opset", "Producer", "Precision", "SourceFile", "Parallelism",
-                "InlineWeights", "LoadWeights",
-            };
-
             /// <summary>The file's path, text and metadata when it is a plan (<c>QuantGenPlan=true</c>), else null.</summary>
             public static PlanInput? ReadPlanInput(AdditionalText file, AnalyzerConfigOptions options, CancellationToken cancellationToken)
             {
@@ -45,7 +38,7 @@ namespace QuantGen.Generator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingMetadata, input.Path, 0, input.Path, "QuantGenClassName"));
                 else if (!IsTypeName(input.ClassName))
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidName, input.Path, 0, input.Path, "class name", input.ClassName, "is not a valid C# identifier"));
-                else if (Array.IndexOf(s_memberNames, input.ClassName) >= 0)
+                else if (Array.IndexOf(GeneratedMembers.All, input.ClassName) >= 0)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidName, input.Path, 0, input.Path, "class name", input.ClassName, "is the name of a member of the generated class"));
                 if (input.Namespace is null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingMetadata, input.Path, 0, input.Path, "QuantGenNamespace"));
@@ -66,6 +59,10 @@ namespace QuantGen.Generator
                     cancellationToken.ThrowIfCancellationRequested();
                     if (diagnostics.Count == 0) model = CreateSpec(input.Path, input.ClassName!, input.Namespace!, plan) with { Parallelism = parallelism };
                 }
+                catch (PlanVersionException e)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StalePlan, input.Path, e.Line, input.Path, e.Message));
+                }
                 catch (PlanFormatException e)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPlan, input.Path, e.Line, input.Path, e.Message));
@@ -83,11 +80,16 @@ namespace QuantGen.Generator
                 if (plan.WorkspaceBytes > MaxWorkspaceBytes)
                     throw Fail($"the workspace ({plan.WorkspaceBytes} bytes) is larger than one array can hold");
 
+                // Members first: Run's parameters must then avoid every member name, or they would hide the members Run uses.
                 var names = new NameScope(className);
+                var inputMembers = new string[plan.Inputs.Count];
+                for (int i = 0; i < inputMembers.Length; i++) inputMembers[i] = names.Member(plan.Inputs[i].Name, "Input", i);
+                var outputMembers = new string[plan.Outputs.Count];
+                for (int i = 0; i < outputMembers.Length; i++) outputMembers[i] = names.Member(plan.Outputs[i].Name, "Output", i);
                 var inputs = new TensorSpec[plan.Inputs.Count];
-                for (int i = 0; i < inputs.Length; i++) inputs[i] = CreateTensor(plan.Inputs[i], true, i, names);
+                for (int i = 0; i < inputs.Length; i++) inputs[i] = CreateTensor(plan.Inputs[i], true, i, inputMembers[i], names);
                 var outputs = new TensorSpec[plan.Outputs.Count];
-                for (int i = 0; i < outputs.Length; i++) outputs[i] = CreateTensor(plan.Outputs[i], false, i, names);
+                for (int i = 0; i < outputs.Length; i++) outputs[i] = CreateTensor(plan.Outputs[i], false, i, outputMembers[i], names);
                 if (plan.Info.IsBatched)
                 {
                     TensorSpec first = inputs.Length > 0 ? inputs[0] : outputs[0];
@@ -103,7 +105,7 @@ namespace QuantGen.Generator
                     w.Storage == WeightStorage.Inline ? new EquatableArray<byte>(w.InlineData) : EquatableArray<byte>.Empty);
 
                 var facts = new List<FactSpec>();
-                foreach (var fact in plan.Facts) facts.Add(new FactSpec(fact.Key, fact.Value));
+                foreach (PlanFactValue fact in plan.Facts) facts.Add(new FactSpec(fact.Fact.Key, fact.Fact.Name, fact.Fact.Type, fact.Fact.Description, fact.Text));
 
                 var info = plan.Info;
                 return new ModelSpec(path, className, ns,
@@ -112,7 +114,7 @@ namespace QuantGen.Generator
                     (int)plan.WorkspaceBytes, weights, new EquatableArray<StepSpec>(steps), new EquatableArray<FactSpec>(facts.ToArray()));
             }
 
-            private static TensorSpec CreateTensor(PlanTensor tensor, bool isInput, int index, NameScope names)
+            private static TensorSpec CreateTensor(PlanTensor tensor, bool isInput, int index, string member, NameScope names)
             {
                 long sampleLength = tensor.SampleLength;
                 if (sampleLength > int.MaxValue)
@@ -120,7 +122,7 @@ namespace QuantGen.Generator
                 return new TensorSpec(
                     tensor.Name, isInput, index,
                     names.Parameter(tensor.Name),
-                    names.Member(tensor.Name, isInput ? "Input" : "Output", index),
+                    member,
                     PlanElementTypes.CSharpName(tensor.ElementType),
                     new EquatableArray<int>((int[])tensor.Shape.Clone()),
                     (int)sampleLength);
@@ -130,6 +132,8 @@ namespace QuantGen.Generator
             {
                 // The plan is validated: the kernel exists and the arguments match its parameters in order and kind.
                 KernelSignature kernel = KernelCatalog.Find(step.Kernel)!;
+                if (!KernelSources.Declares(Emitter.TypeOf(kernel.Method)))
+                    throw Fail($"step {number} ({step.Kernel}, {step.Source}) calls {kernel.Method}, which the kernel sources this generator carries do not declare");
                 string? typeArgument = null;
                 var arguments = new ArgumentSpec[kernel.Parameters.Length];
                 for (int i = 0; i < arguments.Length; i++)
@@ -158,9 +162,6 @@ namespace QuantGen.Generator
                         return ArgumentSpec.Simple(name, ArgumentKind.Int, ToInt(value.Int, where));
                     case PlanValueKind.Float:
                         return ArgumentSpec.Simple(name, ArgumentKind.Float, FloatBits(value.Float));
-                    case PlanValueKind.Ints when parameter.Kind == KernelParameterKind.Floats:
-                        // "[]" reads as an empty int list; for a float parameter it means no floats.
-                        return new ArgumentSpec(name, ArgumentKind.Floats, 0, 0, EquatableArray<long>.Empty, "", "");
                     case PlanValueKind.Ints:
                         var ints = new long[value.Ints.Length];
                         for (int i = 0; i < ints.Length; i++) ints[i] = ToInt(value.Ints[i], where);
@@ -208,22 +209,21 @@ namespace QuantGen.Generator
             }
 
             /// <summary>
-            /// Chooses the C# names of inputs and outputs deterministically (plan order): Run parameters keep the
-            /// ONNX name as far as C# allows ("input.1" → input_1, "class" → @class, "0" → _0); members get a
-            /// PascalCase prefix ("input.1" → Input1Length). Clashes get "_2", "_3", ….
+            /// Chooses the C# names of inputs and outputs deterministically (plan order): members get a PascalCase
+            /// prefix ("input.1" → Input1Length) clear of the class name and <see cref="GeneratedMembers"/>; then Run's
+            /// parameters keep the ONNX name as far as C# allows ("input.1" → input_1, "class" → @class, "0" → _0), clear
+            /// of Run's locals and of every member name (a parameter would hide the member Run uses). Clashes get "_2", "_3", ….
             /// </summary>
             private sealed class NameScope
             {
-                // Locals of the generated Run method (in0…/out0… are reserved by prefix below), and nameof, which Run calls.
-                private static readonly string[] s_reserved = { "batch", "sample", "ws", "weights", "nameof" };
-
-                private readonly HashSet<string> _parameters = new HashSet<string>(s_reserved, StringComparer.Ordinal);
+                private readonly HashSet<string> _parameters = new HashSet<string>(GeneratedMembers.RunLocals, StringComparer.Ordinal);
                 private readonly HashSet<string> _members = new HashSet<string>(StringComparer.Ordinal);
-                private readonly string _className;
+                private readonly HashSet<string> _reservedMembers = new HashSet<string>(GeneratedMembers.All, StringComparer.Ordinal);
 
                 public NameScope(string className)
                 {
-                    _className = className;
+                    _reservedMembers.Add(className);
+                    _parameters.UnionWith(_reservedMembers);
                 }
 
                 public string Parameter(string onnxName)
@@ -253,8 +253,20 @@ namespace QuantGen.Generator
                     // "0" → Output0, "" → Input2: a role prefix where the name cannot start an identifier.
                     string candidate = sb.Length == 0 ? role + index.ToString(CultureInfo.InvariantCulture)
                         : !SyntaxFacts.IsIdentifierStartCharacter(sb[0]) ? role + sb : sb.ToString();
-                    while (candidate + "Length" == _className || candidate + "Shape" == _className) candidate += "_";
-                    return Unique(candidate, _members);
+                    while (true)
+                    {
+                        while (_reservedMembers.Contains(candidate + GeneratedMembers.LengthSuffix) || _reservedMembers.Contains(candidate + GeneratedMembers.ShapeSuffix)) candidate += "_";
+                        string member = Unique(candidate, _members);
+                        if (_reservedMembers.Contains(member + GeneratedMembers.LengthSuffix) || _reservedMembers.Contains(member + GeneratedMembers.ShapeSuffix))
+                        {
+                            _members.Remove(member);
+                            candidate = member + "_";
+                            continue;
+                        }
+                        _parameters.Add(member + GeneratedMembers.LengthSuffix);
+                        _parameters.Add(member + GeneratedMembers.ShapeSuffix);
+                        return member;
+                    }
                 }
 
                 private static bool IsPointerName(string name)

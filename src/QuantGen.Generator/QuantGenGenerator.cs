@@ -1,5 +1,6 @@
 // The pipeline: plan files (AdditionalFiles + item metadata) → equatable specs → one class per model,
-// plus the kernel sources once per compilation. Parsing lives in .Parser.cs, writing in .Emitter.cs.
+// plus, once per compilation, the kernel files the models' steps reach, in a namespace of the compilation's
+// own. Parsing lives in .Parser.cs, writing in .Emitter.cs, the kernel library in KernelSources.cs.
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -28,6 +29,8 @@ namespace QuantGen.Generator
             public const string Version = "QuantGenVersion";
             public const string Duplicates = "QuantGenDuplicates";
             public const string HasPlans = "QuantGenHasPlans";
+            public const string KernelTypes = "QuantGenKernelTypes";
+            public const string KernelFiles = "QuantGenKernelFiles";
         }
 
         internal const string PlanMetadata = "build_metadata.AdditionalFiles.QuantGenPlan";
@@ -74,6 +77,14 @@ namespace QuantGen.Generator
                 .Select(static (keys, _) => DuplicateSpec.Find(keys))
                 .WithTrackingName(TrackingNames.Duplicates);
 
+            // The kernel files every model together reaches: recomputed only when some model's set of kernel types changes.
+            IncrementalValueProvider<EquatableArray<string>> kernelFiles = models
+                .Select(static (model, _) => Emitter.KernelTypes(model))
+                .WithTrackingName(TrackingNames.KernelTypes)
+                .Collect()
+                .Select(static (sets, _) => KernelSources.FilesFor(sets.SelectMany(set => set)))
+                .WithTrackingName(TrackingNames.KernelFiles);
+
             IncrementalValueProvider<bool> hasPlans = planInputs
                 .Collect()
                 .Select(static (inputs, _) => inputs.Length > 0)
@@ -95,14 +106,19 @@ namespace QuantGen.Generator
                 (bool any, CompilationFacts f) = pair;
                 if (!any) return;
                 foreach (DiagnosticInfo diagnostic in f.Problems()) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-                if (f.CanEmit) Emitter.EmitKernels(spc);
+            });
+
+            context.RegisterSourceOutput(kernelFiles.Combine(facts), static (spc, pair) =>
+            {
+                (EquatableArray<string> files, CompilationFacts f) = pair;
+                if (f.CanEmit) Emitter.EmitKernels(spc, files, f.KernelNamespace);
             });
 
             context.RegisterSourceOutput(models.Combine(facts.Combine(version)).Combine(duplicates), static (spc, input) =>
             {
                 ((ModelSpec model, (CompilationFacts f, string v)), EquatableArray<DuplicateSpec> dups) = input;
                 if (!f.CanEmit || dups.Any(d => d.FilePath == model.FilePath)) return;
-                spc.AddSource(model.HintName, Emitter.Emit(model, v));
+                spc.AddSource(model.HintName, Emitter.Emit(model, v, f.KernelNamespace));
             });
         }
     }
@@ -110,14 +126,16 @@ namespace QuantGen.Generator
     /// <summary>The model, or the diagnostics explaining why there is none (a valid plan may also warn).</summary>
     internal sealed record ParseResult(ModelSpec? Model, EquatableArray<DiagnosticInfo> Diagnostics);
 
-    /// <summary>The two facts of the compilation the generated code depends on, as values (never the compilation).</summary>
-    internal sealed record CompilationFacts(bool AllowUnsafe, bool HasVector512)
+    /// <summary>The facts of the compilation the generated code depends on, as values (never the compilation).</summary>
+    /// <param name="KernelNamespace">Where this assembly's kernels go (<see cref="KernelSources.NamespaceFor"/>).</param>
+    internal sealed record CompilationFacts(bool AllowUnsafe, bool HasVector512, string KernelNamespace)
     {
         public bool CanEmit => AllowUnsafe && HasVector512;
 
         public static CompilationFacts From(Compilation compilation) => new CompilationFacts(
             compilation.Options is CSharpCompilationOptions { AllowUnsafe: true },
-            compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512`1") is not null);
+            compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector512`1") is not null,
+            KernelSources.NamespaceFor(compilation.AssemblyName));
 
         public ImmutableArray<DiagnosticInfo> Problems()
         {

@@ -63,14 +63,14 @@ namespace QuantGen.Plan
             // y[i] = clamp(round_half_even(x[i] * invScale) + zp, 0, 255) for i < count (float multiply, never a divide;
             // x[i] * invScale is clamped to ±4096 before rounding, which cannot change a result; NaN gives an unspecified byte).
             yield return new KernelSignature("QuantizeU8", "QuantizationU8.Quantize", false,
-                new[] { T("x"), U8("y"), I("count"), I("zp"), F("invScale") },
+                new[] { T("x"), U8("y").Writes(), I("count"), I("zp"), F("invScale") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count"))));
 
             // Quantize after a folded per-feature affine map (input normalization): f = i % features (innermost axis),
             // t = x[i] * a[f]; t = t + b[f] (two float roundings, never an FMA); y[i] = clamp(round_half_even(t) + zp, 0, 255).
             // a holds gain / scale, b holds offset / scale (quantized units).
             yield return new KernelSignature("QuantizeAffineU8", "QuantizationU8.QuantizeAffine", false,
-                new[] { T("x"), T("a"), T("b"), U8("y"), I("count"), I("features"), I("zp") },
+                new[] { T("x"), T("a"), T("b"), U8("y").Writes(), I("count"), I("features"), I("zp") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("count")),
                     a.AtLeast("a", a.Int("features")),
@@ -79,13 +79,13 @@ namespace QuantGen.Plan
 
             // y[i] = (float)(x[i] − zp) * scale for i < count.
             yield return new KernelSignature("DequantizeU8", "QuantizationU8.Dequantize", false,
-                new[] { U8("x"), T("y"), I("count"), I("zp"), F("scale") },
+                new[] { U8("x"), T("y").Writes(), I("count"), I("zp"), F("scale") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count"))));
 
             // y[i, j] = clamp(zpOut + Rc(bias[j] + Σ_kk x[i, kk] · B[kk, j], multiplier[j], shift), qmin, qmax) for
             // i < m, j < n; x u8 [m, k] row-major, w = B [k, n] int8 packed (PackedGemmU8S8Length), bias null = 0.
             yield return new KernelSignature("GemmU8S8", "GemmU8S8.Run", false,
-                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I("shift"),
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y").Writes(), I32("multiplier"), I("shift"),
                         I("m"), I("n"), I("k"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("m") * a.Int("k")),
@@ -97,7 +97,7 @@ namespace QuantGen.Plan
             // The same product written as float, for a last layer whose consumer is float (logits before Softmax, a graph
             // output): y[i, j] = (float)(bias[j] + Σ_kk x[i, kk] · B[kk, j]) * scale[j], scale[j] = sIn · sW[j].
             yield return new KernelSignature("GemmU8S8.Float", "GemmU8S8.RunFloat", false,
-                new[] { U8("x"), S8("w"), I32("bias", optional: true), T("y"), T("scale"), I("m"), I("n"), I("k") },
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), T("y").Writes(), T("scale"), I("m"), I("n"), I("k") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("m") * a.Int("k")),
                     a.AtLeast("w", PackedGemmU8S8Length(a.Int("n"), a.Int("k"))),
@@ -108,13 +108,13 @@ namespace QuantGen.Plan
             // Int8Dynamic: quantize x with parameters measured from x on this call (range including 0, scale = range / 255,
             // zp = round_half_even(−lo / scale)); qparams[0] = scale, qparams[1] = zp (as floats).
             yield return new KernelSignature("QuantizeDynamicU8", "DynamicQuantization.Quantize", false,
-                new[] { T("x"), U8("y"), T("qparams"), I("count") },
+                new[] { T("x"), U8("y").Writes(), T("qparams").Writes(), I("count") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")), a.AtLeast("qparams", 2)));
 
             // Int8Dynamic: per-call bias and scale of GemmU8S8.Float from qparams: scaleOut[j] = sIn · weightScale[j],
             // biasOut[j] = round_half_even(bias[j] / scaleOut[j]) − zp · columnSums[j] (bias null = 0).
             yield return new KernelSignature("PrepareGemmDynamic", "DynamicQuantization.PrepareGemm", false,
-                new[] { T("qparams"), I32("columnSums"), T("weightScale"), T("bias", optional: true), I32("biasOut"), T("scaleOut"), I("n") },
+                new[] { T("qparams"), I32("columnSums"), T("weightScale"), T("bias", optional: true), I32("biasOut").Writes(), T("scaleOut").Writes(), I("n") },
                 a => StepArguments.First(
                     a.AtLeast("qparams", 2),
                     a.AtLeast("columnSums", a.Int("n")),
@@ -127,7 +127,7 @@ namespace QuantGen.Plan
             // K ordered (ky, kx, ci), packed at byte offset g * PackedGemmU8S8Length(ocg, K); y[.., o] = clamp(zpOut +
             // Rc(bias[o] + Σ x·w, multiplier[o], shift), qmin, qmax). scratch may be null when ConvU8S8ScratchLength = 0.
             yield return new KernelSignature("ConvU8S8.Gemm", "ConvU8S8.Gemm", false,
-                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I("shift"), U8("scratch", optional: true),
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y").Writes(), I32("multiplier"), I("shift"), U8("scratch", optional: true).Writes(),
                         I("ih"), I("iw"), I("ic"), I("oh"), I("ow"), I("oc"), I("kh"), I("kw"), I("sh"), I("sw"),
                         I("pt"), I("pl"), I("pb"), I("pr"), I("dh"), I("dw"), I("group"), I("zpIn"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
@@ -142,7 +142,7 @@ namespace QuantGen.Plan
             // NHWC depthwise convolution (group == ic == oc); w is int8 in tap pairs (DepthwiseU8S8Index, kh*kw*c bytes);
             // taps in the padding read zpIn; y[.., ch] = clamp(zpOut + Rc(bias[ch] + Σ x·w, multiplier[ch], shift), qmin, qmax).
             yield return new KernelSignature("ConvU8S8.Depthwise", "ConvU8S8.Depthwise", false,
-                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y"), I32("multiplier"), I("shift"),
+                new[] { U8("x"), S8("w"), I32("bias", optional: true), U8("y").Writes(), I32("multiplier"), I("shift"),
                         I("ih"), I("iw"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"),
                         I("pt"), I("pl"), I("dh"), I("dw"), I("zpIn"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
@@ -158,7 +158,7 @@ namespace QuantGen.Plan
             // bytes are those of the two kernels run one after the other.
             yield return new KernelSignature("ConvU8S8.ExpandDepthwise", "ConvU8S8.ExpandDepthwise", false,
                 new[] { U8("x"), S8("we"), I32("biasE", optional: true), I32("multiplierE"), I("shiftE"), I("zpMid"), I("qminE"), I("qmaxE"),
-                        S8("wd"), I32("biasD", optional: true), U8("y"), I32("multiplierD"), I("shiftD"), U8("scratch"), I("bandRows"),
+                        S8("wd"), I32("biasD", optional: true), U8("y").Writes(), I32("multiplierD"), I("shiftD"), U8("scratch").Writes(), I("bandRows"),
                         I("ih"), I("iw"), I("ic"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"),
                         I("pt"), I("pl"), I("dh"), I("dw"), I("zpOut"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
@@ -178,7 +178,7 @@ namespace QuantGen.Plan
             // yMultiplier, yShift, qmin, qmax. The bytes of ConvU8S8.Gemm then AddU8; y must not overlap x or r.
             yield return new KernelSignature("ConvU8S8.PointwiseAdd", "ConvU8S8.PointwiseAdd", false,
                 new[] { U8("x"), S8("w"), I32("bias", optional: true), I32("multiplier"), I("shift"), I("zpMid"), I("qminMid"), I("qmaxMid"),
-                        U8("r"), U8("y"), I("pixels"), I("ic"), I("oc"), I("midMultiplier"), I("midShift"), I("rZp"), I("rMultiplier"), I("rShift"),
+                        U8("r"), U8("y").Writes(), I("pixels"), I("ic"), I("oc"), I("midMultiplier"), I("midShift"), I("rZp"), I("rMultiplier"), I("rShift"),
                         I("zpOut"), I("yMultiplier"), I("yShift"), I("qmin"), I("qmax") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("pixels") * a.Int("ic")),
@@ -193,20 +193,20 @@ namespace QuantGen.Plan
             //                        yMultiplier, yShift), qmin, qmax)
             // with real multipliers sA / (2·max(sA, sB)), sB / (2·max(sA, sB)) and 2·max(sA, sB) / (2^20 · sY).
             yield return new KernelSignature("AddU8", "ElementwiseU8.Add", false,
-                new[] { U8("a"), U8("b"), U8("y"), I("count"), I("aZp"), I("aMultiplier"), I("aShift"), I("bZp"), I("bMultiplier"), I("bShift"),
+                new[] { U8("a"), U8("b"), U8("y").Writes(), I("count"), I("aZp"), I("aMultiplier"), I("aShift"), I("bZp"), I("bMultiplier"), I("bShift"),
                         I("yZp"), I("yMultiplier"), I("yShift"), I("qmin"), I("qmax") },
                 a => StepArguments.First(a.AtLeast("a", a.Int("count")), a.AtLeast("b", a.Int("count")), a.AtLeast("y", a.Int("count"))));
 
             // y[ch] = clamp(zpOut + R(Σ_{i < hw} x[i, ch] − hw · zpIn, multiplier, shift), 0, 255) (NHWC); real multiplier
             // sIn / (hw · sOut).
             yield return new KernelSignature("PoolU8.GlobalAverage", "PoolU8.GlobalAverage", false,
-                new[] { U8("x"), U8("y"), I("hw"), I("c"), I("zpIn"), I("zpOut"), I("multiplier"), I("shift") },
+                new[] { U8("x"), U8("y").Writes(), I("hw"), I("c"), I("zpIn"), I("zpOut"), I("multiplier"), I("shift") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("hw") * a.Int("c")), a.AtLeast("y", a.Int("c"))));
 
             // NHWC max pooling on u8 (input and output share scale and zero point): plain byte max over each window,
             // positions outside the input skipped (never read); an empty window gives 0.
             yield return new KernelSignature("PoolU8.Max", "PoolU8.Max", false,
-                new[] { U8("x"), U8("y"), I("ih"), I("iw"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"), I("pt"), I("pl"), I("dh"), I("dw") },
+                new[] { U8("x"), U8("y").Writes(), I("ih"), I("iw"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"), I("pt"), I("pl"), I("dh"), I("dw") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("c")),
                     a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c"))));

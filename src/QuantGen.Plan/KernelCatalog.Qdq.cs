@@ -10,17 +10,17 @@ namespace QuantGen.Plan
         {
             // y (T: uint8, int8) = clamp(round_half_even(x / scale) + zeroPoint, qmin, qmax).
             new KernelSignature("QuantizeLinear", "QuantizeLinearF32.Quantize", true,
-                new[] { T("x"), T("scale"), T("zeroPoint", null, optional: true), T("y", null), I("outer"), I("channels"), I("inner"), I("qmin"), I("qmax") },
+                new[] { T("x"), T("scale"), T("zeroPoint", null, optional: true), T("y", null).Writes(), I("outer"), I("channels"), I("inner"), I("qmin"), I("qmax") },
                 a => LinearQuantizationExtent(a, "x", "y")),
 
             // y = (x − zeroPoint) · scale, x of T (uint8, int8, int32).
             new KernelSignature("DequantizeLinear", "QuantizeLinearF32.Dequantize", true,
-                new[] { T("x", null), T("scale"), T("zeroPoint", null, optional: true), T("y"), I("outer"), I("channels"), I("inner") },
+                new[] { T("x", null), T("scale"), T("zeroPoint", null, optional: true), T("y").Writes(), I("outer"), I("channels"), I("inner") },
                 a => LinearQuantizationExtent(a, "x", "y")),
 
             // QuantizeLinear then DequantizeLinear with the same parameters, all in float32 (zeroPoint as float).
             new KernelSignature("FakeQuantizeF32", "QuantizeLinearF32.Fake", false,
-                new[] { T("x"), T("scale"), T("zeroPoint", optional: true), T("y"), I("outer"), I("channels"), I("inner"), I("qmin"), I("qmax") },
+                new[] { T("x"), T("scale"), T("zeroPoint", optional: true), T("y").Writes(), I("outer"), I("channels"), I("inner"), I("qmin"), I("qmax") },
                 a => LinearQuantizationExtent(a, "x", "y")),
         };
 

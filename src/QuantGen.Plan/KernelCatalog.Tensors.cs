@@ -9,12 +9,12 @@ namespace QuantGen.Plan
         {
             // y = reduce(x) over the axes flagged 1 in reduced (one flag per axis of shape); y holds the kept axes.
             new KernelSignature("ReduceF32", "ReduceF32.Run", false,
-                new[] { T("x"), T("y"), Is("shape"), Is("reduced"), S("op", "ReduceOp") },
+                new[] { T("x"), T("y").Writes(), Is("shape"), Is("reduced"), S("op", "ReduceOp") },
                 a => StepArguments.First(a.AtLeast("x", Product(a.Ints("shape"))), a.AtLeast("y", Kept(a.Ints("shape"), a.Ints("reduced"))))),
 
             // LayerNormalization over rows × cols; scale/bias of length cols; mean/invStdDev (optional) of length rows.
             new KernelSignature("NormalizationF32.Layer", "NormalizationF32.Layer", false,
-                new[] { T("x"), T("scale"), T("bias", optional: true), T("y"), T("mean", optional: true), T("invStdDev", optional: true),
+                new[] { T("x"), T("scale"), T("bias", optional: true), T("y").Writes(), T("mean", optional: true).Writes(), T("invStdDev", optional: true).Writes(),
                         I("rows"), I("cols"), F("epsilon") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("rows") * a.Int("cols")), a.AtLeast("scale", a.Int("cols")), a.AtLeast("bias", a.Int("cols")),
@@ -22,57 +22,57 @@ namespace QuantGen.Plan
 
             // InstanceNormalization of NCHW data viewed as [n, c, hw]; scale and bias per channel.
             new KernelSignature("NormalizationF32.Instance", "NormalizationF32.Instance", false,
-                new[] { T("x"), T("scale"), T("bias"), T("y"), I("n"), I("c"), I("hw"), F("epsilon") },
+                new[] { T("x"), T("scale"), T("bias"), T("y").Writes(), I("n"), I("c"), I("hw"), F("epsilon") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("n") * a.Int("c") * a.Int("hw")), a.AtLeast("scale", a.Int("c")), a.AtLeast("bias", a.Int("c")),
                     a.AtLeast("y", a.Int("n") * a.Int("c") * a.Int("hw")))),
 
             // y[o, j, :] = x[o, indices[j], :] with x viewed as [outer, axis, inner]; indices int64 (or int32), negative from the end.
             new KernelSignature("Gather", "Indexing.Gather", true,
-                new[] { T("x", null), T("indices", PlanElementType.Int64), T("y", null), I("outer"), I("axis"), I("inner"), I("count") },
+                new[] { T("x", null), T("indices", PlanElementType.Int64), T("y", null).Writes(), I("outer"), I("axis"), I("inner"), I("count") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("outer") * a.Int("axis") * a.Int("inner")), a.AtLeast("indices", a.Int("count")),
                     a.AtLeast("y", a.Int("outer") * a.Int("count") * a.Int("inner")))),
 
             new KernelSignature("GatherInt32", "Indexing.GatherInt32", true,
-                new[] { T("x", null), T("indices", PlanElementType.Int32), T("y", null), I("outer"), I("axis"), I("inner"), I("count") },
+                new[] { T("x", null), T("indices", PlanElementType.Int32), T("y", null).Writes(), I("outer"), I("axis"), I("inner"), I("count") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("outer") * a.Int("axis") * a.Int("inner")), a.AtLeast("indices", a.Int("count")),
                     a.AtLeast("y", a.Int("outer") * a.Int("count") * a.Int("inner")))),
 
             // im2col of one image and group in the ONNX order: col [c·kh·kw, oh·ow] (padding reads as 0).
             new KernelSignature("Im2ColF32", "Im2ColF32.Run", false,
-                new[] { T("x"), T("col"), I("c"), I("ih"), I("iw"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"), I("pt"), I("pl"), I("dh"), I("dw") },
+                new[] { T("x"), T("col").Writes(), I("c"), I("ih"), I("iw"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"), I("pt"), I("pl"), I("dh"), I("dw") },
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("c") * a.Int("ih") * a.Int("iw")),
                     a.AtLeast("col", a.Int("c") * a.Int("kh") * a.Int("kw") * a.Int("oh") * a.Int("ow")))),
 
             // y[i] = x[index[i]] (0 where index[i] = −1) for i < count through an int32 table; x holds xCount elements.
             new KernelSignature("Take", "Indexing.Take", true,
-                new[] { T("x", null), T("index", PlanElementType.Int32), T("y", null), I("count"), I("xCount") },
+                new[] { T("x", null), T("index", PlanElementType.Int32), T("y", null).Writes(), I("count"), I("xCount") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("xCount")), a.AtLeast("index", a.Int("count")), a.AtLeast("y", a.Int("count")))),
 
             // Cast to float32 from any numeric type T (not bool), and back.
             new KernelSignature("CastToF32", "Cast.ToF32", true,
-                new[] { T("x", null), T("y"), I("count") },
+                new[] { T("x", null), T("y").Writes(), I("count") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")))),
             new KernelSignature("CastFromF32", "Cast.FromF32", true,
-                new[] { T("x"), T("y", null), I("count") },
+                new[] { T("x"), T("y", null).Writes(), I("count") },
                 a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")))),
 
             // y (contiguous, shape) = x[offset + Σ index·strides] (Slice, Split); strides may be negative.
             new KernelSignature("Strided", "Indexing.Strided", true,
-                new[] { T("x", null), T("y", null), Is("shape"), Is("strides"), I("offset") },
+                new[] { T("x", null), T("y", null).Writes(), Is("shape"), Is("strides"), I("offset") },
                 a => StridedExtent(a)),
 
             // Resize: separable taps; axis a's (index, weight) for output position j start at entry starts[a] + j·taps[a].
             new KernelSignature("ResizeF32", "ResizeF32.Run", false,
-                new[] { T("x"), T("index", PlanElementType.Int32), T("weight"), T("y"), Is("shape"), Is("strides"), Is("taps"), Is("starts"), F("extrapolation") },
+                new[] { T("x"), T("index", PlanElementType.Int32), T("weight"), T("y").Writes(), Is("shape"), Is("strides"), Is("taps"), Is("starts"), F("extrapolation") },
                 a => ResizeExtent(a)),
 
             // Pad: output position j of axis a reads input position map[starts[a] + j], or value[0] when that is −1.
             new KernelSignature("Pad", "Indexing.Pad", true,
-                new[] { T("x", null), T("value", null), T("y", null), Is("shape"), Is("strides"), Is("map"), Is("starts") },
+                new[] { T("x", null), T("value", null), T("y", null).Writes(), Is("shape"), Is("strides"), Is("map"), Is("starts") },
                 a => PadExtent(a)),
         };
 

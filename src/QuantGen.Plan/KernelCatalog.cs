@@ -18,6 +18,22 @@ namespace QuantGen.Plan
         Symbol,
     }
 
+    /// <summary>How a tensor the kernel writes may share memory with the step's other tensors (PlanValidator checks it).</summary>
+    public enum KernelOverlap
+    {
+        /// <summary>Apart from every other operand of the step: the kernel reads its inputs after it has begun writing.</summary>
+        None,
+
+        /// <summary>
+        /// May be exactly one of <see cref="KernelParameter.OverlapWith"/> (same memory, same first byte, at least as long as
+        /// the output): the kernel reads each element before it writes that position. Apart from everything else.
+        /// </summary>
+        InPlace,
+
+        /// <summary>May overlap <see cref="KernelParameter.OverlapWith"/> in any way (the kernel moves memory as memmove does).</summary>
+        Any,
+    }
+
     public sealed class KernelParameter
     {
         public KernelParameter(string name, KernelParameterKind kind, PlanElementType? elementType = null, bool optional = false, string? symbolType = null)
@@ -28,6 +44,22 @@ namespace QuantGen.Plan
             Optional = optional;
             SymbolType = symbolType;
         }
+
+        /// <summary>The kernel writes this tensor (every tensor not marked so it only reads).</summary>
+        public bool IsWritten { get; private set; }
+
+        /// <summary>For a written tensor: how it may share memory with the tensors named in <see cref="OverlapWith"/>.</summary>
+        public KernelOverlap Overlap { get; private set; }
+
+        /// <summary>The read tensors a written one may share memory with, as <see cref="Overlap"/> says.</summary>
+        public string[] OverlapWith { get; private set; } = Array.Empty<string>();
+
+        /// <summary>This tensor, written by the kernel and apart from every other operand of the step.</summary>
+        public KernelParameter Writes() => Writes(KernelOverlap.None);
+
+        /// <summary>This tensor, written by the kernel, which may share memory with <paramref name="with"/> as <paramref name="overlap"/> says.</summary>
+        public KernelParameter Writes(KernelOverlap overlap, params string[] with) =>
+            new KernelParameter(Name, Kind, ElementType, Optional, SymbolType) { IsWritten = true, Overlap = overlap, OverlapWith = with };
 
         public string Name { get; }
         public KernelParameterKind Kind { get; }
@@ -86,6 +118,10 @@ namespace QuantGen.Plan
 
         /// <summary>Element count of an operand, or -1 when the operand is null.</summary>
         public long Length(string name) => _step.Find(name)!.Value.Operand?.ElementCount ?? -1;
+
+        /// <summary>Whether operands <paramref name="a"/> and <paramref name="b"/> start at the same byte of the same memory (one is written in place of the other).</summary>
+        public bool SameStart(string a, string b) =>
+            _step.Find(a)!.Value.Operand is { } x && _step.Find(b)!.Value.Operand is { } y && x.Region == y.Region && x.Index == y.Index && x.ByteOffset == y.ByteOffset;
 
         /// <summary>Checks that operand <paramref name="name"/> holds at least <paramref name="needed"/> elements.</summary>
         public string? AtLeast(string name, long needed)
@@ -184,24 +220,24 @@ namespace QuantGen.Plan
             {
                 // y[0..count) = x[0..count)
                 new KernelSignature("Copy", "DataMovement.Copy", true,
-                    new[] { T("x", null), T("y", null), I("count") },
+                    new[] { T("x", null), T("y", null).Writes(KernelOverlap.Any, "x"), I("count") },
                     a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")))),
 
                 // for b < blocks: y[b·yStride …] = x[b·xStride …], blockLength elements each (Concat).
                 new KernelSignature("CopyBlocks", "DataMovement.CopyBlocks", true,
-                    new[] { T("x", null), T("y", null), I("blocks"), I("blockLength"), I("xStride"), I("yStride") },
+                    new[] { T("x", null), T("y", null).Writes(), I("blocks"), I("blockLength"), I("xStride"), I("yStride") },
                     a => StepArguments.First(
                         a.AtLeast("x", Strided(a.Int("blocks"), a.Int("blockLength"), a.Int("xStride"))),
                         a.AtLeast("y", Strided(a.Int("blocks"), a.Int("blockLength"), a.Int("yStride"))))),
 
                 // y = transpose(x, perm); shape is x's shape.
                 new KernelSignature("Transpose", "DataMovement.Transpose", true,
-                    new[] { T("x", null), T("y", null), Is("shape"), Is("perm") },
+                    new[] { T("x", null), T("y", null).Writes(), Is("shape"), Is("perm") },
                     a => StepArguments.First(a.AtLeast("x", Product(a.Ints("shape"))), a.AtLeast("y", Product(a.Ints("shape"))))),
 
                 // NHWC convolution through (implicit) im2col and a packed GEMM; w packed per group.
                 new KernelSignature("ConvF32.Gemm", "ConvF32.Gemm", false,
-                    new[] { T("x"), T("w"), T("bias", optional: true), T("y"), T("scratch", optional: true),
+                    new[] { T("x"), T("w"), T("bias", optional: true), T("y").Writes(), T("scratch", optional: true).Writes(),
                             I("ih"), I("iw"), I("ic"), I("oh"), I("ow"), I("oc"), I("kh"), I("kw"), I("sh"), I("sw"),
                             I("pt"), I("pl"), I("pb"), I("pr"), I("dh"), I("dw"), I("group"), S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(
@@ -214,7 +250,7 @@ namespace QuantGen.Plan
 
                 // NHWC depthwise convolution (group == ic == oc); w is [kh*kw, c].
                 new KernelSignature("ConvF32.Depthwise", "ConvF32.Depthwise", false,
-                    new[] { T("x"), T("w"), T("bias", optional: true), T("y"),
+                    new[] { T("x"), T("w"), T("bias", optional: true), T("y").Writes(),
                             I("ih"), I("iw"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"),
                             I("pt"), I("pl"), I("dh"), I("dw"), S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(
@@ -229,7 +265,7 @@ namespace QuantGen.Plan
                 // ConvF32.Gemm then ConvF32.Depthwise.
                 new KernelSignature("ConvF32.ExpandDepthwise", "ConvF32.ExpandDepthwise", false,
                     new[] { T("x"), T("we"), T("biasE", optional: true), S("actE", "Activation"), F("alphaE"), F("betaE"),
-                            T("wd"), T("biasD", optional: true), T("y"), T("scratch"), I("bandRows"),
+                            T("wd"), T("biasD", optional: true), T("y").Writes(), T("scratch").Writes(), I("bandRows"),
                             I("ih"), I("iw"), I("ic"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"),
                             I("pt"), I("pl"), I("dh"), I("dw"), S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(
@@ -246,7 +282,7 @@ namespace QuantGen.Plan
                 // B [ic, oc]); the values of ConvF32.Gemm then BinaryF32 Add. y is written chunk by chunk while x and r are
                 // still read, so it must not overlap them.
                 new KernelSignature("ConvF32.PointwiseAdd", "ConvF32.PointwiseAdd", false,
-                    new[] { T("x"), T("w"), T("bias", optional: true), T("r"), T("y"), I("pixels"), I("ic"), I("oc"),
+                    new[] { T("x"), T("w"), T("bias", optional: true), T("r"), T("y").Writes(), I("pixels"), I("ic"), I("oc"),
                             S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(
                         a.AtLeast("x", a.Int("pixels") * a.Int("ic")),
@@ -257,7 +293,7 @@ namespace QuantGen.Plan
 
                 // y[m, n] = act(x[m, k] · B[k, n] + bias[n]); b packed into 16-column panels.
                 new KernelSignature("GemmF32", "GemmF32.Run", false,
-                    new[] { T("x"), T("b"), T("bias", optional: true), T("y"), I("m"), I("n"), I("k"), S("act", "Activation"), F("alpha"), F("beta") },
+                    new[] { T("x"), T("b"), T("bias", optional: true), T("y").Writes(), I("m"), I("n"), I("k"), S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(
                         a.AtLeast("x", a.Int("m") * a.Int("k")),
                         a.AtLeast("b", PackedGemmF32Length(a.Int("n"), a.Int("k"))),
@@ -266,7 +302,7 @@ namespace QuantGen.Plan
 
                 // y[m, n] = x[m, k] · B for a run-time B: b is [k, n], or [n, k] read transposed when transB = 1.
                 new KernelSignature("MatMulF32", "MatMulF32.Run", false,
-                    new[] { T("x"), T("b"), T("y"), I("m"), I("n"), I("k"), I("transB") },
+                    new[] { T("x"), T("b"), T("y").Writes(), I("m"), I("n"), I("k"), I("transB") },
                     a => StepArguments.First(
                         a.AtLeast("x", a.Int("m") * a.Int("k")),
                         a.AtLeast("b", a.Int("k") * a.Int("n")),
@@ -278,30 +314,32 @@ namespace QuantGen.Plan
 
                 // y[c] = mean over hw of x[hw, c] (NHWC).
                 new KernelSignature("PoolF32.GlobalAverage", "PoolF32.GlobalAverage", false,
-                    new[] { T("x"), T("y"), I("hw"), I("c") },
+                    new[] { T("x"), T("y").Writes(), I("hw"), I("c") },
                     a => StepArguments.First(a.AtLeast("x", a.Int("hw") * a.Int("c")), a.AtLeast("y", a.Int("c")))),
 
                 // y[c] = max over hw of x[hw, c] (NHWC).
                 new KernelSignature("PoolF32.GlobalMax", "PoolF32.GlobalMax", false,
-                    new[] { T("x"), T("y"), I("hw"), I("c") },
+                    new[] { T("x"), T("y").Writes(), I("hw"), I("c") },
                     a => StepArguments.First(a.AtLeast("x", a.Int("hw") * a.Int("c")), a.AtLeast("y", a.Int("c")))),
 
                 // y = a (op) b with numpy broadcasting: element strides of a and b per output axis (0 = broadcast).
                 new KernelSignature("BinaryF32", "ElementwiseF32.Binary", false,
-                    new[] { T("a"), T("b"), T("y"), S("op", "BinaryOp"), Is("shape"), Is("aStrides"), Is("bStrides") },
+                    new[] { T("a"), T("b"), T("y").Writes(KernelOverlap.InPlace, "a", "b"), S("op", "BinaryOp"), Is("shape"), Is("aStrides"), Is("bStrides") },
                     a => StepArguments.First(
                         a.AtLeast("a", Span(a.Ints("shape"), a.Ints("aStrides"))),
                         a.AtLeast("b", Span(a.Ints("shape"), a.Ints("bStrides"))),
-                        a.AtLeast("y", Product(a.Ints("shape"))))),
+                        a.AtLeast("y", Product(a.Ints("shape"))),
+                        InPlaceAtOwnOffsets(a, "a", "aStrides"),
+                        InPlaceAtOwnOffsets(a, "b", "bStrides"))),
 
                 // y = act(x) elementwise.
                 new KernelSignature("ActivationF32", "ElementwiseF32.Activate", false,
-                    new[] { T("x"), T("y"), I("count"), S("act", "Activation"), F("alpha"), F("beta") },
+                    new[] { T("x"), T("y").Writes(KernelOverlap.InPlace, "x"), I("count"), S("act", "Activation"), F("alpha"), F("beta") },
                     a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")))),
 
                 // Softmax (or LogSoftmax when log = 1) over the middle axis of x viewed as [outer, axis, inner].
                 new KernelSignature("SoftmaxF32", "SoftmaxF32.Run", false,
-                    new[] { T("x"), T("y"), I("outer"), I("axis"), I("inner"), I("log") },
+                    new[] { T("x"), T("y").Writes(), I("outer"), I("axis"), I("inner"), I("log") },
                     a => StepArguments.First(
                         a.AtLeast("x", a.Int("outer") * a.Int("axis") * a.Int("inner")),
                         a.AtLeast("y", a.Int("outer") * a.Int("axis") * a.Int("inner")))),
@@ -310,6 +348,7 @@ namespace QuantGen.Plan
             list.AddRange(Int8Kernels());
             list.AddRange(TensorKernels());
             list.AddRange(QdqKernels());
+            list.AddRange(MlKernels());
 
             var byName = new Dictionary<string, KernelSignature>(StringComparer.Ordinal);
             foreach (var k in list) byName.Add(k.Name, k);
@@ -320,13 +359,31 @@ namespace QuantGen.Plan
         {
             var p = new List<KernelParameter>
             {
-                T("x"), T("y"), I("ih"), I("iw"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"), I("pt"), I("pl"), I("dh"), I("dw"),
+                T("x"), T("y").Writes(), I("ih"), I("iw"), I("c"), I("oh"), I("ow"), I("kh"), I("kw"), I("sh"), I("sw"), I("pt"), I("pl"), I("dh"), I("dw"),
             };
             p.AddRange(extra);
             return new KernelSignature(name, method, false, p.ToArray(),
                 a => StepArguments.First(
                     a.AtLeast("x", a.Int("ih") * a.Int("iw") * a.Int("c")),
                     a.AtLeast("y", a.Int("oh") * a.Int("ow") * a.Int("c"))));
+        }
+
+        /// <summary>
+        /// When y is written in place of <paramref name="operand"/>, the operand must be read at y's own offsets (its strides
+        /// those of a contiguous tensor of y's shape, size-1 axes aside): else the kernel would read elements it already wrote.
+        /// </summary>
+        private static string? InPlaceAtOwnOffsets(StepArguments a, string operand, string strides)
+        {
+            if (!a.SameStart(operand, "y")) return null;
+            long[] shape = a.Ints("shape"), s = a.Ints(strides);
+            long expected = 1;
+            for (int i = shape.Length - 1; i >= 0; i--)
+            {
+                if (shape[i] != 1 && (i >= s.Length || s[i] != expected))
+                    return "y is written in place of '" + operand + "', which is not read at y's own offsets (" + strides + " is not contiguous over shape)";
+                expected *= shape[i];
+            }
+            return null;
         }
 
         /// <summary>Elements spanned by <paramref name="blocks"/> runs of <paramref name="length"/> at <paramref name="stride"/>.</summary>

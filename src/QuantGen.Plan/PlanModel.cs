@@ -11,8 +11,13 @@ namespace QuantGen.Plan
     /// </summary>
     public sealed class ModelPlan
     {
-        /// <summary>Bumped whenever the text format or a kernel's meaning changes.</summary>
-        public const int FormatVersion = 1;
+        /// <summary>
+        /// The text format's version: bumped when the grammar of a plan file changes (records, value spellings). What
+        /// the steps mean (the kernels, their parameters and the code behind them) is the other half of a plan's
+        /// identity, <see cref="CatalogFingerprint"/>, which hashes this number too; a plan file states both in its
+        /// header and is read only when both match.
+        /// </summary>
+        public const int FormatVersion = 2;
 
         public PlanModelInfo Info { get; set; } = new PlanModelInfo();
 
@@ -27,8 +32,8 @@ namespace QuantGen.Plan
 
         public List<PlanStep> Steps { get; } = new List<PlanStep>();
 
-        /// <summary>Extra facts for the generated class and the report (e.g. quantization results), in order.</summary>
-        public List<KeyValuePair<string, string>> Facts { get; } = new List<KeyValuePair<string, string>>();
+        /// <summary>Build facts for the generated class's Facts constants (e.g. quantization results), in order; see <see cref="PlanFacts"/>.</summary>
+        public PlanFactList Facts { get; } = new PlanFactList();
     }
 
     public sealed class PlanModelInfo
@@ -43,7 +48,7 @@ namespace QuantGen.Plan
 
         public string Producer { get; set; } = "";
 
-        /// <summary>"Float32" or "Int8".</summary>
+        /// <summary>The arithmetic the steps use, as the build's Precision names it: "Float32", "Int8" or "Int8Dynamic".</summary>
         public string Precision { get; set; } = "Float32";
 
         /// <summary>True when every input and output has a symbolic leading batch axis; Run loops over samples.</summary>
@@ -91,7 +96,10 @@ namespace QuantGen.Plan
 
         public long ByteCount { get; set; }
 
-        /// <summary>Lower-case hex SHA-256 of the weight bytes, checked when a resource is loaded.</summary>
+        /// <summary>
+        /// Lower-case hex SHA-256 of the weight bytes, for audits (the generated WeightsSha256). Nothing recomputes it at
+        /// run time: loading a resource checks only its length against <see cref="ByteCount"/>.
+        /// </summary>
         public string Sha256 { get; set; } = "";
 
         /// <summary>The manifest resource name, for <see cref="WeightStorage.Resource"/>.</summary>

@@ -1,13 +1,14 @@
 // The plan file format: line-oriented UTF-8 text, invariant culture, one record per line.
 //
-//   quantgen-plan 1
+//   quantgen-plan 2 catalog=5d0c…            (FormatVersion, then CatalogFingerprint.Value)
 //   model source="m.onnx" sha256=… opset=13 producer="pytorch 1.13.1" precision=Float32 batched=true
 //   input "features" float32 [-1,30]
 //   output "probabilities" float32 [-1,2]
 //   workspace 256
 //   weights inline 16760 sha256=…            (or: weights resource 13987328 sha256=… name="…")
-//   fact "key" "value"
+//   fact "parameters" "1058"                 (keys and types: PlanFacts)
 //   step GemmF32 "/fc1/Gemm" x=in0@0:30:float32 b=w@0:960:float32 … m=1 n=32 k=30 act=Relu alpha=0f beta=0f
+//   step BinaryF32 "/add" … shape=ints[1,30] aStrides=ints[0,1] …   (lists say their type: ints[…], floats[0.5f,…])
 //   data                                     (inline weights, base64, 76 characters a line)
 //   …
 //   end
@@ -20,7 +21,8 @@ using System.Text;
 
 namespace QuantGen.Plan
 {
-    public sealed class PlanFormatException : Exception
+    /// <summary>A plan file that cannot be read: the message says what is wrong and <see cref="Line"/> where (0: no one line).</summary>
+    public class PlanFormatException : Exception
     {
         public PlanFormatException(int line, string message)
             : base(line > 0 ? $"line {line}: {message}" : message)
@@ -31,14 +33,28 @@ namespace QuantGen.Plan
         public int Line { get; }
     }
 
+    /// <summary>A plan written by another QuantGen: another format version or another kernel catalog (<see cref="CatalogFingerprint"/>).</summary>
+    public sealed class PlanVersionException : PlanFormatException
+    {
+        public PlanVersionException(string message)
+            : base(1, message)
+        {
+        }
+    }
+
     public static class PlanText
     {
         private const string Magic = "quantgen-plan";
 
+        private const string CatalogKey = "catalog=";
+
+        /// <summary>The first line of every plan this QuantGen writes (no newline).</summary>
+        public static string Header => Magic + " " + ModelPlan.FormatVersion.ToString(CultureInfo.InvariantCulture) + " " + CatalogKey + CatalogFingerprint.Value;
+
         public static string Write(ModelPlan plan)
         {
             var sb = new StringBuilder();
-            sb.Append(Magic).Append(' ').Append(ModelPlan.FormatVersion.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            sb.Append(Header).Append('\n');
             var info = plan.Info;
             sb.Append("model source=").Append(Quote(info.Source))
               .Append(" sha256=").Append(info.Sha256)
@@ -55,7 +71,7 @@ namespace QuantGen.Plan
               .Append(" sha256=").Append(w.Sha256);
             if (w.Storage == WeightStorage.Resource) sb.Append(" name=").Append(Quote(w.ResourceName));
             sb.Append('\n');
-            foreach (var f in plan.Facts) sb.Append("fact ").Append(Quote(f.Key)).Append(' ').Append(Quote(f.Value)).Append('\n');
+            foreach (var f in plan.Facts) sb.Append("fact ").Append(Quote(f.Fact.Key)).Append(' ').Append(Quote(f.Text)).Append('\n');
             foreach (var step in plan.Steps)
             {
                 sb.Append("step ").Append(step.Kernel).Append(' ').Append(Quote(step.Source));
@@ -86,11 +102,7 @@ namespace QuantGen.Plan
             int n = 0;
             string Next() => n < lines.Length ? lines[n++].TrimEnd('\r') : throw new PlanFormatException(n, "unexpected end of plan (no 'end' line)");
 
-            var header = Tokenize(Next(), n);
-            if (header.Count != 2 || header[0] != Magic)
-                throw new PlanFormatException(1, "not a QuantGen plan");
-            if (ParseInt(header[1], n) != ModelPlan.FormatVersion)
-                throw new PlanFormatException(1, $"plan format {header[1]} is not the format {ModelPlan.FormatVersion} this generator reads; rebuild so the task and generator come from one QuantGen version");
+            ReadHeader(Tokenize(Next(), n));
 
             bool sawEnd = false, sawModel = false, sawWorkspace = false, sawWeights = false;
             var data = new StringBuilder();
@@ -145,7 +157,9 @@ namespace QuantGen.Plan
                         break;
                     case "fact":
                         if (tokens.Count != 3) throw new PlanFormatException(n, "'fact' needs a key and a value");
-                        plan.Facts.Add(new KeyValuePair<string, string>(tokens[1], tokens[2]));
+                        var fact = PlanFacts.Find(tokens[1]) ?? throw new PlanFormatException(n, $"unknown fact '{tokens[1]}'");
+                        try { plan.Facts.Add(fact, tokens[2]); }
+                        catch (ArgumentException e) { throw new PlanFormatException(n, e.Message); }
                         break;
                     case "step":
                         plan.Steps.Add(ParseStep(tokens, n));
@@ -174,6 +188,19 @@ namespace QuantGen.Plan
             return plan;
         }
 
+        /// <summary>"quantgen-plan VERSION catalog=FINGERPRINT": a plan of another format or catalog is refused as stale.</summary>
+        private static void ReadHeader(List<string> header)
+        {
+            if (header.Count < 2 || header[0] != Magic) throw new PlanFormatException(1, "not a QuantGen plan");
+            string version = header[1];
+            string? catalog = header.Count == 3 && header[2].StartsWith(CatalogKey, StringComparison.Ordinal) ? header[2].Substring(CatalogKey.Length) : null;
+            if (version != ModelPlan.FormatVersion.ToString(CultureInfo.InvariantCulture))
+                throw new PlanVersionException($"it is in plan format {version}, and this QuantGen reads format {ModelPlan.FormatVersion}");
+            if (catalog == null || header.Count != 3) throw new PlanFormatException(1, $"the header does not end with '{CatalogKey}' and the kernel catalog's fingerprint");
+            if (catalog != CatalogFingerprint.Value)
+                throw new PlanVersionException($"it was written for kernel catalog {catalog}, and this QuantGen's kernels are catalog {CatalogFingerprint.Value}");
+        }
+
         private static PlanStep ParseStep(List<string> tokens, int line)
         {
             if (tokens.Count < 3) throw new PlanFormatException(line, "'step' needs a kernel and a source");
@@ -191,15 +218,11 @@ namespace QuantGen.Plan
         {
             if (text == "null") return PlanValue.Null;
             if (text.Length == 0) throw new PlanFormatException(line, "empty argument value");
-            if (text[0] == '[')
-            {
-                if (text.IndexOf('f') >= 0 && text != "[]")
-                {
-                    var inner = text.Substring(1, text.Length - 2);
-                    return PlanValue.Of(inner.Length == 0 ? Array.Empty<float>() : Array.ConvertAll(inner.Split(','), s => ParseFloat(s, line)));
-                }
-                return PlanValue.Of(ParseIntList(text, line));
-            }
+            if (text.StartsWith(PlanValue.IntsPrefix + "[", StringComparison.Ordinal))
+                return PlanValue.Of(ParseIntList(text.Substring(PlanValue.IntsPrefix.Length), line));
+            if (text.StartsWith(PlanValue.FloatsPrefix + "[", StringComparison.Ordinal))
+                return PlanValue.Of(Array.ConvertAll(ListItems(text.Substring(PlanValue.FloatsPrefix.Length), line), s => ParseFloat(s, line)));
+            if (text[0] == '[') throw new PlanFormatException(line, $"the list '{text}' does not say its type (ints[…] or floats[…])");
             int at = text.IndexOf('@');
             if (at > 0) return PlanValue.Of(ParseOperand(text, at, line));
             if (text[text.Length - 1] == 'f' && (char.IsDigit(text[0]) || text[0] == '-' || text[0] == 'i' || text[0] == 'n'))
@@ -243,12 +266,14 @@ namespace QuantGen.Plan
             return v;
         }
 
-        private static long[] ParseIntList(string text, int line)
+        private static long[] ParseIntList(string text, int line) => Array.ConvertAll(ListItems(text, line), s => ParseInt(s, line));
+
+        /// <summary>The comma-separated items of "[a,b,…]" ("[]": none).</summary>
+        private static string[] ListItems(string text, int line)
         {
             if (text.Length < 2 || text[0] != '[' || text[text.Length - 1] != ']') throw new PlanFormatException(line, $"'{text}' is not a [list]");
             var inner = text.Substring(1, text.Length - 2);
-            if (inner.Length == 0) return Array.Empty<long>();
-            return Array.ConvertAll(inner.Split(','), s => ParseInt(s, line));
+            return inner.Length == 0 ? Array.Empty<string>() : inner.Split(',');
         }
 
         private static Dictionary<string, string> KeyValues(List<string> tokens, int start, int line)

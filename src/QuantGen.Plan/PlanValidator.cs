@@ -1,6 +1,8 @@
-// Checks a plan before anything is generated from it: known kernels, well-typed arguments, and
-// every operand inside its region and at least as long as its kernel touches. Generated code is
-// unsafe (pointers), so this check is what keeps it from reading or writing out of bounds.
+// Checks a plan before anything is generated from it: known kernels and facts, well-typed arguments,
+// every operand inside its region and at least as long as its kernel touches, and the catalog's
+// overlap rules (what a kernel writes lies in the workspace or an output, apart from the step's other
+// operands unless the kernel declares it may share them). Generated code is unsafe (pointers), so this
+// check is what keeps it from reading or writing out of bounds, or reading what it already overwrote.
 using System.Collections.Generic;
 using System.Globalization;
 
@@ -55,8 +57,37 @@ namespace QuantGen.Plan
                     }
                 }
                 if (kernel.CheckExtents(new StepArguments(step)) is { } problem) throw Fail($"{where}: {problem}");
+                CheckOverlaps(where, kernel, step);
             }
         }
+
+        /// <summary>Each written operand: in the workspace or an output, and clear of the step's other operands but those its parameter allows.</summary>
+        private static void CheckOverlaps(string where, KernelSignature kernel, PlanStep step)
+        {
+            for (int i = 0; i < kernel.Parameters.Length; i++)
+            {
+                var p = kernel.Parameters[i];
+                if (!p.IsWritten || !(step.Arguments[i].Value.Operand is { } written)) continue;
+                if (written.Region == PlanRegion.Weights || written.Region == PlanRegion.Input)
+                    throw Fail($"{where}: '{p.Name}' is written but lies in the {(written.Region == PlanRegion.Weights ? "weights" : "caller's input")}; kernels write only the workspace and the outputs");
+                for (int j = 0; j < kernel.Parameters.Length; j++)
+                {
+                    var q = kernel.Parameters[j];
+                    if (j == i || !(step.Arguments[j].Value.Operand is { } other) || !Overlap(written, other)) continue;
+                    bool named = System.Array.IndexOf(p.OverlapWith, q.Name) >= 0;
+                    bool allowed = named && (p.Overlap == KernelOverlap.Any
+                        || (p.Overlap == KernelOverlap.InPlace && other.ByteOffset == written.ByteOffset && other.ByteLength >= written.ByteLength));
+                    if (!allowed)
+                        throw Fail($"{where}: '{p.Name}' ({written}) overlaps '{q.Name}' ({other}); " + (p.Overlap == KernelOverlap.InPlace && named
+                            ? $"the kernel writes '{p.Name}' in place of '{q.Name}' only when both start at the same byte and '{q.Name}' is at least as long"
+                            : $"the kernel writes '{p.Name}' while it still reads the step's other operands, so they must not share memory"));
+                }
+            }
+        }
+
+        /// <summary>Whether two operands share at least one byte.</summary>
+        private static bool Overlap(PlanOperand a, PlanOperand b) =>
+            a.Region == b.Region && a.Index == b.Index && a.ByteLength > 0 && b.ByteLength > 0 && a.ByteOffset < b.End && b.ByteOffset < a.End;
 
         private static void CheckKind(string where, KernelParameter p, PlanValue v)
         {
@@ -66,7 +97,7 @@ namespace QuantGen.Plan
                 KernelParameterKind.Int => v.Kind == PlanValueKind.Int,
                 KernelParameterKind.Float => v.Kind == PlanValueKind.Float,
                 KernelParameterKind.Ints => v.Kind == PlanValueKind.Ints,
-                KernelParameterKind.Floats => v.Kind == PlanValueKind.Floats || (v.Kind == PlanValueKind.Ints && v.Ints.Length == 0),
+                KernelParameterKind.Floats => v.Kind == PlanValueKind.Floats,
                 KernelParameterKind.Symbol => v.Kind == PlanValueKind.Symbol && IsIdentifier(v.Symbol),
                 _ => false,
             };

@@ -163,9 +163,15 @@ namespace QuantGen.Plan
         Operand,
     }
 
-    /// <summary>An argument value: an integer, a float, a list, a symbol (enum member name), an operand, or null.</summary>
+    /// <summary>An argument value: an integer, a float, a list of either, a symbol (enum member name), an operand, or null.</summary>
     public sealed class PlanValue
     {
+        /// <summary>Plan-file spelling of a list of integers: "ints[1,2]", "ints[]".</summary>
+        public const string IntsPrefix = "ints";
+
+        /// <summary>Plan-file spelling of a list of floats: "floats[0.5f,1f]", "floats[]".</summary>
+        public const string FloatsPrefix = "floats";
+
         private PlanValue(PlanValueKind kind) { Kind = kind; }
 
         public PlanValueKind Kind { get; }
@@ -192,8 +198,8 @@ namespace QuantGen.Plan
             PlanValueKind.Null => "null",
             PlanValueKind.Int => Int.ToString(CultureInfo.InvariantCulture),
             PlanValueKind.Float => FormatFloat(Float),
-            PlanValueKind.Ints => "[" + string.Join(",", Array.ConvertAll(Ints, v => v.ToString(CultureInfo.InvariantCulture))) + "]",
-            PlanValueKind.Floats => "[" + string.Join(",", Array.ConvertAll(Floats, FormatFloat)) + "]",
+            PlanValueKind.Ints => IntsPrefix + "[" + string.Join(",", Array.ConvertAll(Ints, v => v.ToString(CultureInfo.InvariantCulture))) + "]",
+            PlanValueKind.Floats => FloatsPrefix + "[" + string.Join(",", Array.ConvertAll(Floats, FormatFloat)) + "]",
             PlanValueKind.Symbol => Symbol,
             _ => Operand!.ToString(),
         };

@@ -41,7 +41,10 @@ namespace QuantGen.Benchmarks
         [Benchmark]
         public void Gemm196x1152x128() => _small.Run();
 
-        /// <summary>One GemmU8S8.Run of m × k × n on random operands (packed weights, per-channel requantization).</summary>
+        /// <summary>
+        /// One GemmU8S8.Run of m × k × n on random operands (packed weights, per-channel requantization): the kernel the
+        /// generator emitted into this assembly, in the namespace it gives this assembly's kernels (see Program.cs).
+        /// </summary>
         private sealed class Gemm : IDisposable
         {
             private readonly int _m, _n, _k, _shift;
@@ -66,7 +69,7 @@ namespace QuantGen.Benchmarks
 
             public double MultiplyAdds => (double)_m * _n * _k;
 
-            public void Run() => QuantGen.Kernels.GemmU8S8.Run(_x, _w, _bias, _y, _multiplier, _shift, _m, _n, _k, 3, 0, 255);
+            public void Run() => QuantGen.Kernels.QuantGen_Benchmarks_095c8790.GemmU8S8.Run(_x, _w, _bias, _y, _multiplier, _shift, _m, _n, _k, 3, 0, 255);
 
             public void Dispose()
             {

@@ -68,8 +68,10 @@ namespace QuantGen.Benchmarks
             }
             if (names.Count == 0) names.AddRange(ReferenceModel.Names());
             // What a class generated with Parallelism="N" sets around its kernels (the kernels are compiled into this
-            // assembly, so the benchmark sets it for the classes built with the default Parallelism of 1).
-            if (threads > 1) QuantGen.Kernels.KernelThreads.Enter(threads);
+            // assembly, so the benchmark sets it for the classes built with the default Parallelism of 1). The generator
+            // puts them in a namespace of this assembly's own: "QuantGen.Kernels." + the assembly name as an identifier +
+            // "_" + 8 hex digits of its SHA-256 (docs/generated-api.md); renaming the assembly breaks this line, loudly.
+            if (threads > 1) QuantGen.Kernels.QuantGen_Benchmarks_095c8790.KernelThreads.Enter(threads);
 
             foreach (string name in names)
             {

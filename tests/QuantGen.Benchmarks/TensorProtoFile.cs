@@ -7,7 +7,11 @@ namespace QuantGen.Benchmarks
 {
     /// <summary>
     /// The few TensorProto fields a test vector uses: dims (1), data_type (2), float_data (4), raw_data (9).
-    /// Kept dependency-free so the first-result process loads nothing but the generated model.
+    /// Kept dependency-free so the first-result process loads nothing but the generated model: the tests read
+    /// vectors with QuantGen.Onnx's TensorFile, which would bring Google.Protobuf and the compiler into the process
+    /// whose start-up time and peak RSS docs/benchmarks.md reports (measured in a fresh JIT process reading
+    /// MobileNetV2-224's input: peak RSS 30.3 MB against 27.8 MB, and tens of ms of loading and JIT outside the timed
+    /// window that also warms the runtime for it).
     /// </summary>
     internal static class TensorProtoFile
     {

@@ -33,9 +33,9 @@ namespace QuantGen.Compiler.Tests
             Assert.Equal(plan.Steps.Count, read.Steps.Count);
 
             // Weights: 4 bytes per parameter plus packing padding, never less.
-            long parameters = long.Parse(plan.Facts.First(f => f.Key == "parameters").Value);
+            long parameters = plan.Facts.Get(PlanFacts.Parameters)!.Value;
             Assert.True(result.Weights.Length >= parameters * 4, $"{result.Weights.Length} bytes for {parameters} parameters");
-            Assert.True(plan.WorkspaceBytes <= long.Parse(plan.Facts.First(f => f.Key == "workspace.unplanned").Value));
+            Assert.True(plan.WorkspaceBytes <= plan.Facts.Get(PlanFacts.WorkspaceUnplanned));
         }
 
         [Fact]

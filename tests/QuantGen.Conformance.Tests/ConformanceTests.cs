@@ -31,30 +31,38 @@ namespace QuantGen.Conformance.Tests
         [Fact]
         public void Conformance_md_is_up_to_date()
         {
-            string path = Path.Combine(RepoPaths.Root, "docs", "conformance.md");
-            string expected = ConformanceReport.Render(ConformanceRunner.Results);
-            if (Environment.GetEnvironmentVariable("QUANTGEN_UPDATE_DOCS") == "1")
-            {
-                File.WriteAllText(path, expected);
-                return;
-            }
-            Assert.True(File.Exists(path), "docs/conformance.md is missing; run the tests with QUANTGEN_UPDATE_DOCS=1");
-            Assert.Equal(ConformanceReport.WithoutRunTime(expected), ConformanceReport.WithoutRunTime(File.ReadAllText(path).Replace("\r\n", "\n")));
+            Baseline.Text(Path.Combine(RepoPaths.Root, "docs", "conformance.md"), ConformanceReport.Render(ConformanceRunner.Results), ConformanceReport.WithoutRunTime);
         }
 
         /// <summary>
-        /// The copy holds exactly the in-scope cases: with the shared data at hand, every shared case is either
-        /// copied or listed in out-of-scope.md (an operator added to the compiler brings its tests in).
+        /// The copy holds exactly the in-scope cases: every case of the shared data is either copied or listed in
+        /// out-of-scope.md (an operator added to the compiler brings its tests in). It needs ../shared beside the
+        /// repository and is skipped without it (CI has it and fails on any skip); QUANTGEN_UPDATE=1 refreshes the
+        /// copy from it.
         /// </summary>
-        [Fact]
+        [SkippableFact]
         public void Copied_cases_are_exactly_the_cases_in_scope()
         {
             var local = BackendTestScope.LocalCases().ToList();
-            Assert.NotEmpty(local);
-            Assert.True(File.Exists(Path.Combine(BackendTestScope.LocalRoot, "NOTICE")), "onnx-backend-tests/NOTICE is missing");
-            string listed = File.ReadAllText(Path.Combine(BackendTestScope.LocalRoot, "out-of-scope.md"));
-            if (!Directory.Exists(BackendTestScope.SharedRoot)) return;
+            if (!Baseline.Updating)
+            {
+                Assert.NotEmpty(local);
+                Assert.True(File.Exists(Path.Combine(BackendTestScope.LocalRoot, "NOTICE")), "onnx-backend-tests/NOTICE is missing");
+            }
+            Skip.IfNot(Directory.Exists(BackendTestScope.SharedRoot),
+                $"{BackendTestScope.SharedRoot} not found: clone the repository with shared/ beside it, as CI does, to check the copy against the official data");
 
+            if (Baseline.Updating)
+            {
+                BackendTestScope.Import();
+                var now = BackendTestScope.LocalCases().ToList();
+                // This run's cases were listed before the import: the new ones have not run, and conformance.md does not show them.
+                Assert.True(now.SequenceEqual(local), $"onnx-backend-tests/ was refreshed ({now.Except(local).Count()} cases added, " +
+                    $"{local.Except(now).Count()} removed): run the tests with {Baseline.UpdateVariable}=1 once more to update docs/conformance.md");
+                return;
+            }
+
+            string listed = File.ReadAllText(Path.Combine(BackendTestScope.LocalRoot, "out-of-scope.md"));
             var stale = new List<string>();
             foreach (string suite in BackendTestScope.Suites)
             {
@@ -65,16 +73,7 @@ namespace QuantGen.Conformance.Tests
                     if (inScope != local.Contains(name) || (!inScope && !listed.Contains("| " + name + " |", StringComparison.Ordinal))) stale.Add(name);
                 }
             }
-            Assert.True(stale.Count == 0, "onnx-backend-tests/ is out of date (run the suite with QUANTGEN_IMPORT_BACKEND_TESTS=1): " + string.Join(", ", stale.Take(20)));
-        }
-
-        /// <summary>Refreshes onnx-backend-tests/ from ../shared (QUANTGEN_IMPORT_BACKEND_TESTS=1); a no-op otherwise.</summary>
-        [Fact]
-        public void Import_backend_tests_on_request()
-        {
-            if (Environment.GetEnvironmentVariable("QUANTGEN_IMPORT_BACKEND_TESTS") != "1") return;
-            Assert.True(Directory.Exists(BackendTestScope.SharedRoot), BackendTestScope.SharedRoot + " not found");
-            BackendTestScope.Import();
+            Assert.True(stale.Count == 0, $"onnx-backend-tests/ is out of date (run the suite with {Baseline.UpdateVariable}=1): " + string.Join(", ", stale.Take(20)));
         }
     }
 }

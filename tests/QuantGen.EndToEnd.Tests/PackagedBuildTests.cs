@@ -110,6 +110,15 @@ namespace QuantGen.EndToEnd.Tests
         }
 
         [Fact]
+        public void TwoProjectsWithModels_OneSeeingTheOthersInternals_BuildWarningFree()
+        {
+            var (build, run) = _fixture.InternalsPair;
+            Assert.True(build.ExitCode == 0, $"Library + App (InternalsVisibleTo, TreatWarningsAsErrors) did not build.\n{build}");
+            Assert.DoesNotContain("CS0436", build.Output);
+            Assert.True(run.ExitCode == 0, $"App's two models disagree.\n{run}");
+        }
+
+        [Fact]
         public void TruncatedModel_FailsWithQG0002_NamingTheFile_WithoutStackTrace()
         {
             var build = _fixture.BuildBadConsumer("truncated");

@@ -33,6 +33,7 @@ namespace QuantGen.EndToEnd.Tests
 
         private readonly Lazy<ProcessResult> _pack;
         private readonly Lazy<ConsumerResults> _consumer;
+        private readonly Lazy<(ProcessResult Build, ProcessResult Run)> _internalsPair;
         private readonly Dictionary<string, ProcessResult> _badBuilds = new Dictionary<string, ProcessResult>();
         private bool _badConsumerWritten;
 
@@ -65,6 +66,7 @@ namespace QuantGen.EndToEnd.Tests
                 """);
             _pack = new Lazy<ProcessResult>(Pack);
             _consumer = new Lazy<ConsumerResults>(BuildAndRunConsumer);
+            _internalsPair = new Lazy<(ProcessResult, ProcessResult)>(BuildAndRunInternalsPair);
         }
 
         public string RepoRoot { get; }
@@ -102,6 +104,70 @@ namespace QuantGen.EndToEnd.Tests
         }
 
         public string BadConsumerDirectory => Path.Combine(WorkRoot, "bad");
+
+        /// <summary>The build (and one run) of <see cref="WriteInternalsPair"/>: two projects with models, one seeing the other's internals.</summary>
+        public (ProcessResult Build, ProcessResult Run) InternalsPair => _internalsPair.Value;
+
+        private (ProcessResult, ProcessResult) BuildAndRunInternalsPair()
+        {
+            _ = PackResult;
+            string dir = Path.Combine(WorkRoot, "internals");
+            WriteInternalsPair(dir);
+            var build = ChildProcess.Dotnet(Path.Combine(dir, "App"), BuildTimeout, "build", "-c", "Release", "-nodeReuse:false");
+            if (build.ExitCode != 0) return (build, build);
+            var run = ChildProcess.Run("dotnet", new[] { Path.Combine(dir, "App", "bin", "Release", "net10.0", "App.dll") }, dir, RunTimeout);
+            return (build, run);
+        }
+
+        /// <summary>
+        /// Library (clinical-mlp as Library.LibraryRisk, InternalsVisibleTo App) and App (clinical-mlp as App.AppRisk,
+        /// referencing Library): both TreatWarningsAsErrors with nullable on, so a kernel type App sees twice (CS0436)
+        /// fails the build. App runs both models on one input and exits 0 when they agree.
+        /// </summary>
+        private void WriteInternalsPair(string dir)
+        {
+            string model = Path.Combine(RepoRoot, "tests", "assets", "models", "clinical-mlp", "model.onnx");
+            string Project(string sdkType, string name, string extra) => $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    {sdkType}
+                    <TargetFramework>net10.0</TargetFramework>
+                    <RootNamespace>{name}</RootNamespace>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>disable</ImplicitUsings>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <RestorePackagesPath>{PackagesDirectory}</RestorePackagesPath>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="QuantGen" Version="{PackageVersion}" />
+                    <QuantGenModel Include="models/clinical-mlp.onnx" ClassName="{name}Risk" Precision="Float32" />
+                {extra}
+                  </ItemGroup>
+                </Project>
+                """;
+            foreach (string project in new[] { "Library", "App" })
+            {
+                Directory.CreateDirectory(Path.Combine(dir, project, "models"));
+                File.Copy(model, Path.Combine(dir, project, "models", "clinical-mlp.onnx"));
+            }
+            File.WriteAllText(Path.Combine(dir, "Library", "Library.csproj"),
+                Project("<OutputType>Library</OutputType>", "Library", """    <InternalsVisibleTo Include="App" />"""));
+            File.WriteAllText(Path.Combine(dir, "Library", "Anchor.cs"), "namespace Library;\n\n/// <summary>Keeps the library non-empty.</summary>\npublic static class Anchor { }\n");
+            File.WriteAllText(Path.Combine(dir, "App", "App.csproj"),
+                Project("<OutputType>Exe</OutputType>", "App", """    <ProjectReference Include="../Library/Library.csproj" />"""));
+            File.WriteAllText(Path.Combine(dir, "App", "Program.cs"), """
+                // Both models, from two assemblies each carrying its own kernels, on the same sample.
+                using System;
+
+                var features = new float[30];
+                for (int i = 0; i < features.Length; i++) features[i] = 0.5f * i;
+                float[] mine = new float[2], theirs = new float[2];
+                new App.AppRisk().Run(features, mine);
+                new Library.LibraryRisk().Run(features, theirs);
+                Console.WriteLine($"App {mine[0]} {mine[1]}, Library {theirs[0]} {theirs[1]}");
+                return mine[0] == theirs[0] && mine[1] == theirs[1] && Math.Abs(mine[0] + mine[1] - 1) < 1e-5 ? 0 : 1;
+                """);
+        }
 
         private ProcessResult Pack()
         {

@@ -53,7 +53,7 @@ namespace QuantGen.Generator.Tests
             var plan = TestPlans.OddNames();
             plan.Steps[1].Arguments[5] = new QuantGen.Plan.PlanArgument("beta", QuantGen.Plan.PlanValue.Of(value));
             var sources = GeneratorHarness.Sources(GeneratorHarness.Run(new[] { TestPlans.File("OddNames", plan) }).Driver);
-            Assert.Contains("global::QuantGen.Kernels.Activation.Clip, float.NegativeInfinity, " + expected + ");", sources["MyApp.Models.OddNames.g.cs"]);
+            Assert.Contains(".Activation.Clip, float.NegativeInfinity, " + expected + ");", sources["MyApp.Models.OddNames.g.cs"]);
         }
     }
 }

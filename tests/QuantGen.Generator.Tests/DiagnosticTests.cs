@@ -17,20 +17,41 @@ namespace QuantGen.Generator.Tests
         {
             string text = PlanText.Write(TestPlans.ClinicalMlp(out _)).Replace("step SoftmaxF32", "step NoSuchKernel");
             var (driver, _, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile(PlanPath, text, "Model", "MyApp") });
-            Diagnostic d = Assert.Single(diagnostics);
-            Assert.Equal("QG1001", d.Id);
-            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
-            Assert.Equal(PlanPath, d.Location.GetLineSpan().Path);
+            Diagnostic d = SingleErrorOnThePlan(diagnostics, "QG1001");
             Assert.Contains(PlanPath, d.GetMessage());
             Assert.Contains("NoSuchKernel", d.GetMessage());
             Assert.DoesNotContain(GeneratorHarness.Sources(driver).Keys, k => k.StartsWith("MyApp.", System.StringComparison.Ordinal));
 
             // A syntax error carries its line.
-            (_, _, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile(PlanPath, "quantgen-plan 1\nmodel source=\"x\n", "Model", "MyApp") });
+            (_, _, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile(PlanPath, PlanText.Header + "\nmodel source=\"x\n", "Model", "MyApp") });
             d = Assert.Single(diagnostics);
             Assert.Equal("QG1001", d.Id);
             Assert.Equal(1, d.Location.GetLineSpan().StartLinePosition.Line);
             Assert.Contains("unterminated string", d.GetMessage());
+        }
+
+        [Theory]
+        [InlineData("catalog", "kernel catalog 0123456789abcdef")]
+        [InlineData("format", "plan format 1")]
+        public void PlanOfAnotherQuantGenIsQG1008AskingForARebuild(string differs, string messagePart)
+        {
+            string text = PlanText.Write(TestPlans.ClinicalMlp(out _));
+            string header = text.Substring(0, text.IndexOf('\n'));
+            string stale = differs == "catalog" ? header.Replace(CatalogFingerprint.Value, "0123456789abcdef") : header.Replace("quantgen-plan " + ModelPlan.FormatVersion, "quantgen-plan 1");
+            var (driver, _, diagnostics) = GeneratorHarness.Run(new[] { new PlanFile(PlanPath, stale + text.Substring(header.Length), "Model", "MyApp") });
+            Diagnostic d = SingleErrorOnThePlan(diagnostics, "QG1008");
+            Assert.Contains(messagePart, d.GetMessage());
+            Assert.Contains("Rebuild the project", d.GetMessage());
+            Assert.Empty(GeneratorHarness.Sources(driver));
+        }
+
+        private static Diagnostic SingleErrorOnThePlan(ImmutableArray<Diagnostic> diagnostics, string id)
+        {
+            Diagnostic d = Assert.Single(diagnostics);
+            Assert.Equal(id, d.Id);
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Equal(PlanPath, d.Location.GetLineSpan().Path);
+            return d;
         }
 
         [Fact]
@@ -84,6 +105,7 @@ namespace QuantGen.Generator.Tests
         [InlineData("class", "MyApp", "QG1005", "class name 'class'")]
         [InlineData("Model", "MyApp..Models", "QG1005", "namespace 'MyApp..Models'")]
         [InlineData("Run", "MyApp", "QG1005", "is the name of a member of the generated class")]
+        [InlineData("Facts", "MyApp", "QG1005", "is the name of a member of the generated class")]
         public void BadMetadataIsReported(string? className, string? ns, string id, string messagePart)
         {
             string text = PlanText.Write(TestPlans.ClinicalMlp(out _));

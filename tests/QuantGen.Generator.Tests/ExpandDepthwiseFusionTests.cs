@@ -28,7 +28,9 @@ namespace QuantGen.Generator.Tests
             if (precision != "Float32") return;
             GeneratedModel.Run(fused, assembly =>
             {
-                foreach (var set in Directory.GetDirectories(FusionBuilds.ModelDirectory, "test_data_set_*"))
+                string[] sets = Directory.GetDirectories(FusionBuilds.ModelDirectory, "test_data_set_*");
+                Assert.True(sets.Length > 0, "no test_data_set_* under " + FusionBuilds.ModelDirectory);
+                foreach (var set in sets)
                 {
                     var input = TensorFile.Read(Path.Combine(set, "input_0.pb")).Floats;
                     var want = TensorFile.Read(Path.Combine(set, "output_0.pb")).Floats;

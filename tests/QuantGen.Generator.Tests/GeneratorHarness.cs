@@ -39,9 +39,15 @@ namespace QuantGen.Generator.Tests
                 .ToArray();
         });
 
+        /// <summary>The assembly every test compilation is named (the kernels' namespace derives from it, so baselines must not vary).</summary>
+        public const string AssemblyName = "QuantGenTest";
+
         public static CSharpCompilation CreateCompilation(bool allowUnsafe = true, params string[] sources) =>
+            CreateCompilation(AssemblyName, allowUnsafe, sources);
+
+        public static CSharpCompilation CreateCompilation(string assemblyName, bool allowUnsafe, params string[] sources) =>
             CSharpCompilation.Create(
-                "QuantGenTest_" + Guid.NewGuid().ToString("N"),
+                assemblyName,
                 sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: "Source" + i + ".cs")),
                 s_references.Value,
                 new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,

@@ -26,7 +26,7 @@ namespace QuantGen.Generator.Tests
         {
             // A broken plan too, so the diagnostics step has something to cache.
             var plans = TestPlans.Baselines().Select(c => c.File)
-                .Append(new PlanFile("/project/obj/quantgen/Broken.qgplan", "quantgen-plan 1\n", "Broken", "MyApp"))
+                .Append(new PlanFile("/project/obj/quantgen/Broken.qgplan", QuantGen.Plan.PlanText.Header + "\n", "Broken", "MyApp"))
                 .ToList();
             CSharpCompilation compilation = GeneratorHarness.CreateCompilation(true, "public class A { }");
             GeneratorDriver driver = GeneratorHarness.CreateDriver(plans).RunGenerators(compilation);
@@ -73,13 +73,36 @@ namespace QuantGen.Generator.Tests
             Assert.Equal(1, reasons.Count(r => r == IncrementalStepRunReason.Modified));
             Assert.Equal(plans.Count - 1, reasons.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
             Assert.Contains("another producer", GeneratorHarness.Sources(driver)["MyApp.Models.TinyConvNet.g.cs"]);
+
+            // The model's kernels did not change: neither does the kernel set, nor any kernel file.
+            var kernelSet = result.TrackedSteps[QuantGenGenerator.TrackingNames.KernelFiles].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+            Assert.NotEmpty(kernelSet);
+            Assert.All(kernelSet, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+        }
+
+        [Fact]
+        public void APlanThatCallsAnotherKernelChangesTheKernelSet()
+        {
+            var mlp = TestPlans.File("ClinicalMlp", TestPlans.ClinicalMlp(out _));
+            CSharpCompilation compilation = GeneratorHarness.CreateCompilation();
+            GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { mlp }, GeneratorHarness.TestVersion, out var texts).RunGenerators(compilation);
+            Assert.DoesNotContain("QuantGen.Kernels.ConvF32.g.cs", GeneratorHarness.Sources(driver).Keys);
+
+            // The same file now holds a convolution (as after the model is replaced and rebuilt).
+            driver = driver.ReplaceAdditionalText(texts[0], new QuantGen.Tests.InMemoryAdditionalText(mlp.Path, QuantGen.Plan.PlanText.Write(TestPlans.TinyConvNet(out _))));
+            driver = driver.RunGenerators(compilation);
+            GeneratorRunResult result = driver.GetRunResult().Results.Single();
+            Assert.Contains(IncrementalStepRunReason.Modified, result.TrackedSteps[QuantGenGenerator.TrackingNames.KernelFiles].SelectMany(s => s.Outputs).Select(o => o.Reason));
+            var sources = GeneratorHarness.Sources(driver);
+            Assert.Contains("QuantGen.Kernels.ConvF32.g.cs", sources.Keys);
+            Assert.DoesNotContain("QuantGen.Kernels.SoftmaxF32.g.cs", sources.Keys);
         }
 
         [Fact]
         public void StepOutputsHoldNoCompilerObjects()
         {
             var plans = TestPlans.Baselines().Select(c => c.File)
-                .Append(new PlanFile("/project/obj/quantgen/Broken.qgplan", "quantgen-plan 1\n", "Broken", "MyApp"))
+                .Append(new PlanFile("/project/obj/quantgen/Broken.qgplan", QuantGen.Plan.PlanText.Header + "\n", "Broken", "MyApp"))
                 .ToList();
             GeneratorDriver driver = GeneratorHarness.CreateDriver(plans).RunGenerators(GeneratorHarness.CreateCompilation());
             GeneratorRunResult result = driver.GetRunResult().Results.Single();

@@ -46,7 +46,7 @@ namespace QuantGen.Generator.Tests
             plan.Outputs.Add(new PlanTensor("probabilities", PlanElementType.Float32, new[] { -1, MlpOut }));
             plan.WorkspaceBytes = 128;
             SetInline(plan, Bytes(blob.ToArray()));
-            plan.Facts.Add(new KeyValuePair<string, string>("calibration", "none (Float32 <plan>)"));
+            plan.Facts.Add(PlanFacts.CalibrationMethod, "none (Float32 <plan>)");
             plan.Steps.Add(new PlanStep("GemmF32", "/fc1/Gemm + /fc1/Relu")
                 .Add("x", Op(PlanOperand.Input(0, 0, MlpIn, PlanElementType.Float32)))
                 .Add("b", Op(PlanOperand.Weights(w1At * 4, w1.Length, PlanElementType.Float32)))

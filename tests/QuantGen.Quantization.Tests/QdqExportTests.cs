@@ -22,8 +22,9 @@ namespace QuantGen.Quantization.Tests
     /// our export and test_data_set_K holds ORT 1.30's outputs on it (tests/assets/qdq/make-vectors.js).
     /// The byte-identity test proves those vectors still describe what we export; the agreement test then
     /// compares the simulator (the oracle of the integer kernels) with ORT's integer execution.
-    /// Regenerate after a deliberate change: <c>QG_UPDATE_QDQ=1 dotnet test ... --filter FullyQualifiedName~Qdq</c>
-    /// rewrites the models, then run make-vectors.js (it needs ONNX Runtime) for the outputs.
+    /// Regenerate after a deliberate change: <c>QUANTGEN_UPDATE=1 dotnet test ... --filter FullyQualifiedName~Qdq</c>
+    /// rewrites the models (and deletes exports of models no longer listed), then run make-vectors.js (it needs
+    /// ONNX Runtime) for the outputs.
     /// </summary>
     public class QdqExportTests
     {
@@ -40,33 +41,30 @@ namespace QuantGen.Quantization.Tests
         /// </summary>
         private const double MinimumSqnrDb = 30;
 
-        private const string UpdateVariable = "QG_UPDATE_QDQ";
-
         private static readonly ConcurrentDictionary<string, Lazy<Export>> s_exports = new ConcurrentDictionary<string, Lazy<Export>>();
 
         private readonly ITestOutputHelper _output;
 
         public QdqExportTests(ITestOutputHelper output) => _output = output;
 
-        public static TheoryData<string> ModelNames => new TheoryData<string> { "clinical-mlp", "digits-cnn", "mobilenetv2-digits" };
+        /// <summary>The models whose exports are committed under tests/assets/qdq.</summary>
+        private static readonly string[] s_models = { "clinical-mlp", "digits-cnn", "mobilenetv2-digits" };
+
+        public static TheoryData<string> ModelNames => new TheoryData<string>(s_models);
 
         [Theory]
         [MemberData(nameof(ModelNames))]
         public void Export_is_byte_identical_to_the_committed_model_ORT_ran(string model)
         {
-            var export = ExportOf(model);
-            string path = CommittedModel(model);
-            if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllBytes(path, export.Bytes);
-            }
-            Assert.True(File.Exists(path), $"{path} is missing; run with {UpdateVariable}=1, then tests/assets/qdq/make-vectors.js.");
             // The producer version follows the package version; everything ORT executes must be identical.
-            var want = WithoutProducerVersion(File.ReadAllBytes(path));
-            var got = WithoutProducerVersion(export.Bytes);
-            Assert.True(want.SequenceEqual(got),
-                $"The QDQ export of {model} changed ({got.Length} bytes, committed {want.Length}); if that is intended, run with {UpdateVariable}=1 and re-run tests/assets/qdq/make-vectors.js with ONNX Runtime.");
+            Baseline.Bytes(CommittedModel(model), ExportOf(model).Bytes, WithoutProducerVersion,
+                " Then re-run tests/assets/qdq/make-vectors.js with ONNX Runtime: its vectors describe the committed model.");
+        }
+
+        [Fact]
+        public void No_stale_exports()
+        {
+            Baseline.NoStale(Directory.GetDirectories(Path.Combine(RepoPaths.Assets, "qdq")).Where(d => !s_models.Contains(Path.GetFileName(d))));
         }
 
         [Fact]
@@ -263,20 +261,21 @@ namespace QuantGen.Quantization.Tests
         }
 
         /// <summary>
-        /// Measurement, not a gate: with <c>QG_QDQ_ORT_OUTPUTS</c> naming the folder <c>make-vectors.js dump</c>
-        /// wrote ORT's outputs on each whole test set into, prints simulator-vs-ORT SQNR and top-1 agreement.
-        /// Without it there is nothing to measure and the test does nothing.
+        /// Measurement, not a gate, run by hand (Category=Manual): with <c>QG_QDQ_ORT_OUTPUTS</c> naming the folder
+        /// <c>make-vectors.js dump</c> wrote ORT's outputs on each whole test set into, prints simulator-vs-ORT SQNR
+        /// and top-1 agreement. Without those outputs it fails, saying how to make them.
         /// </summary>
         [Fact]
-        [Trait("Category", "Slow")]
+        [Trait("Category", "Manual")]
         public void Measure_agreement_with_onnx_runtime_on_the_test_sets()
         {
+            const string HowTo = "run `node tests/assets/qdq/make-vectors.js dump DIR` (it needs ONNX Runtime) and set QG_QDQ_ORT_OUTPUTS=DIR";
             string? folder = Environment.GetEnvironmentVariable("QG_QDQ_ORT_OUTPUTS");
-            if (string.IsNullOrEmpty(folder)) return;
-            foreach (var model in new[] { "clinical-mlp", "digits-cnn", "mobilenetv2-digits" })
+            Assert.False(string.IsNullOrEmpty(folder), "QG_QDQ_ORT_OUTPUTS is not set: " + HowTo);
+            foreach (var model in s_models)
             {
-                string file = Path.Combine(folder, model + ".f32");
-                if (!File.Exists(file)) continue;
+                string file = Path.Combine(folder!, model + ".f32");
+                Assert.True(File.Exists(file), $"{file} not found: " + HowTo);
                 var export = ExportOf(model);
                 var graph = Models.LoadOptimized(model);
                 var samples = Models.Samples(graph, model, "test_x.f32");

@@ -11,6 +11,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
+using QuantGen.Onnx;
 using QuantGen.Tests;
 using Xunit;
 using Xunit.Abstractions;
@@ -38,9 +39,9 @@ namespace QuantGen.Samples.Tests
         public async Task Predict_answers_onnx_runtimes_outputs_on_the_int8_model(string set)
         {
             string folder = Path.Combine(RepoPaths.Assets, "qdq", "clinical-mlp", set);
-            (long[] inputDims, float[] features) = TensorProtoFile.ReadFloat(Path.Combine(folder, "input_0.pb"));
-            (_, float[] expected) = TensorProtoFile.ReadFloat(Path.Combine(folder, "output_0.pb"));
-            Assert.Equal(FeatureCount, inputDims[^1]);
+            var input = TensorFile.Read(Path.Combine(folder, "input_0.pb"));
+            float[] features = input.Floats, expected = TensorFile.Read(Path.Combine(folder, "output_0.pb")).Floats;
+            Assert.Equal(FeatureCount, input.Shape[^1]);
             int patients = features.Length / FeatureCount;
             Assert.Equal(patients * 2, expected.Length);
 

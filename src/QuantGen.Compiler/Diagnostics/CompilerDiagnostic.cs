@@ -87,6 +87,12 @@ namespace QuantGen.Compiler.Diagnostics
         /// <summary>The accuracy budget kept more than half of the integer layers in float.</summary>
         public const string MostlyFloat = "QG0012";
 
+        /// <summary>Info: a ZipMap (ai.onnx.ml) was dropped; Run returns the probability tensor it read.</summary>
+        public const string ZipMapDropped = "QG0020";
+
+        /// <summary>Info: Precision="Int8" on a model with nothing to quantize (tree ensembles and the other ai.onnx.ml operators run in float32).</summary>
+        public const string NothingToQuantize = "QG0021";
+
         /// <summary>An internal compiler failure; the message carries the exception text for a bug report.</summary>
         public const string InternalError = "QG0999";
 

@@ -58,7 +58,8 @@ namespace QuantGen.Compiler.Lowering
 
         private void LowerNode(Node node)
         {
-            var op = OperatorSet.Require(node, _graph.Info.SourcePath);
+            var op = OperatorSet.Require(node, _graph.Info);
+            if (op is Operators.Ml.MlOperator ml) { LowerMl(node, ml); return; }
             if (TryLowerInteger(node)) return;
             // A float op after integer code reads its inputs dequantized, in the layout they were written in.
             foreach (var input in node.Inputs)

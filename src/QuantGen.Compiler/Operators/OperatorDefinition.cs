@@ -98,7 +98,15 @@ namespace QuantGen.Compiler.Operators
         public static IEnumerable<OperatorDefinition> All => s_byType.Values.OrderBy(d => d.OpType, StringComparer.Ordinal);
 
         public static OperatorDefinition? Find(Node node) =>
-            (node.Domain.Length == 0 || node.Domain == "ai.onnx") && s_byType.TryGetValue(node.OpType, out var d) ? d : null;
+            (node.Domain.Length == 0 || node.Domain == "ai.onnx") && s_byType.TryGetValue(node.OpType, out var d) ? d : Ml.MlOperatorSet.Find(node);
+
+        /// <summary><see cref="Require(Node, string)"/>, and for ai.onnx.ml operators the model's opset import of that domain.</summary>
+        public static OperatorDefinition Require(Node node, ModelInfo info)
+        {
+            var d = Require(node, info.SourcePath);
+            if (d is Ml.MlOperator ml) Ml.MlOperatorSet.CheckOpset(ml, node, info);
+            return d;
+        }
 
         public static OperatorDefinition Require(Node node, string file)
         {

@@ -17,7 +17,7 @@ namespace QuantGen.Compiler.Passes
             var context = new OperatorContext(graph.Info.Opset);
             foreach (var node in graph.Nodes.ToList())
             {
-                var op = OperatorSet.Require(node, file);
+                var op = OperatorSet.Require(node, graph.Info);
                 foreach (var input in node.Inputs)
                     if (input != null && input.Shape == null)
                         throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error,

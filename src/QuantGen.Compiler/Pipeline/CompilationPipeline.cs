@@ -8,6 +8,7 @@ using QuantGen.Compiler.Lowering;
 using QuantGen.Compiler.Passes;
 using QuantGen.Compiler.Quantization;
 using QuantGen.Compiler.Calibration;
+using QuantGen.Plan;
 
 namespace QuantGen.Compiler.Pipeline
 {
@@ -18,9 +19,11 @@ namespace QuantGen.Compiler.Pipeline
             string file = graph.Info.SourcePath;
             if (graph.Outputs.Count == 0)
                 throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error, "the model has no outputs.", file));
+            MlGraphRewrites.DropZipMaps(graph, diagnostics);
+            MlGraphRewrites.FuseBinarizerCasts(graph);
             Optimize(graph);
 
-            var precision = options.Precision;
+            var precision = MlGraphRewrites.PrecisionFor(graph, options.Precision, diagnostics);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             QuantizationScheme? scheme = null;
             BudgetOutcome? budget = null;
@@ -49,26 +52,26 @@ namespace QuantGen.Compiler.Pipeline
             long workspace = MemoryPlanner.Plan(program);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
             // Facts the generated class documents and tests check: parameters after folding, and what memory planning saved.
-            plan.Facts.Add(Fact("parameters", graph.Constants.Sum(v => (long)v.ElementCount)));
-            plan.Facts.Add(Fact("workspace.unplanned", MemoryPlanner.UnplannedBytes(program)));
+            plan.Facts.Add(PlanFacts.Parameters, graph.Constants.Sum(v => (long)v.ElementCount));
+            plan.Facts.Add(PlanFacts.WorkspaceUnplanned, MemoryPlanner.UnplannedBytes(program));
             QuantizationReport? report = null;
             if (budget != null)
             {
                 long float32Bytes = graph.Constants.Where(v => v.Type == DataType.Float32).Sum(v => v.ElementCount * 4L);
                 var layers = MeasureLayers(graph, budget, options);
                 report = QuantizationReport.Create(options.ModelName, budget, layers, float32Bytes, weights.Length, calibrationSamples, clock.Elapsed.TotalSeconds);
-                plan.Facts.Add(Fact("weights.float32.bytes", float32Bytes));
-                plan.Facts.Add(Fact("weights.bytes", weights.Length));
-                plan.Facts.Add(Fact("calibration.samples", calibrationSamples));
-                plan.Facts.Add(new KeyValuePair<string, string>("calibration.method", budget.Scheme.Options.Method.ToString()));
-                plan.Facts.Add(new KeyValuePair<string, string>("quantization.metric", budget.Metric));
-                plan.Facts.Add(Fact("quantization.output_sqnr_db", budget.OutputSqnr));
+                plan.Facts.Add(PlanFacts.WeightsFloat32Bytes, float32Bytes);
+                plan.Facts.Add(PlanFacts.WeightsBytes, weights.Length);
+                plan.Facts.Add(PlanFacts.CalibrationSamples, calibrationSamples);
+                plan.Facts.Add(PlanFacts.CalibrationMethod, budget.Scheme.Options.Method.ToString());
+                plan.Facts.Add(PlanFacts.QuantizationMetric, budget.Metric);
+                plan.Facts.Add(PlanFacts.QuantizationOutputSqnrDb, budget.OutputSqnr);
                 if (budget.Metric != "output SQNR")
                 {
-                    plan.Facts.Add(Fact("quantization.float32_score", budget.Float32Value));
-                    plan.Facts.Add(Fact("quantization.int8_score", budget.Int8Value));
+                    plan.Facts.Add(PlanFacts.QuantizationFloat32Score, budget.Float32Value);
+                    plan.Facts.Add(PlanFacts.QuantizationInt8Score, budget.Int8Value);
                 }
-                plan.Facts.Add(Fact("quantization.layers_in_float", budget.FloatNodes.Count));
+                plan.Facts.Add(PlanFacts.QuantizationLayersInFloat, budget.FloatNodes.Count);
                 int integerLayers = budget.Scheme.Numerics.Count(p => p.Value == NodeNumerics.Weighted || p.Value == NodeNumerics.Requantizing) + budget.FloatNodes.Count;
                 if (budget.FloatNodes.Count * 2 > integerLayers)
                     diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.MostlyFloat, DiagnosticSeverity.Warning,
@@ -122,12 +125,6 @@ namespace QuantGen.Compiler.Pipeline
                 }
             }
         }
-
-        private static KeyValuePair<string, string> Fact(string key, long value) =>
-            new KeyValuePair<string, string>(key, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-        private static KeyValuePair<string, string> Fact(string key, double value) =>
-            new KeyValuePair<string, string>(key, Math.Round(value, 4).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>
         public static RewriteCounts Optimize(Graph graph)

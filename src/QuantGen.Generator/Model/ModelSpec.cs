@@ -27,7 +27,8 @@ namespace QuantGen.Generator.Model
     internal sealed record ModelInfoSpec(string Source, string Sha256, int Opset, string Producer, string Precision, bool IsBatched);
 
     /// <summary>A fact line of the plan, shown in the class documentation.</summary>
-    internal sealed record FactSpec(string Key, string Value);
+    /// <summary>A build fact as its <see cref="PlanFacts"/> definition types it, with the value as the plan spells it.</summary>
+    internal sealed record FactSpec(string Key, string Name, PlanFactType Type, string Description, string Value);
 
     /// <summary>
     /// A public input or output. <see cref="ParameterName"/> is the Run parameter (a C# identifier, possibly
@@ -45,6 +46,12 @@ namespace QuantGen.Generator.Model
     {
         /// <summary>The RunSample pointer parameter: in0, in1, …, out0, ….</summary>
         public string PointerName => (IsInput ? "in" : "out") + Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>The constant holding the elements of one sample (<c>{MemberName}Length</c>).</summary>
+        public string LengthName => MemberName + GeneratedMembers.LengthSuffix;
+
+        /// <summary>The property holding the shape (<c>{MemberName}Shape</c>).</summary>
+        public string ShapeName => MemberName + GeneratedMembers.ShapeSuffix;
     }
 
     /// <summary>The weight blob: inline bytes (RVA data) or an embedded resource read in place.</summary>

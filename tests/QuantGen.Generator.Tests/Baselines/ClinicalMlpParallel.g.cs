@@ -12,7 +12,7 @@ namespace MyApp.Models
     /// <para>Inputs: <c>features</c> (float, [-1, 4]). Outputs: <c>probabilities</c> (float, [-1, 3]). The first axis is the batch: <c>Run</c> takes any number of samples, one after another.</para>
     /// <para>Model: opset 13, produced by pytorch 2.1.0; SHA-256 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.</para>
     /// <list type="bullet">
-    /// <item><description>calibration: none (Float32 &lt;plan&gt;)</description></item>
+    /// <item><description>calibration.method: none (Float32 &lt;plan&gt;)</description></item>
     /// </list>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("QuantGen", "9.9.9-test")]
@@ -63,8 +63,8 @@ namespace MyApp.Models
         /// <summary>Facts of the build that produced this class (the quantization report's numbers), for audits and health endpoints.</summary>
         public static class Facts
         {
-            /// <summary>Build fact calibration.</summary>
-            public const string Calibration = "none (Float32 <plan>)";
+            /// <summary>How activation ranges were chosen from the calibration data.</summary>
+            public const string CalibrationMethod = "none (Float32 <plan>)";
         }
 
         private readonly byte[] _workspace;
@@ -102,7 +102,7 @@ namespace MyApp.Models
             fixed (byte* weights = InlineWeights)
             {
                 byte* ws = _ws;
-                int previousParallelism = global::QuantGen.Kernels.KernelThreads.Enter(Parallelism);
+                int previousParallelism = global::QuantGen.Kernels.QuantGenTest_ac0ab411.KernelThreads.Enter(Parallelism);
                 try
                 {
                     for (int sample = 0; sample < batch; sample++)
@@ -112,7 +112,7 @@ namespace MyApp.Models
                 }
                 finally
                 {
-                    global::QuantGen.Kernels.KernelThreads.Exit(previousParallelism);
+                    global::QuantGen.Kernels.QuantGenTest_ac0ab411.KernelThreads.Exit(previousParallelism);
                 }
             }
             global::System.GC.KeepAlive(_workspace);
@@ -122,13 +122,13 @@ namespace MyApp.Models
         private static void RunSample(byte* ws, byte* weights, float* in0, float* out0)
         {
             // /fc1/Gemm + /fc1/Relu
-            global::QuantGen.Kernels.GemmF32.Run(in0, (float*)weights, (float*)(weights + 256), (float*)ws, 1, 8, 4, global::QuantGen.Kernels.Activation.Relu, 0f, 0f);
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.GemmF32.Run(in0, (float*)weights, (float*)(weights + 256), (float*)ws, 1, 8, 4, global::QuantGen.Kernels.QuantGenTest_ac0ab411.Activation.Relu, 0f, 0f);
 
             // /fc2/Gemm
-            global::QuantGen.Kernels.GemmF32.Run((float*)ws, (float*)(weights + 288), (float*)(weights + 800), (float*)(ws + 64), 1, 3, 8, global::QuantGen.Kernels.Activation.None, 0f, 0f);
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.GemmF32.Run((float*)ws, (float*)(weights + 288), (float*)(weights + 800), (float*)(ws + 64), 1, 3, 8, global::QuantGen.Kernels.QuantGenTest_ac0ab411.Activation.None, 0f, 0f);
 
             // /softmax/Softmax
-            global::QuantGen.Kernels.SoftmaxF32.Run((float*)(ws + 64), out0, 1, 3, 1, 0);
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.SoftmaxF32.Run((float*)(ws + 64), out0, 1, 3, 1, 0);
         }
 
         /// <summary>The weights as RVA data: the C# compiler places them in the assembly image, so reading them copies nothing.</summary>

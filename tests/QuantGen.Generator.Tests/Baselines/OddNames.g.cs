@@ -152,19 +152,19 @@ namespace MyApp.Models
         private static void RunSample(byte* ws, byte* weights, float* in0, long* in1, byte* in2, float* out0, long* out1, byte* out2)
         {
             // /Add
-            global::QuantGen.Kernels.ElementwiseF32.Binary(in0, (float*)weights, out0, global::QuantGen.Kernels.BinaryOp.Add, new int[] { 4 }, new int[] { 1 }, new int[] { 1 });
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.ElementwiseF32.Binary(in0, (float*)weights, out0, global::QuantGen.Kernels.QuantGenTest_ac0ab411.BinaryOp.Add, new int[] { 4 }, new int[] { 1 }, new int[] { 1 });
 
             // /Clip
-            global::QuantGen.Kernels.ElementwiseF32.Activate(out0, out0, 4, global::QuantGen.Kernels.Activation.Clip, float.NegativeInfinity, 0.5f);
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.ElementwiseF32.Activate(out0, out0, 4, global::QuantGen.Kernels.QuantGenTest_ac0ab411.Activation.Clip, float.NegativeInfinity, 0.5f);
 
             // /LeakyRelu "second line"
-            global::QuantGen.Kernels.ElementwiseF32.Activate((float*)((byte*)out0 + 8), (float*)((byte*)out0 + 8), 2, global::QuantGen.Kernels.Activation.LeakyRelu, 0.01f, -0f);
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.ElementwiseF32.Activate((float*)((byte*)out0 + 8), (float*)((byte*)out0 + 8), 2, global::QuantGen.Kernels.QuantGenTest_ac0ab411.Activation.LeakyRelu, 0.01f, -0f);
 
             // /Identity
-            global::QuantGen.Kernels.DataMovement.Copy<long>(in1, out1, 2);
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.DataMovement.Copy<long>(in1, out1, 2);
 
             // /Cast
-            global::QuantGen.Kernels.DataMovement.Copy<byte>(in2, out2, 2);
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.DataMovement.Copy<byte>(in2, out2, 2);
         }
 
         /// <summary>The weights as RVA data: the C# compiler places them in the assembly image, so reading them copies nothing.</summary>

@@ -102,13 +102,13 @@ namespace MyApp.Models
         private static void RunSample(byte* ws, byte* weights, float* in0, float* out0)
         {
             // /Transpose (NCHW to NHWC)
-            global::QuantGen.Kernels.DataMovement.Transpose<float>(in0, (float*)ws, new int[] { 1, 3, 4, 4 }, new int[] { 0, 2, 3, 1 });
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.DataMovement.Transpose<float>(in0, (float*)ws, new int[] { 1, 3, 4, 4 }, new int[] { 0, 2, 3, 1 });
 
             // /conv/Conv + /conv/Clip
-            global::QuantGen.Kernels.ConvF32.Depthwise((float*)ws, (float*)weights, (float*)(weights + 108), (float*)(ws + 192), 4, 4, 3, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, global::QuantGen.Kernels.Activation.Clip, 0f, 6f);
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.ConvF32.Depthwise((float*)ws, (float*)weights, (float*)(weights + 108), (float*)(ws + 192), 4, 4, 3, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, global::QuantGen.Kernels.QuantGenTest_ac0ab411.Activation.Clip, 0f, 6f);
 
             // /pool/GlobalAveragePool
-            global::QuantGen.Kernels.PoolF32.GlobalAverage((float*)(ws + 192), out0, 16, 3);
+            global::QuantGen.Kernels.QuantGenTest_ac0ab411.PoolF32.GlobalAverage((float*)(ws + 192), out0, 16, 3);
         }
 
         private static readonly object s_weightsLock = new object();

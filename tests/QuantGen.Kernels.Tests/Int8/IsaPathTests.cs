@@ -2,6 +2,7 @@
 // (Speed is measured in benchmarks, not in unit tests.)
 using System;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using Xunit;
 using Xunit.Abstractions;
@@ -17,8 +18,10 @@ namespace QuantGen.Kernels.Tests.Int8
         [Fact]
         public void IsaSettingReachesTheTestHost()
         {
-            _output.WriteLine($"Avx512BW {Avx512BW.IsSupported}, Vector512 accelerated {Vector512.IsHardwareAccelerated}, Avx2 {Avx2.IsSupported}, " +
-                $"Vector128 accelerated {Vector128.IsHardwareAccelerated}, AVX-VNNI {DotProductInstructions.IsVnniAccelerated}, Arm64 DotProd {DotProductInstructions.IsArmDotAccelerated}");
+            // CI's test summary reads this line from the results file to name the instruction set of each kernel run.
+            _output.WriteLine($"ISA path: {Path()} (Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, " +
+                $"Vector128 {Vector128.IsHardwareAccelerated}, Avx512F {Avx512F.IsSupported}, Avx512BW {Avx512BW.IsSupported}, Avx2 {Avx2.IsSupported}, Fma {Fma.IsSupported}, " +
+                $"AdvSimd {AdvSimd.IsSupported}, AVX-VNNI {DotProductInstructions.IsVnniAccelerated}, Arm64 DotProd {DotProductInstructions.IsArmDotAccelerated})");
             // .NET 8 and 9 read DOTNET_EnableAVX512F; .NET 10 reads only DOTNET_EnableAVX512 (one switch for F, BW, CD, DQ, VL),
             // so CI sets both: this fails if the one given does not reach the runtime in use.
             if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512F") == "0" || Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0")
@@ -26,5 +29,12 @@ namespace QuantGen.Kernels.Tests.Int8
             if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX2") == "0") Assert.False(Avx2.IsSupported);
             if (Environment.GetEnvironmentVariable("DOTNET_EnableHWIntrinsic") == "0") Assert.False(Vector128.IsHardwareAccelerated);
         }
+
+        /// <summary>The widest path the kernels take here (they test Vector512/256/128 acceleration, AVX-512BW, Avx2, Fma and AdvSimd).</summary>
+        private static string Path() =>
+            Vector512.IsHardwareAccelerated && Avx512BW.IsSupported ? "Vector512 AVX-512"
+            : Vector256.IsHardwareAccelerated ? (Avx2.IsSupported && Fma.IsSupported ? "Vector256 AVX2+FMA" : "Vector256")
+            : Vector128.IsHardwareAccelerated ? (AdvSimd.IsSupported ? "Vector128 AdvSimd" : "Vector128")
+            : "scalar";
     }
 }

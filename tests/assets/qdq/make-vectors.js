@@ -3,7 +3,7 @@
 // tests/QuantGen.Quantization.Tests/QdqExportTests.cs (CI has no ONNX Runtime and no network).
 //
 // Re-run whenever the exported models change (QdqExportTests' byte-identity test says so):
-//   1. QG_UPDATE_QDQ=1 dotnet test tests/QuantGen.Quantization.Tests -c Release --filter FullyQualifiedName~Qdq
+//   1. QUANTGEN_UPDATE=1 dotnet test tests/QuantGen.Quantization.Tests -c Release --filter FullyQualifiedName~Qdq
 //      rewrites tests/assets/qdq/{model}/model.int8.onnx (the agreement test fails until step 2 is done);
 //   2. with ONNX Runtime 1.30 for Node (npm install --ignore-scripts onnxruntime-node@1.30.0 onnx-proto@8.0.1):
 //      export NODE_PATH=/path/to/node_modules
