@@ -26,10 +26,8 @@ namespace QuantGen.Kernels
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale = null)
         {
             if (m <= 0 || n <= 0) return;
-            int quads = (k + 3) >> 2;
-            long panelBytes = (long)quads * 4 * PanelWidth;
-            int panels = (n + PanelWidth - 1) / PanelWidth;
-            int panelsPerBlock = (int)Math.Max(1, Math.Min(64, WeightBlockBytes / panelBytes));
+            (int quads, _, long panelBytes, int panels, int panelsPerBlock) = PackedLayout(n, k);
+            panelsPerBlock = Math.Min(64, panelsPerBlock);   // the correction buffer below holds 64 panels
             int* lo = stackalloc int[TileRows * TileColumns];
             int* hi = stackalloc int[TileRows * TileColumns];
             // 128 · Σ_k w[k, j] for the block's columns, in slot order (16 per panel).

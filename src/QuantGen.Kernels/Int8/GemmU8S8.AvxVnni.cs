@@ -32,10 +32,7 @@ namespace QuantGen.Kernels
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale = null)
         {
             if (m <= 0 || n <= 0) return;
-            int quads = (k + 3) >> 2;
-            long panelBytes = (long)quads * 4 * PanelWidth;
-            int panels = (n + PanelWidth - 1) / PanelWidth;
-            int panelsPerBlock = (int)Math.Max(1, WeightBlockBytes / panelBytes);
+            (_, _, long panelBytes, int panels, int panelsPerBlock) = PackedLayout(n, k);
             int* lo = stackalloc int[TileRows * TileColumns];
             int* hi = stackalloc int[TileRows * TileColumns];
             var rq = new ChannelRequantAvx2(shift, zpOut, qmin, qmax);

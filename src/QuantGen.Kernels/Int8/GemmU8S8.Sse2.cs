@@ -29,11 +29,7 @@ namespace QuantGen.Kernels
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale = null)
         {
             if (m <= 0 || n <= 0) return;
-            int quads = (k + 3) >> 2;
-            int kPad = quads * 4;
-            long panelBytes = (long)kPad * PanelWidth;
-            int panels = (n + PanelWidth - 1) / PanelWidth;
-            int panelsPerBlock = (int)Math.Max(1, WeightBlockBytes / panelBytes);
+            (int quads, int kPad, long panelBytes, int panels, int panelsPerBlock) = PackedLayout(n, k);
             // SkipLocalsInit: every widened row (zero padding included) and every tile element is written before it is read.
             short* xw = stackalloc short[TileRows * kPad];
             int* tile = stackalloc int[TileRows * TileColumns];

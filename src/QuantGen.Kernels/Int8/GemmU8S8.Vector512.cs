@@ -44,7 +44,7 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>
-        /// <see cref="MultiplyRows"/> with 512-bit vectors: tiles of 8 rows (4 or 1 for the last rows) × 16 columns, panels in
+        /// <see cref="MultiplyRows"/> with 512-bit vectors: tiles of 8 rows (1 for a last single row) × 16 columns, panels in
         /// blocks of ≤ 128 KB of weights, each strip of rows widened to int16 once per block. Any CPU runs it (the
         /// instructions are <see cref="Avx512Instructions"/>); it pays only with AVX-512BW. k in [1, 4 · MaxQuads512] (any k there gives the right bytes; <see cref="Takes512"/> says where it pays).
         /// </summary>
@@ -53,11 +53,7 @@ namespace QuantGen.Kernels
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale = null)
         {
             if (m <= 0 || n <= 0) return;
-            int quads = (k + 3) >> 2;
-            int kPad = quads * 4;
-            long panelBytes = (long)kPad * PanelWidth;
-            int panels = (n + PanelWidth - 1) / PanelWidth;
-            int panelsPerBlock = (int)Math.Max(1, WeightBlockBytes / panelBytes);
+            (int quads, int kPad, long panelBytes, int panels, int panelsPerBlock) = PackedLayout(n, k);
             // SkipLocalsInit: Widen512 writes every element of a row (zero padding included) before a tile reads it.
             short* xw = stackalloc short[Rows512 * kPad];
             var rq = new ChannelRequant512(shift, zpOut, qmin, qmax);
@@ -68,7 +64,7 @@ namespace QuantGen.Kernels
                 {
                     int rows = Math.Min(Rows512, m - i);
                     // Rows past the last are aliased to it (their results dropped); a single row gets the one-row kernel.
-                    int tileRows = rows == 1 ? 1 : rows <= 4 ? 4 : Rows512;
+                    int tileRows = rows == 1 ? 1 : Rows512;
                     for (int r = 0; r < tileRows; r++)
                     {
                         if (r < rows) Widen512(a + (long)(i + r) * lda, xw + r * kPad, k, kPad);
@@ -86,11 +82,6 @@ namespace QuantGen.Kernels
                             Accumulate8x16(xw, kPad, wp, quads, out r0, out r1, out r2, out r3, out r4, out r5, out r6, out r7);
                             Store512(r0, r1, r2, r3, rows, bias, multiplier, floatScale, ci, ldc, j0, nc, in rq);
                             Store512(r4, r5, r6, r7, rows - 4, bias, multiplier, floatScale, ci + 4L * ldc * (floatScale != null ? sizeof(float) : 1), ldc, j0, nc, in rq);
-                        }
-                        else if (tileRows == 4)
-                        {
-                            Accumulate4x16(xw, kPad, wp, quads, out r0, out r1, out r2, out r3);
-                            Store512(r0, r1, r2, r3, rows, bias, multiplier, floatScale, ci, ldc, j0, nc, in rq);
                         }
                         else
                         {
@@ -215,32 +206,6 @@ namespace QuantGen.Kernels
             }
             r0 = Fold512(a0, b0); r1 = Fold512(a1, b1); r2 = Fold512(a2, b2); r3 = Fold512(a3, b3);
             r4 = Fold512(a4, b4); r5 = Fold512(a5, b5); r6 = Fold512(a6, b6); r7 = Fold512(a7, b7);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Accumulate4x16(short* x, int kPad, sbyte* w, int quads,
-            out Vector512<int> r0, out Vector512<int> r1, out Vector512<int> r2, out Vector512<int> r3)
-        {
-            long* x0 = (long*)x, x1 = (long*)(x + kPad), x2 = (long*)(x + 2 * kPad), x3 = (long*)(x + 3 * kPad);
-            Vector512<int> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-            for (int q = 0; q < quads; q++, w += 4 * PanelWidth)
-            {
-                Vector512<short> w0 = Avx512Instructions.SignExtendToInt16(w), w1 = Avx512Instructions.SignExtendToInt16(w + 32);
-                Vector512<short> xv;
-                xv = Vector512.Create(x0[q]).AsInt16();
-                a0 += Avx512Instructions.MultiplyAddPairs(xv, w0);
-                b0 += Avx512Instructions.MultiplyAddPairs(xv, w1);
-                xv = Vector512.Create(x1[q]).AsInt16();
-                a1 += Avx512Instructions.MultiplyAddPairs(xv, w0);
-                b1 += Avx512Instructions.MultiplyAddPairs(xv, w1);
-                xv = Vector512.Create(x2[q]).AsInt16();
-                a2 += Avx512Instructions.MultiplyAddPairs(xv, w0);
-                b2 += Avx512Instructions.MultiplyAddPairs(xv, w1);
-                xv = Vector512.Create(x3[q]).AsInt16();
-                a3 += Avx512Instructions.MultiplyAddPairs(xv, w0);
-                b3 += Avx512Instructions.MultiplyAddPairs(xv, w1);
-            }
-            r0 = Fold512(a0, b0); r1 = Fold512(a1, b1); r2 = Fold512(a2, b2); r3 = Fold512(a3, b3);
         }
 
         // One row: two quads per iteration into separate accumulators, two independent add chains.

@@ -142,6 +142,17 @@ namespace QuantGen.Kernels
         private const int MaxWidenedQuads = 2048;
         private const int WeightBlockBytes = 128 * 1024;
 
+        /// <summary>
+        /// The packed weights of depth k and n columns as the drivers walk them: k-quads, k padded to whole quads, bytes per
+        /// panel, panels, and panels per block of ≤ <see cref="WeightBlockBytes"/> (swept over the rows while in L2).
+        /// </summary>
+        private static (int Quads, int KPad, long PanelBytes, int Panels, int PanelsPerBlock) PackedLayout(int n, int k)
+        {
+            int quads = (k + 3) >> 2;
+            long panelBytes = (long)quads * 4 * PanelWidth;
+            return (quads, quads * 4, panelBytes, (n + PanelWidth - 1) / PanelWidth, (int)Math.Max(1, WeightBlockBytes / panelBytes));
+        }
+
         // Small k (the expansion layers of inverted residual blocks: k = 16..32, thousands of rows): the weights are also
         // widened to int16, once per call into a stack block of ≤ 64 KB, so the quads load plain int16 vectors instead
         // of a vpmovsxbw pair per quad and strip. At k ≤ 32 a whole block stays in L1; with larger k the doubled bytes
@@ -157,11 +168,7 @@ namespace QuantGen.Kernels
         private static void MultiplyWidenedAvx2(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale, int* tile, in ChannelRequantAvx2 rq)
         {
-            int quads = (k + 3) >> 2;
-            int kPad = quads * 4;
-            long panelBytes = (long)kPad * PanelWidth;
-            int panels = (n + PanelWidth - 1) / PanelWidth;
-            int panelsPerBlock = (int)Math.Max(1, WeightBlockBytes / panelBytes);
+            (int quads, int kPad, long panelBytes, int panels, int panelsPerBlock) = PackedLayout(n, k);
             short* xw = stackalloc short[TileRows * kPad];
             short* wide = null;
             if (floatScale == null && m >= WideMinRows && kPad <= WideMaxK)

@@ -2,7 +2,6 @@
 // reference bytes. Where the CPU lacks an instruction the path runs on its portable form (Isa/*Instructions.cs), so the
 // 512-bit, AVX-VNNI and Arm64 DotProd kernels' logic is checked on every machine and in every CI run.
 using System;
-using QuantGen.Plan;
 using Xunit;
 
 namespace QuantGen.Kernels.Tests.Int8
@@ -102,13 +101,8 @@ namespace QuantGen.Kernels.Tests.Int8
             w[0] = -128; w[1] = 127;
             int[] bias = Int8Reference.Ints(33, c, -30000, 30000);
             (int[] mult, int shift) = Int8Reference.Requant(34, c, Int8Reference.ShiftFor(kh * kw));
-            var wOnnx = new sbyte[c * kh * kw];
-            for (int ch = 0; ch < c; ch++)
-                for (int t = 0; t < kh * kw; t++) wOnnx[ch * kh * kw + t] = w[t * c + ch];
+            (sbyte[] wOnnx, sbyte[] packed) = Int8Reference.DepthwiseWeights(w, kh * kw, c);
             byte[] expected = Int8Reference.Conv(x, wOnnx, bias, mult, shift, ih, iw, c, oh, ow, c, kh, kw, sh, sw, pad, pad, 1, 1, c, zpIn, 128, 0, 255);
-            var packed = new sbyte[w.Length];
-            for (int ch = 0; ch < c; ch++)
-                for (int t = 0; t < kh * kw; t++) packed[KernelCatalog.DepthwiseU8S8Index(t, ch, kh * kw, c)] = w[t * c + ch];
             byte[] y = Int8Reference.Output(oh * ow * c);
             fixed (byte* px = x, py = y)
             fixed (sbyte* pw = packed)
