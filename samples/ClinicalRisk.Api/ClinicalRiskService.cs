@@ -2,14 +2,18 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace QuantGen.Samples.Api
 {
@@ -20,17 +24,46 @@ namespace QuantGen.Samples.Api
 
         private const string ProblemJson = "application/problem+json";
 
+        /// <summary>The one endpoint open to anyone (orchestrators' liveness probes carry no key).</summary>
+        public const string HealthPath = "/health";
+
         /// <summary>Builds the service; <c>args</c> are the usual host arguments (<c>--urls http://0.0.0.0:8080</c>).</summary>
-        public static WebApplication Build(string[] args)
+        /// <param name="mapMore">Endpoints of a host that extends this service (the FHIR sample), protected like /predict.</param>
+        /// <param name="maxBodyBytes">The cap on every request body (a FHIR Bundle of 30 Observations needs more than /predict's JSON).</param>
+        public static WebApplication Build(string[] args, Action<IEndpointRouteBuilder>? mapMore = null, long maxBodyBytes = MaxBodyBytes)
         {
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
+            // The slim builder leaves HTTPS out; this lets Kestrel:Endpoints:*:Certificate serve the hospital's own certificate.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            // Every request body, on every endpoint, is capped; /predict answers the overflow with a 413 problem.
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBodyBytes);
             builder.Services.AddSingleton<ApiMetrics>();
             // One log line per request at Information would cost more than the prediction; keep warnings and errors.
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.Logging.AddFilter(typeof(ApiKeyHandler).FullName, LogLevel.Warning); // "was challenged" on every 401
+
+            CallerSettings callers = CallerSettings.From(builder.Configuration);
+            builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<ApiKeyOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, options =>
+            {
+                foreach (var key in callers.ApiKeys) options.KeyHashes[key.Key] = SHA256.HashData(Encoding.UTF8.GetBytes(key.Value));
+            });
+            builder.Services.AddAuthorization();
+            builder.Services.AddRateLimiter(options =>
+            {
+                options.GlobalLimiter = callers.CreateLimiter();
+                options.OnRejected = (rejected, _) =>
+                {
+                    rejected.HttpContext.Response.Headers.RetryAfter = "1";
+                    return new ValueTask(WriteProblem(rejected.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
+                        "This caller is limited to " + callers.PermitsPerSecond + " requests per second on average (bursts of " + callers.Burst + "); retry later."));
+                };
+            });
 
             WebApplication app = builder.Build();
             ApiMetrics metrics = app.Services.GetRequiredService<ApiMetrics>();
             ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClinicalRisk.Api");
+            if (callers.ApiKeys.Count == 0)
+                log.LogWarning("No API key is configured ({Section}:ApiKeys:<caller>=<key>): every endpoint but {Health} answers 401.", CallerSettings.Section, HealthPath);
 
             // Outermost: time and count every request, and turn an unexpected exception into a problem+json 500.
             app.Use(async (HttpContext context, RequestDelegate next) =>
@@ -49,16 +82,23 @@ namespace QuantGen.Samples.Api
                 string endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
                 metrics.RecordRequest(endpoint, context.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
             });
+            // Routing first so the metrics above see the endpoint; the caller is known before the rate limit partitions by it,
+            // and a request over the rate is refused before authorization (401) or the endpoint runs.
+            app.UseRouting();
+            app.UseAuthentication();
+            app.UseRateLimiter();
+            app.UseAuthorization();
 
-            app.MapPost("/predict", (RequestDelegate)(context => PredictAsync(context, metrics)));
-            app.MapGet("/health", (RequestDelegate)(context =>
+            app.MapPost("/predict", (RequestDelegate)(context => PredictAsync(context, metrics))).RequireAuthorization();
+            app.MapGet(HealthPath, (RequestDelegate)(context =>
                 context.Response.WriteAsJsonAsync(new HealthResponse("healthy", ClinicalRisk.SourceFile), ApiJsonContext.Web.HealthResponse)));
-            app.MapGet("/model", (RequestDelegate)(context => context.Response.WriteAsJsonAsync(RiskModel.Describe(), ApiJsonContext.Web.ModelInfo)));
-            app.MapGet("/metrics", (RequestDelegate)(context =>
+            app.MapGet("/model", (RequestDelegate)(context => context.Response.WriteAsJsonAsync(RiskModel.Describe(), ApiJsonContext.Web.ModelInfo))).RequireAuthorization();
+            app.MapMetrics("/metrics", metrics.Registry).RequireAuthorization();
+            if (mapMore != null)
             {
-                context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-                return context.Response.WriteAsync(metrics.ToPrometheusText());
-            }));
+                var group = app.MapGroup("").RequireAuthorization();
+                mapMore(group);
+            }
             return app;
         }
 
@@ -117,19 +157,23 @@ namespace QuantGen.Samples.Api
             await context.Response.WriteAsJsonAsync(new PredictResponse(probabilities, label), ApiJsonContext.Web.PredictResponse);
         }
 
-        private static Task WriteProblem(HttpContext context, int status, string title, string detail)
+        /// <summary>Answers an RFC 9457 problem (application/problem+json).</summary>
+        public static Task WriteProblem(HttpContext context, int status, string title, string detail)
         {
             context.Response.StatusCode = status;
-            var problem = new ApiProblem("https://www.rfc-editor.org/rfc/rfc9110#section-" + ProblemSection(status), title, status, detail);
+            var problem = new ApiProblem(ProblemType(status), title, status, detail);
             return context.Response.WriteAsJsonAsync(problem, ApiJsonContext.Web.ApiProblem, ProblemJson);
         }
 
-        // RFC 9110's section for each status code this service sends.
-        private static string ProblemSection(int status) => status switch
+        // The RFC section that defines each status code this service sends.
+        private static string ProblemType(int status) => status switch
         {
-            413 => "15.5.14",
-            500 => "15.6.1",
-            _ => "15.5.1",
+            401 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.2",
+            413 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14",
+            422 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.21",
+            429 => "https://www.rfc-editor.org/rfc/rfc6585#section-4",
+            500 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.1",
+            _ => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
         };
     }
 }

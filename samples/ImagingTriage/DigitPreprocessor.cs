@@ -18,7 +18,7 @@ namespace QuantGen.Samples.Imaging
 
         /// <summary>Writes the [3, 32, 32] input for <paramref name="image"/> into <paramref name="input"/>.</summary>
         /// <returns>True when the image was dark ink on a light background and was inverted to match the training data.</returns>
-        public static bool ToModelInput(PngImage image, Span<float> input)
+        public static bool ToModelInput(DecodedImage image, Span<float> input)
         {
             if (input.Length != InputLength) throw new ArgumentException("expected " + InputLength + " elements", nameof(input));
             float[] grey = ToGrey(image);
@@ -36,7 +36,7 @@ namespace QuantGen.Samples.Imaging
         /// Intensity in [0, 1]: grey as is, colour by ITU-R BT.601 luma; transparent pixels are laid over
         /// black (the training background).
         /// </summary>
-        public static float[] ToGrey(PngImage image)
+        public static float[] ToGrey(DecodedImage image)
         {
             var grey = new float[image.Width * image.Height];
             byte[] p = image.Pixels;

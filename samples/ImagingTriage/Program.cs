@@ -1,5 +1,5 @@
-// Classifies PNG image files with a MobileNetV2 compiled into C# at build time; prints the top 3 classes per image.
-// Usage: ImagingTriage [file.png | folder]...   (default: the images/ folder shipped next to the program)
+// Classifies PNG and JPEG image files with a MobileNetV2 compiled into C# at build time; prints the top 3 classes per image.
+// Usage: ImagingTriage [file.png | file.jpg | folder]...   (default: the images/ folder shipped next to the program)
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -12,15 +12,16 @@ foreach (string arg in args.Length > 0 ? args : new[] { Path.Combine(AppContext.
 {
     if (Directory.Exists(arg))
     {
-        string[] found = Directory.GetFiles(arg, "*.png");
-        Array.Sort(found, StringComparer.Ordinal);
+        var found = new List<string>();
+        foreach (string pattern in ImageFile.Patterns) found.AddRange(Directory.GetFiles(arg, pattern));
+        found.Sort(StringComparer.Ordinal);
         files.AddRange(found);
     }
     else files.Add(arg);
 }
 if (files.Count == 0)
 {
-    Console.Error.WriteLine("no PNG files given or found");
+    Console.Error.WriteLine("no PNG or JPEG files given or found");
     return 2;
 }
 
@@ -39,12 +40,12 @@ Console.WriteLine("file                 size   top 3: class probability");
 foreach (string file in files)
 {
     string name = Path.GetFileName(file);
-    PngImage image;
+    DecodedImage image;
     try
     {
-        image = PngDecoder.Decode(File.ReadAllBytes(file));
+        image = ImageFile.Decode(File.ReadAllBytes(file));
     }
-    catch (Exception e) when (e is PngFormatException or IOException or UnauthorizedAccessException)
+    catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException)
     {
         Console.WriteLine(name + ": skipped: " + e.Message);
         unreadable++;

@@ -2,8 +2,8 @@
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
-using QuantGen.Compiler.Diagnostics;
+using QuantGen.Compiler.Quantization.Calibration;
+using QuantGen.Ir.Diagnostics;
 
 namespace QuantGen.Build
 {

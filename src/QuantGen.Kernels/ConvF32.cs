@@ -7,16 +7,11 @@ namespace QuantGen.Kernels
 
     internal static unsafe partial class ConvF32
     {
-        // im2col is built a block of output pixels at a time, right before the GEMM consumes it, so the rows are
-        // still in L2 when read (about 128 KB of A per block). KernelCatalog.ConvF32ScratchLength sizes the plan's
-        // scratch for one block with the same constant.
-        internal const int Im2ColBlockFloats = 32 * 1024;
-
         /// <summary>
         /// y[oh, ow, oc] = act(conv(x[ih, iw, ic], w) + bias). Per group g, w holds a packed GEMM B [K, ocg] (K ordered
-        /// ky, kx, ci) at float offset g * ceil(ocg / 16) * 16 * K. scratch holds one im2col block,
-        /// min(oh * ow, <see cref="Im2ColBlockRows"/>) * K floats, for the calling thread (workers use their own); for a plain
-        /// 1×1 convolution (KernelCatalog.ConvF32ScratchLength = 0) it may be null and x is A directly. pb and pr only
+        /// ky, kx, ci) at float offset g * <see cref="GemmLayout.PackedF32Length"/>(ocg, K). scratch holds one im2col
+        /// block (<see cref="ConvLayout.ScratchF32Length"/> floats) for the calling thread (workers use their own); for a
+        /// plain 1×1 convolution (<see cref="ConvLayout.ReadsInputDirectly"/>) it may be null and x is A directly. pb and pr only
         /// document the padding: oh/ow fix the output. group == ic == oc works but belongs in <see cref="Depthwise"/>.
         /// </summary>
         public static void Gemm(float* x, float* w, float* bias, float* y, float* scratch,
@@ -29,22 +24,17 @@ namespace QuantGen.Kernels
             int ocg = oc / group;
             int k = kh * kw * icg;
 
-            // The same test as KernelCatalog.ConvF32ScratchLength: a plain 1×1 convolution reads x as A directly.
-            bool direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && pb == 0 && pr == 0 && group == 1;
-            if (direct)
+            if (ConvLayout.ReadsInputDirectly(kh, kw, sh, sw, pt, pl, pb, pr, group))
             {
                 GemmF32.Multiply(x, ic, w, bias, y, oc, pixels, oc, ic, act, alpha, beta);
                 return;
             }
-            if (scratch == null) throw new ArgumentNullException(nameof(scratch), "This convolution needs im2col scratch (KernelCatalog.ConvF32ScratchLength).");
+            if (scratch == null) throw new ArgumentNullException(nameof(scratch), "This convolution needs im2col scratch (ConvLayout.ScratchF32Length).");
 
             var job = new GemmJob { X = x, W = w, Bias = bias, Y = y, Scratch = scratch, Ih = ih, Iw = iw, Ic = ic, Ow = ow, Oc = oc,
                 Kh = kh, Kw = kw, Sh = sh, Sw = sw, Pt = pt, Pl = pl, Dh = dh, Dw = dw, Group = group, Act = act, Alpha = alpha, Beta = beta, Pixels = pixels };
             KernelThreads.For(ref job, KernelThreads.PartsFor((long)pixels * ocg * k * group, pixels));
         }
-
-        /// <summary>Output pixels per im2col block for K = kh · kw · icg: whole 6-row GEMM tiles, about 128 KB of A.</summary>
-        internal static int Im2ColBlockRows(int k) => Math.Max(6, Im2ColBlockFloats / Math.Max(1, k) / 6 * 6);
 
         /// <summary>
         /// Output pixels [start, end) of an im2col convolution, a block at a time through one block of scratch: the plan's
@@ -59,10 +49,10 @@ namespace QuantGen.Kernels
 
             public void Run(int part, int parts)
             {
-                (int start, int end) = KernelThreads.Share(Pixels, part, parts, 6);
+                (int start, int end) = KernelThreads.Share(Pixels, part, parts, GemmLayout.F32TileRows);
                 int icg = Ic / Group, ocg = Oc / Group, k = Kh * Kw * icg;
-                long packedPerGroup = (long)((ocg + GemmF32.PanelWidth - 1) / GemmF32.PanelWidth) * GemmF32.PanelWidth * k;
-                int blockRows = Im2ColBlockRows(k);
+                long packedPerGroup = GemmLayout.PackedF32Length(ocg, k);
+                int blockRows = ConvLayout.Im2ColBlockRows(k, GemmLayout.F32TileRows);
                 float* scratch = KernelThreads.IsWorker ? (float*)KernelThreads.WorkerScratch((long)blockRows * k * sizeof(float)) : Scratch;
                 for (int g = 0; g < Group; g++)
                 {
@@ -144,7 +134,7 @@ namespace QuantGen.Kernels
         /// <summary>
         /// A 1×1 convolution with a residual added: y = act(x [pixels, ic] · w + bias) + r, w packed as GemmF32's B [ic, oc]
         /// (<see cref="Gemm"/> of a plain 1×1 convolution, then <see cref="ElementwiseF32.Binary"/> adding r, the same
-        /// values). Rows go in chunks of about <see cref="ResidualChunkBytes"/> of y, each added to while it is in L1, so
+        /// values). Rows go in chunks of about <see cref="FusedConvLayout.ResidualChunkBytes"/> of y, each added to while it is in L1, so
         /// the convolution's output makes no round trip of its own through memory. y must not overlap x or r.
         /// </summary>
         public static void PointwiseAdd(float* x, float* w, float* bias, float* r, float* y, int pixels, int ic, int oc,
@@ -155,9 +145,6 @@ namespace QuantGen.Kernels
             KernelThreads.For(ref job, KernelThreads.PartsFor((long)pixels * oc * ic, (pixels + GemmF32.MaxRows - 1) / GemmF32.MaxRows));
         }
 
-        /// <summary>Bytes of y a fused residual add computes before adding (<see cref="PointwiseAdd"/>): well inside L1.</summary>
-        internal const int ResidualChunkBytes = 16 * 1024;
-
         /// <summary>Rows [start, end) of <see cref="PointwiseAdd"/>, chunk by chunk, on whole GEMM tiles.</summary>
         private struct PointwiseAddJob : IKernelPart
         {
@@ -167,7 +154,7 @@ namespace QuantGen.Kernels
             public void Run(int part, int parts)
             {
                 (int start, int end) = KernelThreads.Share(Pixels, part, parts, GemmF32.MaxRows);
-                int chunk = Math.Max(1, ResidualChunkBytes / sizeof(float) / Oc / GemmF32.MaxRows) * GemmF32.MaxRows;
+                int chunk = FusedConvLayout.ResidualChunkRows(Oc, sizeof(float), GemmF32.MaxRows);
                 for (int r0 = start; r0 < end; r0 += chunk)
                 {
                     int rows = Math.Min(chunk, end - r0);

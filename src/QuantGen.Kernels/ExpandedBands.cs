@@ -21,9 +21,9 @@ namespace QuantGen.Kernels
             _oyEnd = oyEnd;
             _sh = sh;
             _pt = pt;
-            _window = (kh - 1) * dh + 1;
+            _window = (int)FusedConvLayout.WindowRows(kh, dh);
             if (bandRows < _window) throw new ArgumentOutOfRangeException(nameof(bandRows), "The band must hold one window's rows.");
-            _outRowsPerBand = (bandRows - _window) / sh + 1;
+            _outRowsPerBand = FusedConvLayout.OutputRowsPerBand(bandRows, kh, sh, dh);
             OutputStart = OutputEnd = oyStart;
             First = ComputeFrom = ComputeTo = 0;
         }

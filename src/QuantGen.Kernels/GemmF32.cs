@@ -7,8 +7,8 @@ namespace QuantGen.Kernels
 
     internal static unsafe partial class GemmF32
     {
-        /// <summary>Columns per packed panel; must equal QuantGen.Plan.KernelCatalog.GemmF32PanelWidth.</summary>
-        public const int PanelWidth = 16;
+        /// <summary>Columns per packed panel (<see cref="GemmLayout.F32PanelWidth"/>).</summary>
+        public const int PanelWidth = GemmLayout.F32PanelWidth;
 
         // K is processed in equal blocks of at most KBlock so that MBlock rows of A (≤ MBlock × KBlock floats = 480 KB)
         // stay in L2 across all panels; a panel slice of B (≤ KBlock × 16 floats = 64 KB) is read from L2 by each row
@@ -24,7 +24,7 @@ namespace QuantGen.Kernels
         // steady state measured the same (the kernels have no virtual calls or type checks for PGO to remove).
 
         // Rows per micro-kernel call: 6 × 16 (12 ymm accumulators) with AVX2, 3 × 16 (12 xmm) with 128-bit vectors.
-        internal const int MaxRows = 6;
+        internal const int MaxRows = GemmLayout.F32TileRows;
 
         /// <summary>y[m, n] = act(x[m, k] · B[k, n] + bias[n]); b is packed (see <see cref="PanelWidth"/>), bias may be null.</summary>
         public static void Run(float* x, float* b, float* bias, float* y, int m, int n, int k, Activation act, float alpha, float beta)

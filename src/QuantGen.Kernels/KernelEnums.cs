@@ -1,4 +1,4 @@
-// Enums that plan steps name as symbols (see QuantGen.Plan.KernelCatalog).
+// Enums that plan steps name as symbols (the kernel catalog, QuantGen.Plan, names each parameter's enum).
 namespace QuantGen.Kernels
 {
     /// <summary>An activation applied elementwise, alone or fused into a Conv/Gemm epilogue.</summary>
@@ -51,6 +51,9 @@ namespace QuantGen.Kernels
 
         /// <summary>log(x).</summary>
         Log,
+
+        /// <summary>erf(x), the Gauss error function (transformer GELU: x · (1 + erf(x / √2)) / 2).</summary>
+        Erf,
     }
 
     /// <summary>A binary elementwise operation with numpy broadcasting.</summary>

@@ -3,8 +3,8 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Onnx.Proto;
 using QuantGen.Onnx.Reading;
 

@@ -3,7 +3,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Google.Protobuf;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Onnx.Proto;
 using QuantGen.Onnx.Writing;
 

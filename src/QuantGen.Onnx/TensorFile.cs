@@ -1,8 +1,8 @@
 // Reads serialized ONNX TensorProto files (.pb), the format of the ONNX backend test vectors.
 using System;
 using System.IO;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Onnx.Proto;
 using QuantGen.Onnx.Reading;
 

@@ -1,94 +1,88 @@
-// Catalog entries for the ai.onnx.ml kernels (QuantGen.Kernels/Trees): tree ensembles.
-using System.Collections.Generic;
+// Catalog entries for the ai.onnx.ml kernels (QuantGen.Kernels/Trees, QuantGen.Kernels/Ml): tree ensembles, the
+// preprocessing transforms and linear models.
 using System.Globalization;
+using QuantGen.Kernels;
+using static QuantGen.Plan.KernelParameters;
 
 namespace QuantGen.Plan
 {
     public static partial class KernelCatalog
     {
-        /// <summary>Trees per block of the tree kernel (TreeEnsembleF32.BlockLanes).</summary>
-        public const int TreeBlockLanes = 16;
+        /// <summary>
+        /// One row of a TreeEnsembleClassifier/Regressor: leaves of all trees (blocks of TreeLayout.BlockLanes, complete or
+        /// flattened), then ONNX Runtime's aggregation and post transform into y (and the class label). The arrays' contents
+        /// are the compiler's (indices inside them); their lengths are checked here.
+        /// </summary>
+        public static readonly KernelSignature TreeEnsembleF32 = KernelSignature.Define("TreeEnsembleF32", "TreeEnsembleF32.Run")
+            .F32(X).I32(Feature.Optional).F32(Thresholds.Optional).I32(Leaf.Optional, Child.Optional, Root.Optional, Block, WeightStart, WeightClass)
+            .F32(WeightValue, BaseValues.Optional).I64(ClassLabels.Optional).F32(Y.Written).I64(Label.Optional.Written).I32(Scratch.Written)
+            .Int(Features, Nodes, LeafSlots, FlatNodes, Leaves, Weights, Trees, Blocks, Classes, BaseCount, BinaryCase, AllPositive)
+            .Symbol(EnsembleOutput).Symbol(EnsembleAggregate).Symbol(PostTransform)
+            .Extents(TreeEnsembleExtent);
 
-        private static IEnumerable<KernelSignature> MlKernels() => new[]
-        {
-            // One row of a TreeEnsembleClassifier/Regressor: leaves of all trees (blocks of 16, complete or flattened), then
-            // ONNX Runtime's aggregation and post transform into y (and the class label). The arrays' contents are the
-            // compiler's (indices inside them); their lengths are checked here.
-            new KernelSignature("TreeEnsembleF32", "TreeEnsembleF32.Run", false,
-                new[] { T("x"), T("feature", PlanElementType.Int32, optional: true), T("threshold", optional: true), T("leaf", PlanElementType.Int32, optional: true),
-                        T("child", PlanElementType.Int32, optional: true), T("root", PlanElementType.Int32, optional: true), T("block", PlanElementType.Int32),
-                        T("weightStart", PlanElementType.Int32), T("weightClass", PlanElementType.Int32), T("weightValue"),
-                        T("baseValues", optional: true), T("classLabels", PlanElementType.Int64, optional: true), T("y").Writes(), T("label", PlanElementType.Int64, optional: true).Writes(),
-                        T("scratch", PlanElementType.Int32).Writes(),
-                        I("features"), I("nodes"), I("leafSlots"), I("flatNodes"), I("leaves"), I("weights"), I("trees"), I("blocks"), I("classes"), I("baseCount"),
-                        I("binaryCase"), I("allPositive"), S("output", "TreeOutput"), S("aggregate", "TreeAggregate"), S("transform", "TreeTransform") },
-                a => TreeEnsembleExtent(a)),
+        /// <summary>Scaler: y = (x − offset[i mod per]) · scale[i mod per].</summary>
+        public static readonly KernelSignature MlScaleF32 = KernelSignature.Define("MlScaleF32", "MlTransformsF32.Scale")
+            .F32(X, Offsets, Scales, Y.Written).Int(Count, Per)
+            .Extents(a => a[Per] < 1 ? "MlScaleF32: per must be at least 1"
+                : StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Offsets, a[Per]), a.AtLeast(Scales, a[Per]), a.AtLeast(Y, a[Count])));
 
-            // Scaler: y = (x − offset[i mod per]) · scale[i mod per].
-            new KernelSignature("MlScaleF32", "MlTransformsF32.Scale", false,
-                new[] { T("x"), T("offset"), T("scale"), T("y").Writes(), I("count"), I("per") },
-                a => a.Int("per") < 1 ? "MlScaleF32: per must be at least 1"
-                    : StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("offset", a.Int("per")), a.AtLeast("scale", a.Int("per")), a.AtLeast("y", a.Int("count")))),
+        /// <summary>Binarizer: y = x &gt; threshold ? 1 : 0.</summary>
+        public static readonly KernelSignature MlBinarizeF32 = KernelSignature.Define("MlBinarizeF32", "MlTransformsF32.Binarize")
+            .F32(X, Y.Written).Int(Count).Float(Threshold)
+            .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Y, a[Count])));
 
-            // Binarizer: y = x > threshold ? 1 : 0.
-            new KernelSignature("MlBinarizeF32", "MlTransformsF32.Binarize", false,
-                new[] { T("x"), T("y").Writes(), I("count"), F("threshold") },
-                a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")))),
+        /// <summary>Binarizer followed by a Cast to bool: y = x &gt; threshold.</summary>
+        public static readonly KernelSignature MlBinarizeToBool = KernelSignature.Define("MlBinarizeToBool", "MlTransformsF32.BinarizeToBool")
+            .F32(X).Bool(Y.Written).Int(Count).Float(Threshold)
+            .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Y, a[Count])));
 
-            // Binarizer followed by a Cast to bool: y = x > threshold.
-            new KernelSignature("MlBinarizeToBool", "MlTransformsF32.BinarizeToBool", false,
-                new[] { T("x"), T("y", PlanElementType.Bool).Writes(), I("count"), F("threshold") },
-                a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("y", a.Int("count")))),
+        /// <summary>Imputer: y = x, or imputed[i mod per] where x is the replaced value (NaN matching NaN).</summary>
+        public static readonly KernelSignature MlImputeF32 = KernelSignature.Define("MlImputeF32", "MlTransformsF32.Impute")
+            .F32(X, Imputed, Y.Written).Int(Count, Per).Float(Replaced)
+            .Extents(a => a[Per] < 1 ? "MlImputeF32: per must be at least 1"
+                : StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Imputed, a[Per]), a.AtLeast(Y, a[Count])));
 
-            // Imputer: y = x, or imputed[i mod per] where x is the replaced value (NaN matching NaN).
-            new KernelSignature("MlImputeF32", "MlTransformsF32.Impute", false,
-                new[] { T("x"), T("imputed"), T("y").Writes(), I("count"), I("per"), F("replaced") },
-                a => a.Int("per") < 1 ? "MlImputeF32: per must be at least 1"
-                    : StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("imputed", a.Int("per")), a.AtLeast("y", a.Int("count")))),
+        /// <summary>Normalizer over rows × columns.</summary>
+        public static readonly KernelSignature MlNormalizeF32 = KernelSignature.Define("MlNormalizeF32", "MlTransformsF32.Normalize")
+            .F32(X, Y.Written).Int(Rows, Columns).Symbol(NormKind)
+            .Extents(a => StepArguments.First(a.AtLeast(X, a[Rows] * a[Columns]), a.AtLeast(Y, a[Rows] * a[Columns])));
 
-            // Normalizer over rows × columns.
-            new KernelSignature("MlNormalizeF32", "MlTransformsF32.Normalize", false,
-                new[] { T("x"), T("y").Writes(), I("rows"), I("columns"), S("norm", "NormKind") },
-                a => StepArguments.First(a.AtLeast("x", a.Int("rows") * a.Int("columns")), a.AtLeast("y", a.Int("rows") * a.Int("columns")))),
+        /// <summary>LinearClassifier / LinearRegressor, one row: scores x · wᵀ + b (w is [targets, features]), label, post transform.</summary>
+        public static readonly KernelSignature MlLinearF32 = KernelSignature.Define("MlLinearF32", "MlTransformsF32.Linear")
+            .F32(X, W, B).I64(ClassLabels.Optional).F32(Y.Written).I64(Label.Optional.Written).F32(Scratch.Written)
+            .Int(Features, Targets, Labels).Symbol(PostTransform)
+            .Extents(a => a[Labels] > 0 && a.Length(ClassLabels) < 0 ? "MlLinearF32: labels counted but not given"
+                : StepArguments.First(a.AtLeast(X, a[Features]), a.AtLeast(W, a[Targets] * a[Features]), a.AtLeast(B, a[Targets]),
+                    a.AtLeast(ClassLabels, a[Labels]), a.AtLeast(Y, a[Targets] == 1 && a[Labels] == 2 ? 2 : a[Targets]),
+                    a.AtLeast(Label, 1), a.AtLeast(Scratch, a[Targets])));
 
-            // LinearClassifier / LinearRegressor, one row: scores x · wᵀ + b (w is [targets, features]), label, post transform.
-            new KernelSignature("MlLinearF32", "MlTransformsF32.Linear", false,
-                new[] { T("x"), T("w"), T("b"), T("classLabels", PlanElementType.Int64, optional: true), T("y").Writes(), T("label", PlanElementType.Int64, optional: true).Writes(),
-                        T("scratch").Writes(), I("features"), I("targets"), I("labels"), S("transform", "TreeTransform") },
-                a => a.Int("labels") > 0 && a.Length("classLabels") < 0 ? "MlLinearF32: labels counted but not given"
-                    : StepArguments.First(a.AtLeast("x", a.Int("features")), a.AtLeast("w", a.Int("targets") * a.Int("features")), a.AtLeast("b", a.Int("targets")),
-                        a.AtLeast("classLabels", a.Int("labels")), a.AtLeast("y", a.Int("targets") == 1 && a.Int("labels") == 2 ? 2 : a.Int("targets")),
-                        a.AtLeast("label", 1), a.AtLeast("scratch", a.Int("targets")))),
+        /// <summary>OneHotEncoder: y[i, j] = x[i] == categories[j] (x float32, truncated, or int64).</summary>
+        public static readonly KernelSignature MlOneHot = KernelSignature.Define("MlOneHot", "MlTransformsF32.OneHot")
+            .Generic(X).I64(Categories).F32(Y.Written).Int(Count, CategoryCount)
+            .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Categories, a[CategoryCount]), a.AtLeast(Y, a[Count] * a[CategoryCount])));
 
-            // OneHotEncoder: y[i, j] = x[i] == categories[j] (x float32, truncated, or int64).
-            new KernelSignature("MlOneHot", "MlTransformsF32.OneHot", true,
-                new[] { T("x", null), T("categories", PlanElementType.Int64), T("y", PlanElementType.Float32).Writes(), I("count"), I("categoryCount") },
-                a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("categories", a.Int("categoryCount")), a.AtLeast("y", a.Int("count") * a.Int("categoryCount")))),
-
-            // LabelEncoder int64 → int64.
-            new KernelSignature("MlLabelEncode", "MlTransformsF32.Encode", false,
-                new[] { T("x", PlanElementType.Int64), T("keys", PlanElementType.Int64), T("values", PlanElementType.Int64), T("y", PlanElementType.Int64).Writes(),
-                        I("count"), I("keyCount"), I("defaultValue") },
-                a => StepArguments.First(a.AtLeast("x", a.Int("count")), a.AtLeast("keys", a.Int("keyCount")), a.AtLeast("values", a.Int("keyCount")), a.AtLeast("y", a.Int("count")))),
-        };
+        /// <summary>LabelEncoder int64 → int64.</summary>
+        public static readonly KernelSignature MlLabelEncode = KernelSignature.Define("MlLabelEncode", "MlTransformsF32.Encode")
+            .I64(X, Keys, Values, Y.Written).Int(Count, KeyCount, DefaultValue)
+            .Extents(a => StepArguments.First(a.AtLeast(X, a[Count]), a.AtLeast(Keys, a[KeyCount]), a.AtLeast(Values, a[KeyCount]), a.AtLeast(Y, a[Count])));
 
         private static string? TreeEnsembleExtent(StepArguments a)
         {
-            long blocks = a.Int("blocks"), trees = a.Int("trees"), nodes = a.Int("nodes"), flat = a.Int("flatNodes"), classes = a.Int("classes");
-            if (trees < 1 || trees > blocks * TreeBlockLanes || trees <= (blocks - 1) * TreeBlockLanes || flat < 0 || flat > nodes || classes < 1)
+            long blocks = a[Blocks], trees = a[Trees], nodes = a[Nodes], flat = a[FlatNodes], classes = a[Classes];
+            if (trees < 1 || trees > blocks * TreeLayout.BlockLanes || trees <= (blocks - 1) * TreeLayout.BlockLanes || flat < 0 || flat > nodes || classes < 1)
                 return string.Format(CultureInfo.InvariantCulture, "TreeEnsembleF32: {0} trees, {1} blocks, {2} of {3} nodes flattened, {4} classes do not fit together", trees, blocks, flat, nodes, classes);
-            if (nodes > 0 && (a.Length("feature") < 0 || a.Length("threshold") < 0)) return "TreeEnsembleF32: nodes without feature or threshold";
-            if (a.Int("leafSlots") > 0 && a.Length("leaf") < 0) return "TreeEnsembleF32: leaf slots without a leaf table";
-            if (a.Int("baseCount") > 0 && a.Length("baseValues") < 0) return "TreeEnsembleF32: base values counted but not given";
-            if (flat > 0 && (a.Length("child") < 0 || a.Length("root") < 0)) return "TreeEnsembleF32: flattened nodes without child and root";
+            if (nodes > 0 && (a.Length(Feature) < 0 || a.Length(Thresholds) < 0)) return "TreeEnsembleF32: nodes without feature or threshold";
+            if (a[LeafSlots] > 0 && a.Length(Leaf) < 0) return "TreeEnsembleF32: leaf slots without a leaf table";
+            if (a[BaseCount] > 0 && a.Length(BaseValues) < 0) return "TreeEnsembleF32: base values counted but not given";
+            if (flat > 0 && (a.Length(Child) < 0 || a.Length(Root) < 0)) return "TreeEnsembleF32: flattened nodes without child and root";
             return StepArguments.First(
-                a.AtLeast("x", a.Int("features")),
-                a.AtLeast("feature", nodes), a.AtLeast("threshold", nodes), a.AtLeast("leaf", a.Int("leafSlots")),
-                a.AtLeast("child", 2 * flat), a.AtLeast("root", blocks * TreeBlockLanes), a.AtLeast("block", 3 * blocks),
-                a.AtLeast("weightStart", a.Int("leaves") + 1), a.AtLeast("weightClass", a.Int("weights")), a.AtLeast("weightValue", a.Int("weights")),
-                a.AtLeast("baseValues", a.Int("baseCount")), a.AtLeast("classLabels", classes),
-                a.AtLeast("y", classes == 1 ? 1 : System.Math.Max(2, classes)), a.AtLeast("label", 1),
-                a.AtLeast("scratch", blocks * TreeBlockLanes + 2 * classes));
+                a.AtLeast(X, a[Features]),
+                a.AtLeast(Feature, nodes), a.AtLeast(Thresholds, nodes), a.AtLeast(Leaf, a[LeafSlots]),
+                a.AtLeast(Child, 2 * flat), a.AtLeast(Root, blocks * TreeLayout.BlockLanes), a.AtLeast(Block, 3 * blocks),
+                a.AtLeast(WeightStart, a[Leaves] + 1), a.AtLeast(WeightClass, a[Weights]), a.AtLeast(WeightValue, a[Weights]),
+                a.AtLeast(BaseValues, a[BaseCount]), a.AtLeast(ClassLabels, classes),
+                a.AtLeast(Y, classes == 1 ? 1 : System.Math.Max(2, classes)), a.AtLeast(Label, 1),
+                a.AtLeast(Scratch, TreeLayout.ScratchLength(blocks, classes)));
         }
     }
 }

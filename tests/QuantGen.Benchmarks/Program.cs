@@ -2,14 +2,20 @@
 // side-by-side.sh runs against ONNX Runtime (plain JSON lines, no BenchmarkDotNet, NativeAOT-safe).
 //
 //   (BenchmarkDotNet arguments)            e.g. --filter '*' ; runs in-process (see below)
-//   --side-by-side [--runs N] [--precision Float32|Int8] [--threads T] [--write-output DIR] [--model NAME]...
-//        per model, one JSON line: median/min/p90 µs over N timed runs (more if N last under 0.25 s) after >= 1 s of warm-up,
+//   --side-by-side [--runs N] [--rounds R] [--precision Float32|Int8] [--threads T] [--write-output DIR] [--model NAME]... [--onnx FILE]
+//        per model and round, one JSON line: median/min/p90 µs over N timed runs (more if N last under 0.25 s) after >= 1 s of warm-up,
 //        allocated bytes per call, max relative error and SQNR against the (FP32) test vector;
 //        with --write-output, the output as raw float32 in DIR/{model}.{precision}.f32; --threads T runs the
-//        kernels as a class built with Parallelism="T" does
+//        kernels as a class built with Parallelism="T" does; with --onnx (one model), ONNX Runtime on FILE in this process
+//        (C# API, ORT_ENABLE_ALL, intra-op threads T) alternates with the generated class round by round, and a last line
+//        says how close the two outputs are
 //   --first-result NAME [Float32|Int8]
 //        a fresh process: one JSON line with the time from process start to the first Run done,
-//        the wall clock at that moment (for an external measurement) and the peak RSS
+//        the wall clock at that moment (for an external measurement) and the peak RSS after 20 more runs
+//   --first-result-ort ONNX NAME Float32|Int8
+//        the same for ONNX Runtime on ONNX (construct_ms: loading the native library and creating the session)
+//   --ort-version
+//        ONNX Runtime's version string
 //   --fma-peak
 //        this machine's single-thread FP32 FMA peak from C# (Vector256/Vector512), GFLOP/s, and its
 //        u8×s8 → int32 multiply-accumulate peaks, GOP/s: the exact one the kernels can reach (int8_exact_gops,
@@ -30,6 +36,17 @@ if (args.Length >= 2 && args[0] == "--first-result")
 {
     return FirstResult.Run(args[1], args.Length >= 3 ? args[2] : "Float32", mainEnteredTimestamp, mainEnteredUtc);
 }
+#if !QUANTGEN_BENCH_AOT
+if (args.Length >= 4 && args[0] == "--first-result-ort")
+{
+    return FirstResult.RunOrt(args[1], args[2], args[3], mainEnteredTimestamp, mainEnteredUtc);
+}
+if (args.Length >= 1 && args[0] == "--ort-version")
+{
+    Console.WriteLine(OrtPeer.Version);
+    return 0;
+}
+#endif
 if (args.Length >= 1 && args[0] == "--side-by-side")
 {
     return SideBySide.Run(args);
@@ -47,26 +64,35 @@ return ModelBenchmarks.RunAll(args);
 
 namespace QuantGen.Benchmarks
 {
-    /// <summary>Steady-state latency of each model, timed call by call like ort-run.js bench does.</summary>
+    /// <summary>
+    /// Steady-state latency of each model, timed call by call; with <c>--onnx</c>, ONNX Runtime on that file in this same
+    /// process and harness, the two sides alternating round by round (the same minutes of a noisy machine for both).
+    /// </summary>
     internal static class SideBySide
     {
         public static int Run(string[] args)
         {
-            int runs = 200;
+            int runs = 200, rounds = 1;
             string precision = "Float32";
-            string? outputDirectory = null;
+            string? outputDirectory = null, onnx = null;
             int threads = 1;
             var names = new List<string>();
             for (int a = 1; a < args.Length; a++)
             {
                 if (args[a] == "--runs" && a + 1 < args.Length) runs = int.Parse(args[++a], CultureInfo.InvariantCulture);
+                else if (args[a] == "--rounds" && a + 1 < args.Length) rounds = int.Parse(args[++a], CultureInfo.InvariantCulture);
                 else if (args[a] == "--threads" && a + 1 < args.Length) threads = int.Parse(args[++a], CultureInfo.InvariantCulture);
                 else if (args[a] == "--model" && a + 1 < args.Length) names.Add(args[++a]);
                 else if (args[a] == "--precision" && a + 1 < args.Length) precision = args[++a];
                 else if (args[a] == "--write-output" && a + 1 < args.Length) outputDirectory = args[++a];
+                else if (args[a] == "--onnx" && a + 1 < args.Length) onnx = args[++a];
                 else { Console.Error.WriteLine("unknown argument " + args[a]); return 2; }
             }
             if (names.Count == 0) names.AddRange(ReferenceModel.Names());
+            if (onnx != null && names.Count != 1) { Console.Error.WriteLine("--onnx needs exactly one --model"); return 2; }
+#if QUANTGEN_BENCH_AOT
+            if (onnx != null) { Console.Error.WriteLine("--onnx: ONNX Runtime is not in the NativeAOT variant"); return 2; }
+#endif
             // What a class generated with Parallelism="N" sets around its kernels (the kernels are compiled into this
             // assembly, so the benchmark sets it for the classes built with the default Parallelism of 1). The generator
             // puts them in a namespace of this assembly's own: "QuantGen.Kernels." + the assembly name as an identifier +
@@ -80,35 +106,62 @@ namespace QuantGen.Benchmarks
                 float[] input = model.ReadInput();
                 float[] expected = model.ReadExpectedOutput();
                 float[] output = new float[expected.Length];
+                Action quantGen = () => run(input, output);
+                var sides = new List<(string Side, Action Call, float[] Output)> { ("quantgen", quantGen, output) };
+#if !QUANTGEN_BENCH_AOT
+                float[] ortOutput = new float[expected.Length];
+                OrtPeer? peer = onnx == null ? null : new OrtPeer(onnx, threads, input, ortOutput);
+                if (peer != null) sides.Add(("ort", peer.Run, ortOutput));
+#endif
 
-                // Warm-up long enough for tiered JIT to reach tier 1 (30 calls, then a 100 ms delay and a
-                // background compile; loops go through OSR): at least 1 s and 50 calls.
-                long warmUpStart = Stopwatch.GetTimestamp(), warmUpEnd = warmUpStart + Stopwatch.Frequency;
-                int warmUpCalls = 0;
-                for (; warmUpCalls < 50 || Stopwatch.GetTimestamp() < warmUpEnd; warmUpCalls++) run(input, output);
-                // At least 0.25 s of timed calls: 200 calls of a sub-microsecond model last 0.2 ms, too short to
-                // average over the machine's frequency and scheduling swings.
-                double callSeconds = (double)(Stopwatch.GetTimestamp() - warmUpStart) / Stopwatch.Frequency / warmUpCalls;
-                int count = (int)Math.Max(runs, Math.Min(2_000_000, 0.25 / callSeconds));
-
-                var times = new double[count];
-                long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < count; i++)
+                // Warm-up long enough for tiered JIT to reach tier 1 (30 calls, then a 100 ms delay and a background
+                // compile; loops go through OSR): at least 1 s and 50 calls, each side. The timed count is fixed from it:
+                // at least 0.25 s of calls per round (200 calls of a sub-microsecond model last 0.2 ms, too short to
+                // average over the machine's frequency and scheduling swings), the same rule for both sides.
+                var counts = new int[sides.Count];
+                for (int s = 0; s < sides.Count; s++)
                 {
-                    long t0 = Stopwatch.GetTimestamp();
-                    run(input, output);
-                    times[i] = (Stopwatch.GetTimestamp() - t0) * 1e6 / Stopwatch.Frequency;
+                    long warmUpStart = Stopwatch.GetTimestamp(), warmUpEnd = warmUpStart + Stopwatch.Frequency;
+                    int warmUpCalls = 0;
+                    for (; warmUpCalls < 50 || Stopwatch.GetTimestamp() < warmUpEnd; warmUpCalls++) sides[s].Call();
+                    double callSeconds = (double)(Stopwatch.GetTimestamp() - warmUpStart) / Stopwatch.Frequency / warmUpCalls;
+                    counts[s] = (int)Math.Max(runs, Math.Min(2_000_000, 0.25 / callSeconds));
                 }
-                long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-                Array.Sort(times);
-                int measured = count;
 
-                Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                    "{{\"model\":\"{0}\",\"precision\":\"{10}\",\"threads\":{12},\"runs\":{1},\"median_us\":{2:0.###},\"p90_us\":{3:0.###},\"min_us\":{4:0.###},\"allocated_bytes_per_call\":{5},\"max_rel_err\":{6:E3},\"sqnr_db\":{11:0.0},\"vector256\":{7},\"vector512\":{8},\"peak_rss_mb\":{9:0.0}}}",
-                    name, measured, times[measured / 2], times[(int)(measured * 0.9)], times[0], (double)allocated / measured,
-                    MaxRelativeError(output, expected),
-                    Vector256.IsHardwareAccelerated ? "true" : "false", Vector512.IsHardwareAccelerated ? "true" : "false",
-                    PeakRssMegabytes(), model.Precision, SqnrDecibels(output, expected), threads));
+                for (int round = 1; round <= rounds; round++)
+                {
+                    for (int s = 0; s < sides.Count; s++)
+                    {
+                        for (int i = 0; i < 20; i++) sides[s].Call(); // back in cache after the other side's round
+                        var times = new double[counts[s]];
+                        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                        for (int i = 0; i < times.Length; i++)
+                        {
+                            long t0 = Stopwatch.GetTimestamp();
+                            sides[s].Call();
+                            times[i] = (Stopwatch.GetTimestamp() - t0) * 1e6 / Stopwatch.Frequency;
+                        }
+                        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+                        Array.Sort(times);
+                        int measured = times.Length;
+                        Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                            "{{\"side\":\"{13}\",\"round\":{14},\"model\":\"{0}\",\"precision\":\"{10}\",\"threads\":{12},\"runs\":{1},\"median_us\":{2:0.###},\"p90_us\":{3:0.###},\"min_us\":{4:0.###},\"allocated_bytes_per_call\":{5},\"max_rel_err\":{6:E3},\"sqnr_db\":{11:0.0},\"vector256\":{7},\"vector512\":{8},\"peak_rss_mb\":{9:0.0}}}",
+                            name, measured, times[measured / 2], times[(int)(measured * 0.9)], times[0], (double)allocated / measured,
+                            MaxRelativeError(sides[s].Output, expected),
+                            Vector256.IsHardwareAccelerated ? "true" : "false", Vector512.IsHardwareAccelerated ? "true" : "false",
+                            PeakRssMegabytes(), model.Precision, SqnrDecibels(sides[s].Output, expected), threads, sides[s].Side, round));
+                    }
+                }
+                if (sides.Count == 2)
+                {
+                    // Both sides on the same test input: how close QuantGen's answer is to ONNX Runtime's (for Int8, the same
+                    // quantized model: QuantGen's QDQ export).
+                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{{\"side\":\"agree\",\"model\":\"{0}\",\"precision\":\"{1}\",\"sqnr_db\":{2:0.0},\"argmax_same\":{3}}}",
+                        name, model.Precision, Math.Min(999, SqnrDecibels(output, sides[1].Output)), ArgMax(output) == ArgMax(sides[1].Output) ? "true" : "false"));
+                }
+#if !QUANTGEN_BENCH_AOT
+                peer?.Dispose();
+#endif
                 if (outputDirectory != null)
                 {
                     System.IO.Directory.CreateDirectory(outputDirectory);
@@ -118,6 +171,13 @@ namespace QuantGen.Benchmarks
                 }
             }
             return 0;
+        }
+
+        private static int ArgMax(float[] values)
+        {
+            int best = 0;
+            for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+            return best;
         }
 
         private static double PeakRssMegabytes()
@@ -150,7 +210,10 @@ namespace QuantGen.Benchmarks
         }
     }
 
-    /// <summary>What a user's fresh process pays before its first answer: runtime start, weights, workspace, first (cold) Run.</summary>
+    /// <summary>
+    /// What a user's fresh process pays before its first answer: runtime start, weights, workspace, first (cold) Run; then
+    /// 20 more runs, so the peak RSS reported is that of a process that has served the model, not only loaded it.
+    /// </summary>
     internal static class FirstResult
     {
         public static int Run(string name, string precision, long mainEnteredTimestamp, DateTime mainEnteredUtc)
@@ -165,7 +228,33 @@ namespace QuantGen.Benchmarks
             long beforeRun = Stopwatch.GetTimestamp();
             run(input, output);
             long doneTimestamp = Stopwatch.GetTimestamp();
+            return Report(name, model.Precision, mainEnteredTimestamp, mainEnteredUtc, inputReadTimestamp, constructedTimestamp, beforeRun, doneTimestamp,
+                SideBySide.MaxRelativeError(output, expected), () => run(input, output));
+        }
+
+#if !QUANTGEN_BENCH_AOT
+        /// <summary>The same for ONNX Runtime in a fresh process: loading its native library, creating the session, the first run.</summary>
+        public static int RunOrt(string onnx, string name, string precision, long mainEnteredTimestamp, DateTime mainEnteredUtc)
+        {
+            var model = ReferenceModel.Find(name, precision);
+            float[] input = model.ReadInput();
+            float[] expected = model.ReadExpectedOutput();
+            float[] output = new float[expected.Length];
+            long inputReadTimestamp = Stopwatch.GetTimestamp();
+            using var peer = new OrtPeer(onnx, 1, input, output);
+            long constructedTimestamp = Stopwatch.GetTimestamp();
+            peer.Run();
+            long doneTimestamp = Stopwatch.GetTimestamp();
+            return Report(name, model.Precision, mainEnteredTimestamp, mainEnteredUtc, inputReadTimestamp, constructedTimestamp, constructedTimestamp, doneTimestamp,
+                SideBySide.MaxRelativeError(output, expected), peer.Run);
+        }
+#endif
+
+        private static int Report(string name, string precision, long mainEnteredTimestamp, DateTime mainEnteredUtc, long inputReadTimestamp,
+                                  long constructedTimestamp, long beforeRun, long doneTimestamp, double maxRelativeError, Action again)
+        {
             DateTime doneUtc = mainEnteredUtc.AddTicks((long)((doneTimestamp - mainEnteredTimestamp) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            for (int i = 0; i < 20; i++) again();
 
             using var process = Process.GetCurrentProcess();
             // Process.StartTime comes from /proc/self/stat in clock ticks (10 ms on Linux): coarse.
@@ -177,7 +266,7 @@ namespace QuantGen.Benchmarks
                 "{{\"model\":\"{0}\",\"precision\":\"{9}\",\"since_process_start_ms\":{1:0.0},\"main_to_result_ms\":{2:0.000},\"read_input_ms\":{3:0.000},\"construct_ms\":{4:0.000},\"first_run_ms\":{5:0.000},\"done_unix_us\":{6},\"peak_rss_mb\":{7:0.0},\"max_rel_err\":{8:E3}}}",
                 name, sinceProcessStartMs, Ms(mainEnteredTimestamp, doneTimestamp), Ms(mainEnteredTimestamp, inputReadTimestamp),
                 Ms(inputReadTimestamp, constructedTimestamp), Ms(beforeRun, doneTimestamp), doneUnixMicroseconds,
-                process.PeakWorkingSet64 / 1048576.0, SideBySide.MaxRelativeError(output, expected), model.Precision));
+                process.PeakWorkingSet64 / 1048576.0, maxRelativeError, precision));
             return 0;
         }
     }

@@ -51,14 +51,14 @@ function measure(m, p) {
     // first run, outside both of its clocks, so neither side counts it.
     qgLaunch: median(qgFirst.map(launchToResult)),
     aotLaunch: median(aotFirst.map(launchToResult)),
-    ortCreateFirst: median(ortFirst.map((r) => r.create_ms + r.first_run_ms)),
-    ortWall: median(ortFirst.map((r) => r.process_wall_ms)),
-    qgRss: max(qg.map((r) => r.peak_rss_mb)),
-    ortRss: max(ort.map((r) => r.peak_rss_mb)),
+    // Session creation (loading the native library the first time, parsing, optimizing, pre-packing) + the first run.
+    ortCreateFirst: median(ortFirst.map((r) => r.construct_ms + r.first_run_ms)),
+    ortLaunch: median(ortFirst.map(launchToResult)),
+    // Fresh processes of the same .NET app, each after its first result and 20 more runs: the same host on both sides.
+    qgRss: median(qgFirst.map((r) => r.peak_rss_mb)),
+    ortRss: median(ortFirst.map((r) => r.peak_rss_mb)),
     aotRss: median(aotFirst.map((r) => r.peak_rss_mb)),
     allocated: max(qg.map((r) => r.allocated_bytes_per_call)),
-    // The widest kernels the QuantGen process ran (its own Vector512/Vector256 report).
-    isa: !qg.length ? '—' : qg[0].vector512 ? 'AVX-512' : qg[0].vector256 ? 'AVX2' : '128-bit',
   };
 }
 const all = {};
@@ -90,25 +90,35 @@ w('- **QuantGen Float32**: the generated class of `<QuantGenModel ... Precision=
   '`<QuantGenModel ... CalibrationData="…/data/calib_x.f32" />` (Precision defaults to Int8; default accuracy budget, except MobileNetV2-224: see [INT8 builds](#int8-builds)). ' +
   `Built by this project as a user's project builds them (in-repo build/QuantGen.props/targets), .NET ${machine.dotnet} SDK, net10.0, ` +
   'JIT (tiered, default settings), warmed up for ≥ 1 s so the kernels are tier-1 code; timed with `Stopwatch` around each `Run`.');
-w(`- **ONNX Runtime** ${machine.ort} (onnxruntime-node, CPU EP): \`ort-run.js bench MODEL 1 ${machine.runs}\` ` +
-  '(`intraOpNumThreads=1`, `graphOptimizationLevel=all`, 20 warm-up runs), timed around each `await session.run` — ' +
-  'this includes the Node.js binding\'s per-call overhead (tensor wrapping, a promise), which dominates for the small models. ' +
+w(`- **ONNX Runtime** ${machine.ort} in the same process (\`Microsoft.ML.OnnxRuntime\` through its C# API, CPU execution provider, ` +
+  '`GraphOptimizationLevel.ORT_ENABLE_ALL`, `IntraOpNumThreads=1`, sequential; `OrtPeer.cs`): input and output are `OrtValue`s over the ' +
+  'benchmark\'s own pinned arrays, made once, so a call is ONNX Runtime\'s work plus one P/Invoke; warmed up and timed by the same code as the generated class. ' +
   'Float32 rows: the original `model.onnx`. **Int8 rows: QuantGen\'s own QDQ export of the same quantization** ' +
-  '(`obj/Release/net10.0/quantgen/{ClassName}Int8.int8.onnx`, written by the build), so both sides run the same quantized model.');
+  '(`obj/Release/net10.0/{RID}/quantgen/{ClassName}Int8.int8.onnx`, written by the build), so both sides run the same quantized model.');
 w();
+
+// The CPU and the widest vector ISA the kernels ran with (from the run's own Vector256/Vector512 flags), plus the
+// integer dot-product extension where the model is Int8: rows from different machines stay comparable.
+const cpuIsa = (x) => {
+  const r = x.qg[0];
+  if (!r) return '—';
+  const vec = r.vector512 ? 'AVX-512' : r.vector256 ? 'AVX2' : 'SSE/128-bit';
+  const dot = x.p === 'Int8' ? (machine.avx512_vnni === 'yes' && r.vector512 ? ' + VNNI' : machine.avx_vnni === 'yes' ? ' + AVX-VNNI' : '') : '';
+  return `${machine.cpu} / ${vec}${dot}`;
+};
 
 // Summary: the issue's columns.
 w('## Summary');
 w();
-w('| model | precision | median µs QuantGen | median µs ORT | QuantGen / ORT | % of C# peak QuantGen / ORT ⁵ | first result ms QuantGen JIT / AOT ¹ | ORT create + first run ms | first result / ORT JIT / AOT | peak RSS MB QuantGen / ORT ³ | RSS ratio | bytes / call ⁴ | model compile s ⁶ | CPU · QuantGen kernels ⁷ |');
-w('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+w('| model | precision | CPU / ISA ⁷ | median µs QuantGen | median µs ORT | QuantGen / ORT | % of C# peak QuantGen / ORT ⁵ | first result ms QuantGen JIT / AOT ¹ | ORT create + first run ms | first result / ORT JIT / AOT | peak RSS MB QuantGen / ORT ³ | RSS ratio | bytes / call ⁴ | model compile s ⁶ |');
+w('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const m of models) {
   for (const p of precisions) {
     const x = all[`${m}/${p}`];
     const pk = computeBound.includes(m) ? `${fmt(percentOfPeak(x, x.qgMedian), 0)} % / ${fmt(percentOfPeak(x, x.ortMedian), 0)} %` : '—';
-    w(`| ${short[m]} | ${p} | ${us(x.qgMedian)} | ${us(x.ortMedian)} | **${times(x.ratio)}** | ${pk} | ` +
+    w(`| ${short[m]} | ${p} | ${cpuIsa(x)} | ${us(x.qgMedian)} | ${us(x.ortMedian)} | **${times(x.ratio)}** | ${pk} | ` +
       `${fmt(x.qgLaunch)} / ${fmt(x.aotLaunch)} | ${fmt(x.ortCreateFirst)} | ${ratio(x.qgLaunch, x.ortCreateFirst)} / ${ratio(x.aotLaunch, x.ortCreateFirst)} | ` +
-      `${fmt(x.qgRss)} / ${fmt(x.ortRss)} | ${ratio(x.qgRss, x.ortRss)} | ${fmt(x.allocated, 0)} | ${x.compile ? fmt(x.compile.s, 2) : '—'} | ${machine.cpu} · ${x.isa} |`);
+      `${fmt(x.qgRss)} / ${fmt(x.ortRss)} | ${ratio(x.qgRss, x.ortRss)} | ${fmt(x.allocated, 0)} | ${x.compile ? fmt(x.compile.s, 2) : '—'} |`);
   }
 }
 w();
@@ -125,7 +135,7 @@ w(`- ResNet-18-class INT8 ≤ 1.25× ONNX Runtime INT8: ${g(rn.ratio <= 1.25)} �
   `(FP32: ${times(rnf.ratio)}, medians ${us(rnf.qgMedian)} µs vs ${us(rnf.ortMedian)} µs; the model is generated with random weights by resnet18/make-model.js).`);
 w(`- clinical MLP ≤ 1 µs per call and ≥ 10× faster than ONNX Runtime: FP32 ${g(mlp.qgMedian <= 1 && mlp.ortMedian / mlp.qgMedian >= 10)} — ${us(mlp.qgMedian)} µs, ` +
   `${fmt(mlp.ortMedian / mlp.qgMedian, 0)}× faster than ORT's ${us(mlp.ortMedian)} µs; INT8 ${g(mlp8.qgMedian <= 1 && mlp8.ortMedian / mlp8.qgMedian >= 10)} — ${us(mlp8.qgMedian)} µs, ` +
-  `${fmt(mlp8.ortMedian / mlp8.qgMedian, 0)}× faster than ORT's ${us(mlp8.ortMedian)} µs on the QDQ export (ORT's figure is mostly the Node.js binding's per-call cost).`);
+  `${fmt(mlp8.ortMedian / mlp8.qgMedian, 0)}× faster than ORT's ${us(mlp8.ortMedian)} µs on the QDQ export (both in process, C# API).`);
 const firstRows = [];
 let firstJitAll = true, firstAotAll = true;
 for (const m of models) for (const p of precisions) {
@@ -138,7 +148,7 @@ for (const m of models) for (const p of precisions) {
 const holds = (fn) => Object.values(all).filter(fn).length;
 w(`- Time to first result ≤ 0.2× ONNX Runtime's session creation + first run: JIT ${g(firstJitAll)} (${holds((x) => ratioOf(x.qgLaunch, x.ortCreateFirst) <= 0.2)} of ${Object.keys(all).length} rows), ` +
   `NativeAOT ${g(firstAotAll)} (${holds((x) => ratioOf(x.aotLaunch, x.ortCreateFirst) <= 0.2)} of ${Object.keys(all).length} rows) ` +
-  `(JIT / AOT ratio: ${firstRows.join('; ')}). The QuantGen figure includes process start; ORT's excludes Node.js start and loading its library.`);
+  `(JIT / AOT ratio: ${firstRows.join('; ')}). The QuantGen figure includes process start; ORT's excludes the .NET runtime's start (it includes loading its native library).`);
 // A missed NativeAOT row against what one warm Run takes: where the budget is below the fastest warm Run, no cold
 // start can meet it, whatever the start-up costs.
 const aotMisses = [];
@@ -163,8 +173,6 @@ const two = (m, p) => {
     ort: median(ort.map((r) => r.median_us)),
     ratio: median(roundRatios(qg, ort)),
     allocated: max(qg.map((r) => r.allocated_bytes_per_call)),
-    // The widest kernels the QuantGen process ran (its own Vector512/Vector256 report).
-    isa: !qg.length ? '—' : qg[0].vector512 ? 'AVX-512' : qg[0].vector256 ? 'AVX2' : '128-bit',
   };
 };
 const mb2 = two('mobilenetv2-224', 'Int8'), mbf2 = two('mobilenetv2-224', 'Float32'), rn2 = two('resnet18', 'Int8'), rnf2 = two('resnet18', 'Float32');
@@ -175,7 +183,7 @@ w();
 w('## Two threads');
 w();
 w('The generated class with `Parallelism="2"` (the benchmark sets the kernels\' thread count with `--threads 2`, exactly what such a class does in `Run`) ' +
-  'against `ort-run.js bench MODEL 2` (`intraOpNumThreads=2`), alternating as above: medians over the rounds, the QuantGen / ORT ratio as in the Summary (median of the rounds\' ratios). The one-thread QuantGen column is the Summary\'s.');
+  'against ONNX Runtime with `IntraOpNumThreads=2` in the same process, alternating as above: medians over the rounds, the QuantGen / ORT ratio as in the Summary (median of the rounds\' ratios). The one-thread QuantGen column is the Summary\'s.');
 w();
 w('| model | precision | QuantGen 1 thread µs | QuantGen 2 threads µs | speed-up | ORT 2 threads µs | QuantGen / ORT (2 threads) | bytes / call |');
 w('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -195,7 +203,7 @@ w('| model | weights INT8 / FP32 | calibration samples | output SQNR vs FP32 (bu
 w('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const m of models) {
   const f = (of('facts', { model: m })[0] || { facts: {} }).facts;
-  const a = of('agree', { model: m })[0] || {};
+  const a = of('agree', { model: m, precision: 'Int8' })[0] || {};
   const x = all[`${m}/Int8`];
   const sq = x.qg.length ? x.qg[0].sqnr_db : NaN;
   w(`| ${short[m]} | ${(Number(f['weights.bytes']) / 1024).toFixed(1)} / ${(Number(f['weights.float32.bytes']) / 1024).toFixed(1)} KiB (${fmt(100 * Number(f['weights.bytes']) / Number(f['weights.float32.bytes']))} %) | ` +
@@ -205,7 +213,7 @@ for (const m of models) {
 w();
 for (const q of of('quantization')) w(`- build line: \`QuantGen: ${q.class}: ${q.summary}\``);
 w();
-const weak = of('agree').filter((a) => a.sqnr_db < 30);
+const weak = of('agree', { precision: 'Int8' }).filter((a) => a.sqnr_db < 30);
 if (weak.length) {
   w(`**Agreement with ONNX Runtime.** ${weak.map((a) => `${short[a.model]}: ${fmt(a.sqnr_db)} dB`).join('; ')} between QuantGen's Int8 class and ONNX Runtime on the ` +
     'same QDQ export — below the 30 dB the INT8 tests require of the smaller models (presumably one-step rounding differences compounding through the deep ' +
@@ -241,11 +249,10 @@ for (const m of models) {
   w(`| first result, fresh process (ms) ¹ | ${firstQ(f)} | ${fmt(f.ortCreateFirst)} | ${firstQ(i)} | ${fmt(i.ortCreateFirst)} |`);
   const parts = (rs) => `input ${fmt(median(rs.map((r) => r.read_input_ms)), 1)} (not counted), ctor ${fmt(median(rs.map((r) => r.construct_ms)), 2)}, first Run ${fmt(median(rs.map((r) => r.first_run_ms)), 1)}`;
   const partsQ = (x) => `JIT: ${parts(x.qgFirst)}<br>AOT: ${parts(x.aotFirst)}`;
-  const partsO = (x) => `create ${fmt(median(x.ortFirst.map((r) => r.create_ms)), 1)}, first run ${fmt(median(x.ortFirst.map((r) => r.first_run_ms)), 2)}`;
+  const partsO = (x) => `create session ${fmt(median(x.ortFirst.map((r) => r.construct_ms)), 1)}, first run ${fmt(median(x.ortFirst.map((r) => r.first_run_ms)), 2)}`;
   w(`| └ of which (median, ms) | ${partsQ(f)} | ${partsO(f)} | ${partsQ(i)} | ${partsO(i)} |`);
-  w(`| whole fresh ORT process, external clock (ms) ² | | ${fmt(f.ortWall)} | | ${fmt(i.ortWall)} |`);
-  w(`| peak RSS, steady-state process (MB) ³ | ${fmt(f.qgRss)} | ${fmt(f.ortRss)} | ${fmt(i.qgRss)} | ${fmt(i.ortRss)} |`);
-  w(`| peak RSS, first-result process (MB) | ${fmt(median(f.qgFirst.map((r) => r.peak_rss_mb)))} JIT<br>${fmt(f.aotRss)} AOT | ${fmt(median(f.ortFirst.map((r) => r.peak_rss_mb)))} | ${fmt(median(i.qgFirst.map((r) => r.peak_rss_mb)))} JIT<br>${fmt(i.aotRss)} AOT | ${fmt(median(i.ortFirst.map((r) => r.peak_rss_mb)))} |`);
+  w(`| launch to first result, same clock as QuantGen JIT (ms) ² | | ${fmt(f.ortLaunch)} | | ${fmt(i.ortLaunch)} |`);
+  w(`| peak RSS, fresh process after 21 runs (MB) ³ | ${fmt(f.qgRss)} JIT<br>${fmt(f.aotRss)} AOT | ${fmt(f.ortRss)} | ${fmt(i.qgRss)} JIT<br>${fmt(i.aotRss)} AOT | ${fmt(i.ortRss)} |`);
   w(`| allocated bytes per call (managed) ⁴ | ${f.qg.map((r) => r.allocated_bytes_per_call).join(' / ')} | — | ${i.qg.map((r) => r.allocated_bytes_per_call).join(' / ')} | — |`);
   w(`| output vs FP32 test vector | max rel. err ${f.qg.length ? f.qg[0].max_rel_err.toExponential(1) : '—'} | (reference) | SQNR ${i.qg.length ? fmt(i.qg[0].sqnr_db) : '—'} dB | |`);
   w(`| model compile in the build (s) ⁶ | ${f.compile ? fmt(f.compile.s, 2) : '—'} | | ${i.compile ? fmt(i.compile.s, 2) : '—'} | |`);
@@ -256,18 +263,18 @@ w('¹ **QuantGen**: from launching the process (shell clock just before `exec`) 
   'measured against the wall clock the app prints; includes runtime start-up (JIT: host, runtime, JIT compiling ' +
   'the kernels at tier 0; NativeAOT: none of that), the constructor (workspace allocation, weights resource lookup) and ' +
   'the first, cold `Run`; reading the `.pb` test input is measured in the process and left out, as ORT reads its input ' +
-  'outside its clocks (the breakdown row shows it). **ONNX Runtime**: `create_ms + first_run_ms` as `ort-run.js` reports ' +
-  'them: session creation (model parse, graph optimization, kernel selection, weight pre-packing) and the first run; it ' +
-  '**excludes** Node.js start-up and loading the native library, so the comparison favours ONNX Runtime. ' +
+  'outside its clocks (the breakdown row shows it). **ONNX Runtime**: session creation (loading its native library, model parse, graph ' +
+  'optimization, kernel selection, weight pre-packing) + the first run, timed inside a fresh process of the same app (`--first-result-ort`); it ' +
+  '**excludes** the .NET runtime\'s start-up, which the QuantGen JIT figure includes, so the comparison favours ONNX Runtime. ' +
   `Median of ${machine.starts} fresh processes per side.`);
-w('² The whole ORT process measured from outside: node start, `require(\'onnxruntime-node\')`, session creation, first run, ' +
-  'one warm-up and one timed run more, exit.');
-w('³ VmHWM (`Process.PeakWorkingSet64` on .NET; `/proc/self/status` read at exit by `peak-rss.js` preloaded into node) of the ' +
-  `process that ran ${machine.runs}+ calls of one model. For scale: Node.js alone peaks at ${fmt((of('baseline', { what: 'node' })[0] || {}).peak_rss_mb)} MB, ` +
-  `${fmt((of('baseline', { what: 'node+ort' })[0] || {}).peak_rss_mb)} MB once onnxruntime-node is loaded; the .NET JIT runtime accounts for most of ` +
-  'QuantGen\'s figure on the small models (compare the NativeAOT first-result process).');
+w('² The ONNX Runtime process measured like the QuantGen JIT one: from launch to the first run returning, less reading the test input.');
+w('³ VmHWM (`Process.PeakWorkingSet64`) of a fresh process of this app that created the model, ran it once and 20 times more (`--first-result`, ' +
+  '`--first-result-ort`): both sides are the same .NET JIT host, so the difference is the model\'s and the engine\'s own memory; the NativeAOT ' +
+  'QuantGen process is shown beside it.');
 w('⁴ QuantGen: `GC.GetAllocatedBytesForCurrentThread()` over the timed calls divided by their number (the summary shows the largest round). ' +
-  'ONNX Runtime allocates in native code (its arena) and in the JS binding per call; neither is visible to a managed counter, so its column is empty.');
+  'ONNX Runtime allocates in native code (its arena), which a managed counter does not see, so its column is empty.');
+w('⁷ The `Model name` lscpu reports and the widest vector instructions the generated kernels used in this run (`Vector512`/`Vector256.IsHardwareAccelerated`), with ' +
+  'the INT8 dot-product extension where the CPU has one. ONNX Runtime picks its own kernels for the same CPU (MLAS dispatches on the instruction sets it finds).');
 w('⁵ Only for MobileNetV2-224 and ResNet-18, where the arithmetic dominates (the small models are call overhead). FP32 against the C# FMA peak, INT8 against the C# ' +
   'INT8 multiply-accumulate peak (both below); multiply-accumulates counted from the original model\'s Conv and Gemm nodes, 2 ops each.');
 w('⁶ The QuantGen build task\'s own time for the model (reading ONNX, optimizing, for INT8 calibrating, quantizing, measuring the budget, writing plan, ' +
@@ -306,17 +313,17 @@ const aotBuild = of('build', { variant: 'aot' })[0];
 w('## Builds in this run');
 w();
 w(`- \`dotnet build -c Release\` of this project with the ten models recompiled (plans deleted first; the C# compile and the QuantGen projects are incremental): ` +
-  `${jitBuild ? fmt(jitBuild.ms / 1000) : '—'} s, of which the model compiles (sequential, one task per model):`);
+  `${jitBuild && jitBuild.ms ? fmt(jitBuild.ms / 1000) + ' s' : 'not timed in this run (see the note at the top)'}, of which the model compiles (sequential, one task per model):`);
 w();
 w('| class | precision | parameters | weights | compile s |');
 w('| --- | --- | ---: | ---: | ---: |');
 for (const c of of('compile')) w(`| ${c.class} | ${c.precision} | ${c.parameters} | ${c.weights} (${c.storage}) | ${fmt(c.s, 2)} |`);
 w();
 if (aotBuild) {
-  w(`- NativeAOT: \`dotnet publish -c Release -p:QuantGenBenchAot=true\` (net8.0, \`PublishAot\`, \`-p:IlcInstructionSet=native\` so ` +
-    `the kernels get AVX2/FMA; NativeAOT's default targets a baseline x64 ISA without AVX2): ${fmt(aotBuild.ms / 1000)} s (not a cold publish time; it reuses the plans ` +
+  w(`- NativeAOT: \`dotnet publish -c Release -p:QuantGenBenchAot=true\` (net10.0, \`PublishAot\`, \`-p:IlcInstructionSet=native\` so ` +
+    `the kernels get the build machine's vector instructions; NativeAOT's default targets a baseline x64 ISA without AVX2): ${fmt(aotBuild.ms / 1000)} s (not a cold publish time; it reuses the plans ` +
     'of the build above when MSBuild finds them up to date, and recompiles the models when it does not, as it did in this session); ' +
-    `the binary, holding all ten classes and no BenchmarkDotNet, is **${fmt(aotBuild.binary_bytes / 1048576)} MB**. ` +
+    `the binary, holding all ten classes and neither BenchmarkDotNet nor ONNX Runtime, is **${fmt(aotBuild.binary_bytes / 1048576)} MB**. ` +
     'A binary built with `native` requires a CPU with the build machine\'s instruction sets.');
 } else {
   w('- NativeAOT: not built in this run.');
@@ -325,10 +332,9 @@ w();
 
 w('## Machine');
 w();
-w(`- ${machine.nproc} cores (\`nproc\`), CPU \`${machine.cpu}\`; flags: avx2 ${machine.avx2}, fma ${machine.fma}, ` +
-  `avx512f ${machine.avx512f}, avx512_vnni ${machine.avx512_vnni}, avx_vnni ${machine.avx_vnni}.`);
-if (machine.flags) w(`- ⁷ The CPU's \`lscpu\` flags in this run: \`${machine.flags.trim()}\`. The kernels column says which the QuantGen process used (its \`Vector512\`/\`Vector256\` acceleration; INT8 sums are exact, so the ISA changes speed, never the INT8 bytes).`);
-w(`- .NET SDK ${machine.dotnet}; Node.js ${machine.node}; onnxruntime-node ${machine.ort}.`);
+w(`- ${machine.nproc} cores (\`nproc\`), CPU \`${machine.cpu}\` (lscpu \`Model name\`); vector ISA flags (lscpu \`Flags\`): ${machine.isa_flags}.`);
+w(`- .NET SDK ${machine.dotnet}; ONNX Runtime ${machine.ort} (Microsoft.ML.OnnxRuntime 1.32.0, in process); Node.js ${machine.node} (ResNet-18 generator, MAC counter, this report).`);
+w(`- \`uptime\` at the end: ${machine.uptime}.`);
 w(`- Load average (1/5/15 min): ${machine.load_build} when the build started, ${machine.load_start} when the measurements started (after waiting ${machine.waited_s} s), ${machine.load_end} at the end.`);
 w(`- Date: ${machine.date}. Command: \`${machine.command.trim()}\`.`);
 w();
@@ -337,6 +343,7 @@ w();
 w('```bash');
 w('tests/QuantGen.Benchmarks/side-by-side.sh            # this report (the build recompiles the models: several minutes on 2 cores)');
 w('dotnet run -c Release --project tests/QuantGen.Benchmarks -- --filter \'*\'   # BenchmarkDotNet, [MemoryDiagnoser], in-process, Precision = Float32 and Int8');
-w('tests/QuantGen.Benchmarks/bin/Release/net10.0/QuantGen.Benchmarks --side-by-side --precision Int8 --runs 1000');
+w('tests/QuantGen.Benchmarks/bin/Release/net10.0/linux-x64/QuantGen.Benchmarks --side-by-side --precision Int8 --model clinical-mlp --rounds 3 \\');
+w('    --onnx tests/QuantGen.Benchmarks/obj/Release/net10.0/linux-x64/quantgen/ClinicalMlpInt8.int8.onnx   # one model, both sides');
 w('```');
 process.stdout.write(out.join('\n') + '\n');

@@ -1,39 +1,45 @@
 #!/usr/bin/env bash
 # QuantGen against ONNX Runtime on the four reference models and ResNet-18, Float32 and Int8 (batch 1, one thread;
-# the two MobileNetV2 models and ResNet-18 also on two threads: Parallelism="2" against ORT's intraOpNumThreads=2),
-# one after the other, and docs/benchmarks.md from the numbers of this one run. ResNet-18 is not checked in: the
-# build writes it into obj/resnet18 with resnet18/make-model.js (torchvision's structure, seeded random weights,
-# 16 calibration images, a test vector computed by ONNX Runtime; see the csproj). Float32: the generated
-# Float32 class against ORT on the original model. Int8: the generated Int8 class against ORT on
-# QuantGen's own QDQ export of the same quantization ({ClassName}.int8.onnx, written by the build), so
-# both sides run the same quantized model.
+# the two MobileNetV2 models and ResNet-18 also on two threads: Parallelism="2" against ORT's IntraOpNumThreads=2),
+# and docs/benchmarks.md from the numbers of this one run. ONNX Runtime runs in the same process and harness as the
+# generated classes (Microsoft.ML.OnnxRuntime through its C# API, ORT_ENABLE_ALL; OrtPeer.cs), the two sides
+# alternating round by round. ResNet-18 is not checked in: the build writes it into obj/resnet18 with
+# resnet18/make-model.js (torchvision's structure, seeded random weights, 16 calibration images, a test vector
+# computed by ONNX Runtime; see the csproj). Float32: the generated Float32 class against ORT on the original model.
+# Int8: the generated Int8 class against ORT on QuantGen's own QDQ export of the same quantization
+# ({ClassName}.int8.onnx, written by the build), so both sides run the same quantized model.
 #
 #   tests/QuantGen.Benchmarks/side-by-side.sh [--runs N] [--rounds R] [--starts S] [--no-aot] [--out FILE]
-#                                             [--max-load L] [--max-wait SECONDS]
+#                                             [--max-load L] [--max-wait SECONDS] [--models "a b"] [--no-recompile]
+#                                             [--no-build [--build-log FILE]]
 #
-#   --runs N     timed runs per measurement, both sides (default 200, as ort-run.js bench)
-#   --rounds R   per model, R alternations QuantGen, ORT, QuantGen, ORT... (default 5); a ratio is the
-#                median over the rounds of QuantGen's median / ORT's median in the same round (the same
-#                minutes of a noisy machine), latencies the median of each side's rounds; every round is
-#                listed below the tables
+#   --runs N     timed runs per measurement, both sides (default 200; more where 200 last under 0.25 s)
+#   --rounds R   per model, R alternations QuantGen, ORT, QuantGen, ORT... in one process (default 5); a ratio is the
+#                median over the rounds of QuantGen's median / ORT's median in the same round (the same minutes of
+#                a noisy machine), latencies the median of each side's rounds; every round is listed below the tables
 #   --starts S   fresh processes per first-result measurement, median shown (default 3)
-#   --no-aot     skip the NativeAOT publish (net8.0, -p:IlcInstructionSet=native)
+#   --no-aot     skip the NativeAOT publish (net10.0, -p:IlcInstructionSet=native)
 #   --out FILE   the report (default docs/benchmarks.md)
 #   --max-load L, --max-wait S
 #                before measuring, wait while the 1-minute load average is above L (default 3), at most
 #                S seconds (default 600); the report records the load either way
+#   --models     a subset, for a smoke test of the harness (the report then has gaps)
+#   --no-recompile  keep the plans of an earlier build (the compile-time column is then empty)
+#   --no-build   measure the app and plans an earlier build left (for re-running measurements); --build-log names that
+#                build's log (dotnet build -v minimal) to take the per-model compile times from
 #
 # Every run recompiles the ten models (the plans are deleted first) so the build prints each model's
 # compile time; the C# build around them is incremental.
 #
-# Environment: QUANTGEN_ORT_RUN (ort-run.js; default ../shared/peers/ort-run.js beside the repo),
-# QUANTGEN_ORT_NODE_PATH (a node_modules with onnxruntime-node@1.30.0 and onnx-proto@8.0.1; default:
+# Node.js is still needed, not as the peer: resnet18/make-model.js writes ResNet-18 and its test vector (with
+# onnxruntime-node and onnx-proto), model-macs.js counts multiply-accumulates (onnx-proto), render-report.js writes
+# the report. QUANTGEN_ORT_NODE_PATH: a node_modules with onnxruntime-node@1.30.0 and onnx-proto@8.0.1 (default:
 # $NODE_PATH, /tmp/ort/node_modules, then ${XDG_CACHE_HOME:-~/.cache}/quantgen-ort, installed there if missing).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-RUNS=200 ROUNDS=5 STARTS=3 AOT=1 OUT="$REPO/docs/benchmarks.md" MAX_LOAD=3 MAX_WAIT=600
+RUNS=200 ROUNDS=5 STARTS=3 AOT=1 OUT="$REPO/docs/benchmarks.md" MAX_LOAD=3 MAX_WAIT=600 ONLY="" RECOMPILE=1 BUILD=1 BUILD_LOG=""
 COMMAND="tests/QuantGen.Benchmarks/side-by-side.sh $*"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,6 +50,10 @@ while [ $# -gt 0 ]; do
     --out) OUT="$2"; shift 2 ;;
     --max-load) MAX_LOAD="$2"; shift 2 ;;
     --max-wait) MAX_WAIT="$2"; shift 2 ;;
+    --models) ONLY="$2"; shift 2 ;;
+    --no-recompile) RECOMPILE=0; shift ;;
+    --no-build) BUILD=0; RECOMPILE=0; shift ;;
+    --build-log) BUILD_LOG="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -53,6 +63,11 @@ export QUANTGEN_BUILD_MODELS_DIR="$HERE/obj"
 MODELS=(clinical-mlp digits-cnn mobilenetv2-digits mobilenetv2-224 resnet18)
 # The models large enough to split across threads.
 TWO_THREAD_MODELS=(mobilenetv2-digits mobilenetv2-224 resnet18)
+if [ -n "$ONLY" ]; then
+  read -r -a MODELS <<< "$ONLY"
+  keep=(); for m in "${TWO_THREAD_MODELS[@]}"; do case " $ONLY " in *" $m "*) keep+=("$m") ;; esac; done
+  TWO_THREAD_MODELS=("${keep[@]}")
+fi
 PRECISIONS=(Float32 Int8)
 # The generated classes (csproj ClassName; the Int8 ones add "Int8").
 declare -A CLASS=([clinical-mlp]=ClinicalMlp [digits-cnn]=DigitsCnn [mobilenetv2-digits]=MobileNetV2Digits [mobilenetv2-224]=MobileNetV2x224 [resnet18]=ResNet18)
@@ -68,9 +83,7 @@ now_us() { date +%s%6N; }
 # Appends one JSON object with extra fields: record '{"kind":"x"}' '{"model":...}'
 record() { node -e 'const o=Object.assign({}, ...process.argv.slice(1).map((s)=>JSON.parse(s))); console.log(JSON.stringify(o));' "$@" >> "$RESULTS"; }
 
-# --- ONNX Runtime peer -------------------------------------------------------------------------
-ORT_RUN="${QUANTGEN_ORT_RUN:-$REPO/../shared/peers/ort-run.js}"
-[ -f "$ORT_RUN" ] || { echo "ort-run.js not found at $ORT_RUN (set QUANTGEN_ORT_RUN)" >&2; exit 1; }
+# --- Node.js modules for the ResNet-18 generator and the MAC counter (not the peer) ---------------------------------
 ort_ok() { NODE_PATH="$1" node -e "require('onnxruntime-node'); require('onnx-proto')" >/dev/null 2>&1; }
 ORT_NODE_PATH=""
 for candidate in "${QUANTGEN_ORT_NODE_PATH:-}" "${NODE_PATH:-}" /tmp/ort/node_modules "${XDG_CACHE_HOME:-$HOME/.cache}/quantgen-ort/node_modules"; do
@@ -78,30 +91,40 @@ for candidate in "${QUANTGEN_ORT_NODE_PATH:-}" "${NODE_PATH:-}" /tmp/ort/node_mo
 done
 if [ -z "$ORT_NODE_PATH" ]; then
   CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/quantgen-ort"
-  log "installing onnxruntime-node 1.30.0 into $CACHE"
+  log "installing onnxruntime-node 1.30.0 and onnx-proto into $CACHE (for resnet18/make-model.js and model-macs.js)"
   mkdir -p "$CACHE"
-  # --ignore-scripts: the install script downloads GPU files that are not needed (see ort-run.js).
+  # --ignore-scripts: the install script downloads GPU files that are not needed.
   (cd "$CACHE" && npm install --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 onnx-proto@8.0.1 >&2)
   ORT_NODE_PATH="$CACHE/node_modules"
 fi
 export NODE_PATH="$ORT_NODE_PATH"
-ORT_VERSION="$(node -p "require('onnxruntime-node/package.json').version")"
-log "ONNX Runtime $ORT_VERSION from $ORT_NODE_PATH"
-
 
 # --- Build: the ten models compiled afresh (per-model compile times from the task's log lines) --------
 PROJECT="$HERE/QuantGen.Benchmarks.csproj"
-QUANTGEN_OBJ="$HERE/obj/Release/net10.0/quantgen"
-rm -f "$QUANTGEN_OBJ"/*.plan
-log "dotnet build -c Release (recompiling the models; MobileNetV2-224 and ResNet-18 INT8 calibrate on the reference evaluator: minutes)"
+# The project builds for the SDK's own runtime identifier (Microsoft.ML.OnnxRuntime's native library for this machine only).
+RID="$(dotnet msbuild "$PROJECT" -getProperty:NETCoreSdkRuntimeIdentifier 2>/dev/null | tr -d '[:space:]')"
+QUANTGEN_OBJ="$HERE/obj/Release/net10.0/$RID/quantgen"
+if [ "$RECOMPILE" = 1 ]; then rm -f "$QUANTGEN_OBJ"/*.plan; fi
 LOAD_BUILD="$(cut -d' ' -f1-3 /proc/loadavg)"
-t0=$(now_us)
-if ! dotnet build "$PROJECT" -c Release -nologo -tl:off -v minimal > "$WORK/build.log" 2>&1; then
-  cat "$WORK/build.log" >&2; exit 1
+if [ "$BUILD" = 1 ]; then
+  log "dotnet build -c Release (recompiling the models; MobileNetV2-224 and ResNet-18 INT8 calibrate on the reference evaluator: minutes)"
+  t0=$(now_us)
+  if ! dotnet build "$PROJECT" -c Release -nologo -tl:off -v minimal > "$WORK/build.log" 2>&1; then
+    cat "$WORK/build.log" >&2; exit 1
+  fi
+  BUILD_MS=$(( ($(now_us) - t0) / 1000 ))
+else
+  log "no build: measuring the app and plans an earlier build left${BUILD_LOG:+ (compile times from $BUILD_LOG)}"
+  if [ -n "$BUILD_LOG" ]; then cp "$BUILD_LOG" "$WORK/build.log"; else : > "$WORK/build.log"; fi
+  BUILD_MS=0
 fi
-BUILD_MS=$(( ($(now_us) - t0) / 1000 ))
-APP="$HERE/bin/Release/net10.0/QuantGen.Benchmarks"
+APP="$HERE/bin/Release/net10.0/$RID/QuantGen.Benchmarks"
+ORT_VERSION="$("$APP" --ort-version)"
+log "ONNX Runtime $ORT_VERSION in process (Microsoft.ML.OnnxRuntime)"
 record '{"kind":"build","variant":"jit"}' "{\"ms\":$BUILD_MS,\"load\":\"$LOAD_BUILD\"}"
+if [ "$BUILD" = 0 ]; then
+  record '{"kind":"note"}' "{\"text\":\"run with --no-build: the app and the plans come from an earlier build of the same commit$([ -n "$BUILD_LOG" ] && echo ', whose log gave the compile times below') (not timed by this run).\"}"
+fi
 # "QuantGen: model.onnx -> ClassName (Int8, 4.2 K parameters, 6.0 KiB weights inline, 0.81 s)" and, for INT8,
 # "QuantGen: ClassName: INT8 weights ... (report: ...)".
 node -e '
@@ -129,7 +152,7 @@ done
 
 AOT_APP=""
 if [ "$AOT" = 1 ]; then
-  log "dotnet publish -p:QuantGenBenchAot=true (NativeAOT, net8.0, IlcInstructionSet=native)"
+  log "dotnet publish -p:QuantGenBenchAot=true (NativeAOT, net10.0, IlcInstructionSet=native)"
   t0=$(now_us)
   # The plans just compiled serve the AOT build too (they do not depend on the target framework): no second calibration.
   if dotnet publish "$PROJECT" -c Release -nologo -v quiet -p:QuantGenBenchAot=true -p:QuantGenIntermediateOutputPath="$QUANTGEN_OBJ/" -o "$WORK/aot" >&2; then
@@ -142,29 +165,10 @@ if [ "$AOT" = 1 ]; then
 fi
 
 # --- ONNX Runtime's models: the original for Float32, QuantGen's QDQ export for Int8 ---------------------
-# ort-run.js feeds a model the first test_data_set beside it: each export gets a folder with the model's own.
 declare -A ORT_MODEL
 for m in "${MODELS[@]}"; do
   ORT_MODEL[Float32,$m]="${MODEL_DIR[$m]}/model.onnx"
-  mkdir -p "$WORK/qdq/$m"
-  cp "$QUANTGEN_OBJ/${CLASS[$m]}Int8.int8.onnx" "$WORK/qdq/$m/model.onnx"
-  ln -s "${MODEL_DIR[$m]}/test_data_set_0" "$WORK/qdq/$m/test_data_set_0"
-  ORT_MODEL[Int8,$m]="$WORK/qdq/$m/model.onnx"
-done
-
-# Both sides of the Int8 rows compute the same model: QuantGen's Int8 class against ORT on the export, test vector 0.
-for m in "${MODELS[@]}"; do
-  node "$ORT_RUN" dump "$WORK/qdq/$m" "$WORK/qdq-out/$m" >/dev/null
-  "$APP" --side-by-side --runs 1 --precision Int8 --model "$m" --write-output "$WORK/qg-out" >/dev/null
-  node -e '
-    const fs = require("fs");
-    const f = (p) => { const b = fs.readFileSync(p); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
-    const ort = f(process.argv[1]), qg = f(process.argv[2]);
-    let s = 0, n = 0, same = 0;
-    for (let i = 0; i < ort.length; i++) { s += ort[i] * ort[i]; n += (qg[i] - ort[i]) ** 2; }
-    const argmax = (a) => a.reduce((b, v, i) => (v > a[b] ? i : b), 0);
-    console.log(JSON.stringify({ kind: "agree", model: process.argv[3], sqnr_db: n === 0 ? 999 : +(10 * Math.log10(s / n)).toFixed(1), argmax_same: argmax(ort) === argmax(qg) }));' \
-    "$WORK/qdq-out/$m/test_data_set_0_output_0.f32" "$WORK/qg-out/$m.Int8.f32" "$m" >> "$RESULTS"
+  ORT_MODEL[Int8,$m]="$QUANTGEN_OBJ/${CLASS[$m]}Int8.int8.onnx"
 done
 
 # --- Wait for a quieter machine (shared: other builds and tests run here) ---------------------------------
@@ -184,34 +188,29 @@ for m in "${MODELS[@]}"; do
   record '{"kind":"macs"}' "{\"model\":\"$m\"}" "$(node "$HERE/model-macs.js" "${MODEL_DIR[$m]}/model.onnx")"
 done
 
-# What the processes weigh before any model: Node.js alone, and with ONNX Runtime's native library loaded.
-record '{"kind":"baseline","what":"node"}' "$(node -r "$HERE/peak-rss.js" -e '' 2>&1 | tail -n1)"
-record '{"kind":"baseline","what":"node+ort"}' "$(node -r "$HERE/peak-rss.js" -e "require('onnxruntime-node')" 2>&1 | tail -n1)"
-
-# --- Steady state, interleaved: per model and precision QuantGen, ORT, QuantGen, ORT ... -----------------
-# interleave KIND THREADS MODEL...: ROUNDS alternations per precision and model, records of kind KIND. One thread also
-# records ORT's peak RSS (the Summary's column); the two-thread rows have none.
+# --- Steady state, interleaved in one process: per model and precision QuantGen, ORT, QuantGen, ORT ... ------------
+# interleave KIND THREADS MODEL...: one process per precision and model, ROUNDS alternations, records of kind KIND (the
+# "agree" line: QuantGen's output against ORT's on the same input).
 interleave() {
-  local kind="$1" threads="$2" p m r onnx rss
+  local kind="$1" threads="$2" p m
   shift 2
   for p in "${PRECISIONS[@]}"; do
     for m in "$@"; do
-      onnx="${ORT_MODEL[$p,$m]}"
-      for r in $(seq 1 "$ROUNDS"); do
-        log "$m $p round $r ($threads thread(s)): QuantGen"
-        record "{\"kind\":\"$kind\",\"side\":\"quantgen\"}" "{\"round\":$r}" "$("$APP" --side-by-side --runs "$RUNS" --precision "$p" --threads "$threads" --model "$m")"
-        log "$m $p round $r ($threads thread(s)): ONNX Runtime"
-        rss=(); [ "$threads" = 1 ] && rss=(-r "$HERE/peak-rss.js")
-        node "${rss[@]}" "$ORT_RUN" bench "$onnx" "$threads" "$RUNS" > "$WORK/ort.out" 2> "$WORK/ort.err"
-        record "{\"kind\":\"$kind\",\"side\":\"ort\"}" "$(tail -n1 "$WORK/ort.out")" "$(grep peak_rss_mb "$WORK/ort.err" | tail -n1 || echo '{}')" "{\"round\":$r,\"model\":\"$m\",\"precision\":\"$p\"}"
-      done
+      log "$m $p, $ROUNDS rounds ($threads thread(s)): QuantGen and ONNX Runtime alternating"
+      "$APP" --side-by-side --runs "$RUNS" --rounds "$ROUNDS" --precision "$p" --threads "$threads" --model "$m" --onnx "${ORT_MODEL[$p,$m]}" > "$WORK/steady.out"
+      while IFS= read -r line; do
+        case "$line" in
+          *'"side":"agree"'*) if [ "$threads" = 1 ]; then record '{"kind":"agree"}' "$line"; fi ;;
+          *) record "{\"kind\":\"$kind\"}" "$line" ;;
+        esac
+      done < "$WORK/steady.out"
     done
   done
 }
 interleave steady 1 "${MODELS[@]}"
 
-# --- Two threads (Parallelism="2"), the large models: QuantGen --threads 2 against ORT intraOpNumThreads=2 --------
-interleave steady2 2 "${TWO_THREAD_MODELS[@]}"
+# --- Two threads (Parallelism="2"), the large models: QuantGen --threads 2 against ORT IntraOpNumThreads=2 --------
+[ "${#TWO_THREAD_MODELS[@]}" -gt 0 ] && interleave steady2 2 "${TWO_THREAD_MODELS[@]}"
 
 # --- Time to first result, fresh processes, alternating sides ---------------------------------
 for p in "${PRECISIONS[@]}"; do
@@ -227,26 +226,24 @@ for p in "${PRECISIONS[@]}"; do
         out="$("$AOT_APP" --first-result "$m" "$p")"
         record '{"kind":"first","side":"quantgen-aot"}' "{\"launch_unix_us\":$launch}" "$out"
       fi
-      # ORT in a fresh process: create_ms + first_run_ms from its own clock, and the whole process
-      # (node start, loading the native library, 1 warm-up + 1 timed run more, exit) from outside.
+      # ONNX Runtime in a fresh process of the same app: loading its native library, creating the session, the first run.
       launch=$(now_us)
-      node -r "$HERE/peak-rss.js" "$ORT_RUN" bench "$onnx" 1 1 > "$WORK/ort.out" 2> "$WORK/ort.err"
-      ended=$(now_us)
-      record '{"kind":"first","side":"ort"}' "$(tail -n1 "$WORK/ort.out")" "$(grep peak_rss_mb "$WORK/ort.err" | tail -n1)" "{\"model\":\"$m\",\"precision\":\"$p\",\"process_wall_ms\":$(( (ended - launch) / 1000 ))}"
+      out="$("$APP" --first-result-ort "$onnx" "$m" "$p")"
+      record '{"kind":"first","side":"ort"}' "{\"launch_unix_us\":$launch}" "$out"
     done
   done
 done
 
 # --- Report -----------------------------------------------------------------------------------
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
-CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-FLAGS="$(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2-)"
+CPU_MODEL="$(lscpu | sed -n 's/^Model name: *//p' | head -n1)"
+FLAGS="$(lscpu | sed -n 's/^Flags: *//p')"
 has() { case " $FLAGS " in *" $1 "*) echo yes ;; *) echo no ;; esac; }
-# Every lscpu flag too: the report names the CPU and instruction sets of each run (issue 17).
-LSCPU_FLAGS="$(lscpu 2>/dev/null | sed -n 's/^Flags: *//p')"
-MACHINE="$(printf '{"kind":"machine","nproc":%s,"cpu":"%s","avx2":"%s","fma":"%s","avx512f":"%s","avx512_vnni":"%s","avx_vnni":"%s","flags":"%s","dotnet":"%s","node":"%s","ort":"%s","load_build":"%s","load_start":"%s","load_end":"%s","waited_s":%s,"max_load":"%s","date":"%s","command":"%s","runs":%s,"rounds":%s,"starts":%s}' \
-  "$(nproc)" "$CPU_MODEL" "$(has avx2)" "$(has fma)" "$(has avx512f)" "$(has avx512_vnni)" "$(has avx_vnni)" "${LSCPU_FLAGS:-$FLAGS}" \
-  "$(dotnet --version)" "$(node --version)" "$ORT_VERSION" "$LOAD_BUILD" "$LOAD_START" "$LOAD_END" "$waited" "$MAX_LOAD" "$STARTED_AT" "$COMMAND" "$RUNS" "$ROUNDS" "$STARTS")"
+# Every vector ISA flag lscpu reports (the CPU/ISA column and the Machine section), not only the ones the kernels use.
+ISA_FLAGS="$(tr ' ' '\n' <<< "$FLAGS" | grep -E '^(sse4_1|sse4_2|avx|avx2|fma|f16c|avx512[a-z0-9_]*|avx_vnni|amx[a-z0-9_]*|asimd|sve|sve2|i8mm|asimddp)$' | tr '\n' ' ' | sed 's/ $//')"
+MACHINE="$(printf '{"kind":"machine","nproc":%s,"cpu":"%s","isa_flags":"%s","avx2":"%s","fma":"%s","avx512f":"%s","avx512_vnni":"%s","avx_vnni":"%s","dotnet":"%s","node":"%s","ort":"%s","load_build":"%s","load_start":"%s","load_end":"%s","waited_s":%s,"max_load":"%s","date":"%s","command":"%s","runs":%s,"rounds":%s,"starts":%s,"uptime":"%s"}' \
+  "$(nproc)" "$CPU_MODEL" "$ISA_FLAGS" "$(has avx2)" "$(has fma)" "$(has avx512f)" "$(has avx512_vnni)" "$(has avx_vnni)" \
+  "$(dotnet --version)" "$(node --version)" "$ORT_VERSION" "$LOAD_BUILD" "$LOAD_START" "$LOAD_END" "$waited" "$MAX_LOAD" "$STARTED_AT" "$COMMAND" "$RUNS" "$ROUNDS" "$STARTS" "$(uptime | sed 's/^ *//')")"
 echo "$MACHINE" >> "$RESULTS"
 node "$HERE/render-report.js" "$RESULTS" > "$OUT"
 rm -rf "$WORK/aot"

@@ -2,8 +2,11 @@
 // holds, and what it saves. That the fused kernels compute the same values is checked in QuantGen.Kernels.Tests and,
 // through the generated classes, in QuantGen.Generator.Tests.
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
+using QuantGen.Kernels;
 using QuantGen.Compiler.Lowering;
+using QuantGen.Compiler.Planning;
+using QuantGen.Compiler.ProgramPasses;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Plan;
 using Xunit;
@@ -19,7 +22,7 @@ namespace QuantGen.Compiler.Tests
         [Fact]
         public void MobileNetV2_224_fuses_every_block_whose_expanded_tensor_outgrows_two_bands()
         {
-            var fused = CompileFloat(ModelFixtures.Load("mobilenetv2-224"), KernelCatalog.ExpandDepthwiseBandBytes);
+            var fused = CompileFloat(ModelFixtures.Load("mobilenetv2-224"), FusedConvLayout.ExpandDepthwiseBandBytes);
             var whole = CompileFloat(ModelFixtures.Load("mobilenetv2-224"), 0);
 
             var steps = fused.Steps.Where(s => s.Kernel == "ConvF32.ExpandDepthwise").ToList();
@@ -30,7 +33,7 @@ namespace QuantGen.Compiler.Tests
             foreach (var step in steps)
             {
                 long rowBytes = Int(step, "iw") * Int(step, "c") * 4, window = (Int(step, "kh") - 1) * Int(step, "dh") + 1;
-                Assert.True(Int(step, "bandRows") * rowBytes <= KernelCatalog.ExpandDepthwiseBandBytes || Int(step, "bandRows") == window,
+                Assert.True(Int(step, "bandRows") * rowBytes <= FusedConvLayout.ExpandDepthwiseBandBytes || Int(step, "bandRows") == window,
                     $"{step.Source}: {Int(step, "bandRows")} rows of {rowBytes} bytes");
                 Assert.Equal(Int(step, "bandRows") * Int(step, "iw") * Int(step, "c"), step.Find("scratch")!.Value.Operand!.ElementCount);
             }
@@ -46,7 +49,7 @@ namespace QuantGen.Compiler.Tests
         public void A_plan_whose_band_cannot_hold_a_window_is_rejected(string from, string to, string message)
         {
             // The first fused step of MobileNetV2-224 FP32 (112×112×96, stride 2) has a 3-row band.
-            string text = PlanText.Write(CompileFloat(ModelFixtures.Load("mobilenetv2-224"), KernelCatalog.ExpandDepthwiseBandBytes));
+            string text = PlanText.Write(CompileFloat(ModelFixtures.Load("mobilenetv2-224"), FusedConvLayout.ExpandDepthwiseBandBytes));
             int step = text.IndexOf("step ConvF32.ExpandDepthwise", System.StringComparison.Ordinal);
             int end = text.IndexOf('\n', step);
             string line = text.Substring(step, end - step);
@@ -60,7 +63,7 @@ namespace QuantGen.Compiler.Tests
         public void Small_expanded_tensors_stay_whole_unless_the_band_is_smaller()
         {
             // mobilenetv2-digits: 32×32 input, its largest expanded tensor is 16·16·48·4 = 48 KB; with 64-byte bands all 16 expansions fuse.
-            Assert.DoesNotContain(CompileFloat(ModelFixtures.Load("mobilenetv2-digits"), KernelCatalog.ExpandDepthwiseBandBytes).Steps, s => s.Kernel == "ConvF32.ExpandDepthwise");
+            Assert.DoesNotContain(CompileFloat(ModelFixtures.Load("mobilenetv2-digits"), FusedConvLayout.ExpandDepthwiseBandBytes).Steps, s => s.Kernel == "ConvF32.ExpandDepthwise");
             var small = CompileFloat(ModelFixtures.Load("mobilenetv2-digits"), 64);
             Assert.Equal(16, small.Steps.Count(s => s.Kernel == "ConvF32.ExpandDepthwise"));
             Assert.DoesNotContain(small.Steps, s => s.Kernel == "ConvF32.Depthwise" && s.Source.Contains("conv.1.0"));

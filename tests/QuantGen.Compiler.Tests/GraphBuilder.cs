@@ -1,7 +1,7 @@
 // Small graphs built in code for unit tests.
 using System;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Tests
 {

@@ -1,9 +1,12 @@
 // Compiling the reference models to plans: valid, round-trippable, memory planned, diagnostics on bad input.
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
+using QuantGen.Kernels;
 using QuantGen.Compiler.Lowering;
+using QuantGen.Compiler.Planning;
+using QuantGen.Compiler.ProgramPasses;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Plan;
 using Xunit;
@@ -66,7 +69,7 @@ namespace QuantGen.Compiler.Tests
             CompilationPipeline.Optimize(graph);
             var program = Lowerer.Lower(graph);
             // The program the pipeline plans: after both fusion passes.
-            ExpandDepthwiseFusion.Apply(program, KernelCatalog.ExpandDepthwiseBandBytes);
+            ExpandDepthwiseFusion.Apply(program, FusedConvLayout.ExpandDepthwiseBandBytes);
             ResidualAddFusion.Apply(program);
             long size = MemoryPlanner.Plan(program);
             var live = new Dictionary<Buffer, (int First, int Last)>();
@@ -107,11 +110,14 @@ namespace QuantGen.Compiler.Tests
             var lifetimes = new[] { (3, 5, 192), (3, 4, 192), (1, 3, 256), (0, 2, 256) };
             var buffers = lifetimes.Select((l, i) => new Buffer("b" + i, BufferKind.Workspace, DataType.Float32, l.Item3 / 4)).ToList();
             program.Buffers.AddRange(buffers);
+            // Each step touches the live buffers as operands of one call (the planner reads operands, not the kernel);
+            // buffers 0 and 3 are never live together, so they can share an operand.
+            var operands = new[] { KernelParameters.A, KernelParameters.B, KernelParameters.Y, KernelParameters.A };
             for (int step = 0; step <= 5; step++)
             {
-                var call = new KernelCall("Touch", "step" + step);
+                var call = new KernelCall(KernelCatalog.BinaryF32, "step" + step);
                 for (int i = 0; i < buffers.Count; i++)
-                    if (lifetimes[i].Item1 <= step && step <= lifetimes[i].Item2) call.Arg("b" + i, buffers[i]);
+                    if (lifetimes[i].Item1 <= step && step <= lifetimes[i].Item2) call.Set(operands[i], buffers[i]);
                 program.Calls.Add(call);
             }
             Assert.Equal(640, MemoryPlanner.Plan(program));

@@ -3,7 +3,7 @@
 using System;
 using System.Linq;
 using QuantGen.Compiler.Evaluation;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Pipeline;
 using Xunit;
 
@@ -19,7 +19,7 @@ namespace QuantGen.Compiler.Tests
         private static Tensor Run(GraphBuilder b, Value output, Tensor x)
         {
             b.Output(output);
-            Passes.ShapeInference.Run(b.Graph);
+            GraphPasses.ShapeInference.Run(b.Graph);
             return new ReferenceEvaluator(b.Graph).Run(new System.Collections.Generic.Dictionary<string, Tensor> { ["x"] = x })[output.Name];
         }
 
@@ -73,7 +73,7 @@ namespace QuantGen.Compiler.Tests
             b.Output(weights);
             b.Output(bias);
             b.Output(b.Node("Add", new[] { x, bias }));
-            Passes.ShapeInference.Run(b.Graph);
+            GraphPasses.ShapeInference.Run(b.Graph);
             Assert.Equal(new[] { "Add" }, b.Graph.Nodes.Select(n => n.OpType));
             Assert.Equal(new float[] { -2, 1.5f, -256, 254 }, weights.Constant!.Floats);
             Assert.Equal(new float[] { 25000, -1.75f }, bias.Constant!.Floats);
@@ -137,7 +137,7 @@ namespace QuantGen.Compiler.Tests
             var b = new GraphBuilder();
             var x = b.Input("x", 1, 4);
             b.Output(b.Node("Gemm", new[] { x, b.Constant(3, 4) }, a => a.Set(Ir.Attribute.OfInt("transB", 1))));
-            Passes.ShapeInference.Run(b.Graph);
+            GraphPasses.ShapeInference.Run(b.Graph);
             Assert.Null(Quantization.QuantizationScheme.FromQdq(b.Graph));
             var result = ModelCompiler.Compile(b.Graph, new CompileOptions { Precision = Precision.Int8, ResourceName = "R" });
             Assert.Equal("QG0010", result.Diagnostics.Single().Id);
@@ -176,7 +176,7 @@ namespace QuantGen.Compiler.Tests
         private static Tensor RunInteger(GraphBuilder b, Value output, Tensor x)
         {
             b.Output(output);
-            Passes.ShapeInference.Run(b.Graph);
+            GraphPasses.ShapeInference.Run(b.Graph);
             return new ReferenceEvaluator(b.Graph).Run(new System.Collections.Generic.Dictionary<string, Tensor> { ["x"] = x })[output.Name];
         }
 
@@ -262,7 +262,7 @@ namespace QuantGen.Compiler.Tests
             node.Outputs.Add(scale); node.Outputs.Add(zp);
             scale.Producer = node; zp.Producer = node;
             b.Output(y); b.Output(scale); b.Output(zp);
-            Passes.ShapeInference.Run(b.Graph);
+            GraphPasses.ShapeInference.Run(b.Graph);
             var r = new ReferenceEvaluator(b.Graph).Run(new System.Collections.Generic.Dictionary<string, Tensor> { ["x"] = Tensor.FromFloats(new[] { 6 }, new[] { 0f, 2f, -3f, -2.5f, 1.34f, 0.5f }) });
             // The ONNX backend test test_dynamicquantizelinear.
             Assert.Equal(new byte[] { 153, 255, 0, 26, 221, 179 }, r[y.Name].Bytes);

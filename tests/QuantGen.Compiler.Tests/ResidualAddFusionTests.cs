@@ -2,9 +2,13 @@
 // fused step holds, and that memory planning keeps its output apart from its inputs. That the fused kernels compute the
 // same values is checked in QuantGen.Kernels.Tests and, through the generated classes, in QuantGen.Generator.Tests.
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
+using QuantGen.Kernels;
 using QuantGen.Compiler.Lowering;
+using QuantGen.Compiler.Planning;
+using QuantGen.Compiler.ProgramPasses;
 using QuantGen.Plan;
+using static QuantGen.Plan.KernelParameters;
 using Xunit;
 
 namespace QuantGen.Compiler.Tests
@@ -70,7 +74,7 @@ namespace QuantGen.Compiler.Tests
             var program = new LoweredProgram();
             Buffer Workspace(string name, long n) { var b = new Buffer(name, BufferKind.Workspace, DataType.Float32, n); program.Buffers.Add(b); return b; }
             var x = Workspace("x", 64 * 8);
-            var w = new Buffer("w", BufferKind.Constant, DataType.Float32, KernelCatalog.PackedGemmF32Length(8, 8));
+            var w = new Buffer("w", BufferKind.Constant, DataType.Float32, GemmLayout.PackedF32Length(8, 8));
             var mid = Workspace("mid", 64 * 8);
             var residual = Workspace("r", 64 * 8);
             program.Calls.Add(Conv(x, w, mid));
@@ -82,28 +86,26 @@ namespace QuantGen.Compiler.Tests
             program.Calls[1] = Add(residual, mid, Workspace("y", 64 * 8));
             Assert.Equal(1, ResidualAddFusion.Apply(program));
             var fused = Assert.Single(program.Calls);
-            Assert.Same(residual, fused.Arguments.Single(a => a.Key == "r").Value);
+            Assert.Same(residual, fused.Get(R));
             Assert.DoesNotContain(mid, program.Buffers);
 
             // The planner keeps the fused step's output apart from both inputs (all three are live at the step).
             MemoryPlanner.Plan(program);
-            var buffers = new[] { x, residual, (Buffer)fused.Arguments.Single(a => a.Key == "y").Value! };
+            var buffers = new[] { x, residual, fused.Get(Y)! };
             for (int i = 0; i < 3; i++)
                 for (int j = i + 1; j < 3; j++)
                     Assert.False(buffers[i].Offset < buffers[j].Offset + buffers[j].Bytes && buffers[j].Offset < buffers[i].Offset + buffers[i].Bytes,
                         $"{buffers[i]} and {buffers[j]} overlap");
         }
 
-        private static KernelCall Conv(Buffer x, Buffer w, Buffer y)
-        {
-            var call = new KernelCall("ConvF32.Gemm", "conv").Arg("x", x).Arg("w", w).Arg("bias", null).Arg("y", y).Arg("scratch", null)
-                .Arg("ih", 8).Arg("iw", 8).Arg("ic", 8).Arg("oh", 8).Arg("ow", 8).Arg("oc", 8).Arg("kh", 1).Arg("kw", 1).Arg("sh", 1).Arg("sw", 1)
-                .Arg("pt", 0).Arg("pl", 0).Arg("pb", 0).Arg("pr", 0).Arg("dh", 1).Arg("dw", 1).Arg("group", 1);
-            return call.Arg("act", new Symbol("None")).Arg("alpha", 0f).Arg("beta", 0f);
-        }
+        private static KernelCall Conv(Buffer x, Buffer w, Buffer y) =>
+            new KernelCall(KernelCatalog.ConvF32Gemm, "conv").Set(X, x).Set(W, w).Set(Bias, null).Set(Y, y).Set(Scratch, null)
+                .Set(Ih, 8).Set(Iw, 8).Set(Ic, 8).Set(Oh, 8).Set(Ow, 8).Set(Oc, 8).Set(Kh, 1).Set(Kw, 1).Set(Sh, 1).Set(Sw, 1)
+                .Set(Pt, 0).Set(Pl, 0).Set(Pb, 0).Set(Pr, 0).Set(Dh, 1).Set(Dw, 1).Set(Group, 1)
+                .Set(Act, "None").Set(Alpha, 0f).Set(Beta, 0f);
 
         private static KernelCall Add(Buffer a, Buffer b, Buffer y) =>
-            new KernelCall("BinaryF32", "add").Arg("a", a).Arg("b", b).Arg("y", y).Arg("op", new Symbol("Add"))
-                .Arg("shape", new long[] { 1, 8, 8, 8 }).Arg("aStrides", new long[] { 512, 64, 8, 1 }).Arg("bStrides", new long[] { 512, 64, 8, 1 });
+            new KernelCall(KernelCatalog.BinaryF32, "add").Set(A, a).Set(B, b).Set(Y, y).Set(BinaryOp, "Add")
+                .Set(Shape, new long[] { 1, 8, 8, 8 }).Set(AStrides, new long[] { 512, 64, 8, 1 }).Set(BStrides, new long[] { 512, 64, 8, 1 });
     }
 }

@@ -2,8 +2,8 @@
 using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Compiler.Evaluation;
-using QuantGen.Compiler.Ir;
-using QuantGen.Compiler.Passes;
+using QuantGen.Ir;
+using QuantGen.Compiler.GraphPasses;
 using Xunit;
 
 namespace QuantGen.Compiler.Tests

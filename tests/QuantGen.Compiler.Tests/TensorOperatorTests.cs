@@ -1,9 +1,9 @@
 // Reductions, indexing, normalization, Resize and ConvTranspose in the compiler: reference semantics on small hand-checked
 // cases, non-float32 public tensors, and the diagnostics for what stays unsupported.
 using System.Linq;
-using QuantGen.Compiler.Diagnostics;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Compiler.Evaluation;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Plan;
 using Xunit;
@@ -18,7 +18,7 @@ namespace QuantGen.Compiler.Tests
         private static Tensor Evaluate(GraphBuilder b, Value output, params (string Name, Tensor Value)[] inputs)
         {
             b.Output(output);
-            Passes.ShapeInference.Run(b.Graph);
+            GraphPasses.ShapeInference.Run(b.Graph);
             return new ReferenceEvaluator(b.Graph).Run(inputs.ToDictionary(i => i.Name, i => i.Value))[output.Name];
         }
 
@@ -87,7 +87,7 @@ namespace QuantGen.Compiler.Tests
             });
             b.Output(nearest);
             b.Output(linear);
-            Passes.ShapeInference.Run(b.Graph);
+            GraphPasses.ShapeInference.Run(b.Graph);
             var results = new ReferenceEvaluator(b.Graph).Run(new System.Collections.Generic.Dictionary<string, Tensor> { ["x"] = Floats(new[] { 1, 2 }, 1, 4) });
             Assert.Equal(new[] { 1f, 1f, 4f, 4f }, results[nearest.Name].Floats);
             Assert.Equal(new[] { 1f, 2f, 3f, 4f }, results[linear.Name].Floats);
@@ -114,7 +114,7 @@ namespace QuantGen.Compiler.Tests
             node.Attributes.Set(Attribute.OfFloat("epsilon", 0f));
             b.Graph.Nodes.Add(node);
             foreach (var o in node.Outputs) b.Output(o);
-            Passes.ShapeInference.Run(b.Graph);
+            GraphPasses.ShapeInference.Run(b.Graph);
             var r = new ReferenceEvaluator(b.Graph).Run(new System.Collections.Generic.Dictionary<string, Tensor> { ["x"] = Floats(new[] { 1, 2 }, 1, 3) });
             Assert.Equal(new[] { -1f, 1f }, r["y"].Floats);
             Assert.Equal(2f, r["mean"].Floats[0]);

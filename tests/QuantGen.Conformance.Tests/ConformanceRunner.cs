@@ -12,8 +12,8 @@ using System.Runtime.Loader;
 using System.Text;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Onnx;
@@ -236,7 +236,7 @@ namespace QuantGen.Conformance.Tests
 
         private static void Diagnose(CaseResult result, IReadOnlyList<CompilerDiagnostic> diagnostics, string stage)
         {
-            var error = diagnostics.FirstOrDefault(d => d.Severity == QuantGen.Compiler.Diagnostics.DiagnosticSeverity.Error) ?? diagnostics.FirstOrDefault();
+            var error = diagnostics.FirstOrDefault(d => d.Severity == QuantGen.Ir.Diagnostics.DiagnosticSeverity.Error) ?? diagnostics.FirstOrDefault();
             if (error == null)
             {
                 result.Set(Outcome.Fail, "no diagnostic", $"the {stage} failed without a diagnostic");

@@ -4,12 +4,12 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Compiler.Evaluation;
-using QuantGen.Compiler.Ir;
-using QuantGen.Compiler.Passes;
+using QuantGen.Ir;
+using QuantGen.Compiler.GraphPasses;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Plan;
 using Xunit;
-using IrAttribute = QuantGen.Compiler.Ir.Attribute;
+using IrAttribute = QuantGen.Ir.Attribute;
 
 namespace QuantGen.Generator.Tests
 {

@@ -9,7 +9,7 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
-using QuantGen.Compiler.Calibration;
+using QuantGen.Compiler.Quantization.Calibration;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Compiler.Quantization;
 using QuantGen.Onnx;
@@ -294,12 +294,12 @@ namespace QuantGen.Generator.Tests
             Assert.DoesNotContain(result.Plan!.Steps, s => s.Kernel.Contains("U8"));
         }
 
-        private static CompileResult Compile(string dir, Precision precision, string? calibration, out QuantizationScheme? scheme, out Compiler.Ir.Graph? schemeGraph)
+        private static CompileResult Compile(string dir, Precision precision, string? calibration, out QuantizationScheme? scheme, out Ir.Graph? schemeGraph)
         {
             var graph = OnnxModelReader.Read(Path.Combine(dir, "model.onnx"));
             var result = ModelCompiler.Compile(graph, new CompileOptions { Precision = precision, CalibrationData = calibration, ResourceName = ResourceName });
             Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
-            Assert.DoesNotContain(result.Diagnostics, d => d.Severity == Compiler.Diagnostics.DiagnosticSeverity.Warning);
+            Assert.DoesNotContain(result.Diagnostics, d => d.Severity == Ir.Diagnostics.DiagnosticSeverity.Warning);
             scheme = null;
             schemeGraph = null;
             if (precision == Precision.Int8)
@@ -313,11 +313,11 @@ namespace QuantGen.Generator.Tests
             return result;
         }
 
-        private static Compiler.Ir.Graph Optimized(string dir)
+        private static Ir.Graph Optimized(string dir)
         {
             var graph = OnnxModelReader.Read(Path.Combine(dir, "model.onnx"));
-            Compiler.Passes.ShapeInference.Run(graph);
-            Compiler.Passes.GraphRewrites.Run(graph);
+            Compiler.GraphPasses.ShapeInference.Run(graph);
+            Compiler.GraphPasses.GraphRewrites.Run(graph);
             return graph;
         }
 

@@ -136,10 +136,10 @@ namespace QuantGen.Generator.Tests
                 result.Plan!.Steps.Select(s => s.Kernel).Where(k => k.Contains("uantize")).OrderBy(k => k, StringComparer.Ordinal));
 
             var reference = LayoutGraph();
-            Compiler.Passes.ShapeInference.Run(reference);
+            Compiler.GraphPasses.ShapeInference.Run(reference);
             var input = Enumerable.Range(0, 60).Select(i => 3 * (float)Math.Sin(i)).ToArray();
             var expected = new Compiler.Evaluation.ReferenceEvaluator(reference)
-                .Run(new System.Collections.Generic.Dictionary<string, Compiler.Ir.Tensor> { ["x"] = Compiler.Ir.Tensor.FromFloats(new[] { 1, 2, 6, 5 }, input) });
+                .Run(new System.Collections.Generic.Dictionary<string, Ir.Tensor> { ["x"] = Ir.Tensor.FromFloats(new[] { 1, 2, 6, 5 }, input) });
             var (_, output, diagnostics) = GeneratorHarness.Run(
                 new[] { new PlanFile("/obj/quantgen/Model.plan", PlanText.Write(result.Plan), "Model", "Qdq") },
                 GeneratorHarness.CreateCompilation(true, LayoutHarness));
@@ -165,37 +165,37 @@ namespace QuantGen.Generator.Tests
             });
         }
 
-        private static Compiler.Ir.Graph LayoutGraph()
+        private static Ir.Graph LayoutGraph()
         {
             var random = new Random(7);
             float[] Floats(int n) => Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            Compiler.Ir.Value Const<T>(string name, Compiler.Ir.DataType type, int[] shape, T[] data) =>
-                new Compiler.Ir.Value(name, type, shape) { Constant = new Compiler.Ir.Tensor(type, shape, data) };
-            var g = new Compiler.Ir.Graph { Info = new Compiler.Ir.ModelInfo { Opset = 13, SourcePath = "qdq.onnx", Sha256 = new string('0', 64) } };
-            var x = new Compiler.Ir.Value("x", Compiler.Ir.DataType.Float32, new[] { 1, 2, 6, 5 });
+            Ir.Value Const<T>(string name, Ir.DataType type, int[] shape, T[] data) =>
+                new Ir.Value(name, type, shape) { Constant = new Ir.Tensor(type, shape, data) };
+            var g = new Ir.Graph { Info = new Ir.ModelInfo { Opset = 13, SourcePath = "qdq.onnx", Sha256 = new string('0', 64) } };
+            var x = new Ir.Value("x", Ir.DataType.Float32, new[] { 1, 2, 6, 5 });
             g.Inputs.Add(x);
-            Compiler.Ir.Value Add(string op, Compiler.Ir.Value?[] inputs, long? axis = null)
+            Ir.Value Add(string op, Ir.Value?[] inputs, long? axis = null)
             {
-                var y = new Compiler.Ir.Value(op + g.Nodes.Count);
-                var node = new Compiler.Ir.Node(op + "_" + g.Nodes.Count, op, inputs, new[] { y });
-                if (axis != null) node.Attributes.Set(Compiler.Ir.Attribute.OfInt("axis", axis.Value));
+                var y = new Ir.Value(op + g.Nodes.Count);
+                var node = new Ir.Node(op + "_" + g.Nodes.Count, op, inputs, new[] { y });
+                if (axis != null) node.Attributes.Set(Ir.Attribute.OfInt("axis", axis.Value));
                 g.Nodes.Add(node);
                 return y;
             }
-            var F32 = Compiler.Ir.DataType.Float32;
+            var F32 = Ir.DataType.Float32;
             var conv = Add("Conv", new[] { x, Const("w", F32, new[] { 4, 2, 3, 3 }, Floats(72)), Const("b", F32, new[] { 4 }, Floats(4)) });
             // Per channel, int8, read back with other parameters (no fusion) by a second convolution.
             var channelScale = Const("cs", F32, new[] { 4 }, new[] { 0.02f, 0.05f, 0.03f, 0.1f });
-            var q = Add("QuantizeLinear", new[] { conv, channelScale, Const("czp", Compiler.Ir.DataType.Int8, new[] { 4 }, new sbyte[] { 0, -3, 5, 100 }) }, axis: 1);
+            var q = Add("QuantizeLinear", new[] { conv, channelScale, Const("czp", Ir.DataType.Int8, new[] { 4 }, new sbyte[] { 0, -3, 5, 100 }) }, axis: 1);
             var dq = Add("DequantizeLinear", new[] { q, Const("ds", F32, new[] { 4 }, new[] { 0.01f, 0.02f, 0.03f, 0.04f }),
-                Const("dzp", Compiler.Ir.DataType.Int8, new[] { 4 }, new sbyte[] { 1, 2, 3, 4 }) }, axis: 1);
+                Const("dzp", Ir.DataType.Int8, new[] { 4 }, new sbyte[] { 1, 2, 3, 4 }) }, axis: 1);
             g.Outputs.Add(Add("Conv", new[] { dq, Const("w1", F32, new[] { 3, 4, 1, 1 }, Floats(12)) }));
             // Per tensor, uint8, the same parameters on both sides: one fake-quantize kernel.
             var s = Const("s", F32, Array.Empty<int>(), new[] { 0.25f });
-            var zp = Const("zp", Compiler.Ir.DataType.UInt8, Array.Empty<int>(), new byte[] { 10 });
+            var zp = Const("zp", Ir.DataType.UInt8, Array.Empty<int>(), new byte[] { 10 });
             g.Outputs.Add(Add("DequantizeLinear", new[] { Add("QuantizeLinear", new[] { conv, s, zp }), s, zp }));
             // Per channel into a public int8 output.
-            g.Outputs.Add(Add("QuantizeLinear", new[] { conv, Const("cs2", F32, new[] { 4 }, new[] { 0.05f, 0.1f, 0.04f, 0.2f }), Const("czp2", Compiler.Ir.DataType.Int8, new[] { 4 }, new sbyte[] { 0, 0, 0, 0 }) }, axis: 1));
+            g.Outputs.Add(Add("QuantizeLinear", new[] { conv, Const("cs2", F32, new[] { 4 }, new[] { 0.05f, 0.1f, 0.04f, 0.2f }), Const("czp2", Ir.DataType.Int8, new[] { 4 }, new sbyte[] { 0, 0, 0, 0 }) }, axis: 1));
             return g;
         }
     }

@@ -41,7 +41,7 @@ namespace QuantGen.Kernels.Tests
             float[] bias = TestData.Random(13, oc);
 
             // Pack per group: B[(ky, kx, ci), co] = W[g * ocg + co, ci, ky, kx].
-            long perGroup = KernelCatalog.PackedGemmF32Length(ocg, k);
+            long perGroup = GemmLayout.PackedF32Length(ocg, k);
             var packed = new float[group * perGroup];
             for (int g = 0; g < group; g++)
             {
@@ -54,7 +54,7 @@ namespace QuantGen.Kernels.Tests
                 TestData.PackB(bg, k, ocg).CopyTo(packed, g * perGroup);
             }
 
-            long scratchLength = KernelCatalog.ConvF32ScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icg, group);
+            long scratchLength = ConvLayout.ScratchF32Length(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icg, group);
             // Garbage the kernel must overwrite before it reads, then guards: one im2col block is all it may touch.
             float[] scratch = TestData.Output((int)scratchLength);
             TestData.Random(14, (int)scratchLength, 1e6f, 1e7f).CopyTo(scratch, 0);

@@ -53,7 +53,7 @@ namespace QuantGen.Kernels.Tests
 
             var wdPacked = new sbyte[wd.Length];
             for (int ch = 0; ch < c; ch++)
-                for (int t = 0; t < kh * kw; t++) wdPacked[KernelCatalog.DepthwiseU8S8Index(t, ch, kh * kw, c)] = wd[t * c + ch];
+                for (int t = 0; t < kh * kw; t++) wdPacked[ConvLayout.DepthwiseU8S8Index(t, ch, kh * kw, c)] = wd[t * c + ch];
             sbyte[] wePacked = Int8Reference.Pack(we, ic, c);
             byte[] scratch = Int8Reference.Output(bandRows * iw * c);
             byte[] y = Int8Reference.Output(oh * ow * c);
@@ -74,7 +74,7 @@ namespace QuantGen.Kernels.Tests
             int pr = pl, dw = 1;
             int oh = (ih + pt + pb - dh * (kh - 1) - 1) / sh + 1, ow = (iw + pl + pr - dw * (kw - 1) - 1) / sw + 1;
             float[] x = TestData.Random(41 + c, ih * iw * ic);
-            float[] we = TestData.Random(42, (int)KernelCatalog.PackedGemmF32Length(c, ic));
+            float[] we = TestData.Random(42, (int)GemmLayout.PackedF32Length(c, ic));
             float[] biasE = TestData.Random(43, c), wd = TestData.Random(44, kh * kw * c), biasD = TestData.Random(45, c);
 
             float[] mid = new float[ih * iw * c];
@@ -117,7 +117,7 @@ namespace QuantGen.Kernels.Tests
         [InlineData(40, 10, 10, 3, 1, 2, 1, 1000, 10)]        // dilation 2: window 5, plus 5 more output rows
         public void Band_rows_fill_the_budget_in_whole_output_rows(int ih, int iw, int c, int kh, int sh, int dh, int elementBytes, long bandBytes, long expected)
         {
-            Assert.Equal(expected, KernelCatalog.ExpandDepthwiseBandRows(ih, iw, c, kh, sh, dh, elementBytes, bandBytes));
+            Assert.Equal(expected, FusedConvLayout.ExpandDepthwiseBandRows(ih, iw, c, kh, sh, dh, elementBytes, bandBytes));
         }
     }
 }

@@ -79,7 +79,7 @@ namespace QuantGen.Kernels.Tests
                 else
                 {
                     float[] packed = TestData.PackB(w, k, oc);
-                    float[] scratch = new float[(long)Math.Min(oh * oh, ConvF32.Im2ColBlockRows(k)) * k];
+                    float[] scratch = new float[ConvLayout.ScratchF32Length(oh, oh, kh, kh, stride, stride, pad, pad, pad, pad, c, 1)];
                     fixed (float* pw = packed, ps = scratch)
                         ConvF32.Gemm(px, pw, pbias, py, ps, ih, ih, c, oh, oh, oc, kh, kh, stride, stride, pad, pad, pad, pad, 1, 1, 1, Activation.Relu, 0f, 0f);
                 }
@@ -132,7 +132,7 @@ namespace QuantGen.Kernels.Tests
             // Called directly: without AVX-512 it runs on the portable (fused) multiply-add, so its logic is checked everywhere.
             const int n = 32;
             AssertOneFusedChain(m, n, k, (px, pb, pbias, py) =>
-                GemmF32.Strip6x32Vector512(px, k, pb, pb + 16 * k, k, py, n, m, pbias, pbias + 16, false, false, new ActivationMath.IdentityOperator(), false));
+                GemmF32.Strip6x32Vector512(px, k, pb, pb + GemmLayout.F32PanelWidth * k, k, py, n, m, pbias, pbias + GemmLayout.F32PanelWidth, false, false, new ActivationMath.IdentityOperator(), false));
         }
 
         private delegate void GemmCall(float* x, float* packed, float* bias, float* y);

@@ -54,8 +54,7 @@ namespace QuantGen.Kernels.Tests
             Assert.Equal(2 * 16 * 3, packed.Length);
             Assert.Equal(b[1 * 20 + 17], packed[(1 * 3 + 1) * 16 + 1]);
             Assert.Equal(0f, packed[(1 * 3 + 2) * 16 + 4]);
-            Assert.Equal(QuantGen.Plan.KernelCatalog.PackedGemmF32Length(20, 3), packed.Length);
-            Assert.Equal(QuantGen.Plan.KernelCatalog.GemmF32PanelWidth, GemmF32.PanelWidth);
+            Assert.Equal(GemmLayout.PackedF32Length(20, 3), packed.Length);
         }
 
         [Theory]

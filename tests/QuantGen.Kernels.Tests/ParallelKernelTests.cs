@@ -58,7 +58,7 @@ namespace QuantGen.Kernels.Tests
         public void GemmU8S8(int m, int n, int k)
         {
             byte[] x = Int8.Int8Reference.Bytes(1, m * k);
-            sbyte[] w = Int8.Int8Reference.Weights(2, (int)KernelCatalog.PackedGemmU8S8Length(n, k));
+            sbyte[] w = Int8.Int8Reference.Weights(2, (int)GemmLayout.PackedU8S8Length(n, k));
             int[] bias = Int8.Int8Reference.Ints(3, n, -5000, 5000);
             (int[] mult, int shift) = Int8.Int8Reference.Requant(4, n, Int8.Int8Reference.ShiftFor(k));
             AssertSplitIsExact(m * n, y =>
@@ -76,11 +76,11 @@ namespace QuantGen.Kernels.Tests
         {
             int oh = (ih + 2 * pad - kh) / stride + 1, ow = (iw + 2 * pad - kw) / stride + 1, k = kh * kw * ic / group;
             byte[] x = Int8.Int8Reference.Bytes(5, ih * iw * ic);
-            sbyte[] w = Int8.Int8Reference.Weights(6, (int)(group * KernelCatalog.PackedGemmU8S8Length(oc / group, k)));
+            sbyte[] w = Int8.Int8Reference.Weights(6, (int)(group * GemmLayout.PackedU8S8Length(oc / group, k)));
             int[] bias = Int8.Int8Reference.Ints(7, oc, -5000, 5000);
             (int[] mult, int shift) = Int8.Int8Reference.Requant(8, oc, Int8.Int8Reference.ShiftFor(k));
             // The plan's scratch serves the calling thread only: guards after it catch a worker writing there.
-            int scratchLength = (int)KernelCatalog.ConvU8S8ScratchLength(oh, ow, kh, kw, stride, stride, pad, pad, pad, pad, ic / group, group);
+            int scratchLength = (int)ConvLayout.ScratchU8Length(oh, ow, kh, kw, stride, stride, pad, pad, pad, pad, ic / group, group);
             byte[] scratch = Int8.Int8Reference.Output(scratchLength);
             AssertSplitIsExact(oh * ow * oc, y =>
             {
@@ -114,7 +114,7 @@ namespace QuantGen.Kernels.Tests
         [InlineData(2000, 16, 64, (int)Activation.Relu)]
         public void GemmF32(int m, int n, int k, int activation)
         {
-            float[] x = Floats(13, (long)m * k), b = Floats(14, KernelCatalog.PackedGemmF32Length(n, k)), bias = Floats(15, n);
+            float[] x = Floats(13, (long)m * k), b = Floats(14, GemmLayout.PackedF32Length(n, k)), bias = Floats(15, n);
             AssertSplitIsExact(m * n * sizeof(float), y =>
             {
                 fixed (float* px = x, pb = b, pbias = bias)
@@ -128,9 +128,9 @@ namespace QuantGen.Kernels.Tests
         public void ConvF32Gemm(int ih, int iw, int ic, int oc, int stride, int pad, int activation)
         {
             int oh = (ih + 2 * pad - 3) / stride + 1, ow = (iw + 2 * pad - 3) / stride + 1, k = 9 * ic;
-            float[] x = Floats(16, (long)ih * iw * ic), w = Floats(17, KernelCatalog.PackedGemmF32Length(oc, k)), bias = Floats(18, oc);
+            float[] x = Floats(16, (long)ih * iw * ic), w = Floats(17, GemmLayout.PackedF32Length(oc, k)), bias = Floats(18, oc);
             // The plan's scratch serves the calling thread only: guards after it catch a worker writing there.
-            int scratchLength = (int)KernelCatalog.ConvF32ScratchLength(oh, ow, 3, 3, stride, stride, pad, pad, pad, pad, ic, 1);
+            int scratchLength = (int)ConvLayout.ScratchF32Length(oh, ow, 3, 3, stride, stride, pad, pad, pad, pad, ic, 1);
             float[] scratch = TestData.Output(scratchLength);
             AssertSplitIsExact(oh * ow * oc * sizeof(float), y =>
             {
@@ -162,7 +162,7 @@ namespace QuantGen.Kernels.Tests
         {
             int oh = (ih + 2 - 3) / stride + 1, ow = (iw + 2 - 3) / stride + 1;
             byte[] x = Int8.Int8Reference.Bytes(26, ih * iw * ic);
-            sbyte[] we = Int8.Int8Reference.Weights(27, (int)KernelCatalog.PackedGemmU8S8Length(c, ic)), wd = Int8.Int8Reference.Weights(28, 9 * c);
+            sbyte[] we = Int8.Int8Reference.Weights(27, (int)GemmLayout.PackedU8S8Length(c, ic)), wd = Int8.Int8Reference.Weights(28, 9 * c);
             int[] biasE = Int8.Int8Reference.Ints(29, c, -5000, 5000), biasD = Int8.Int8Reference.Ints(30, c, -5000, 5000);
             (int[] multE, int shiftE) = Int8.Int8Reference.Requant(31, c, Int8.Int8Reference.ShiftFor(ic));
             (int[] multD, int shiftD) = Int8.Int8Reference.Requant(32, c, Int8.Int8Reference.ShiftFor(9));
@@ -182,7 +182,7 @@ namespace QuantGen.Kernels.Tests
         public void ConvF32ExpandDepthwise(int ih, int iw, int ic, int c, int stride, int bandRows)
         {
             int oh = (ih + 2 - 3) / stride + 1, ow = (iw + 2 - 3) / stride + 1;
-            float[] x = Floats(33, (long)ih * iw * ic), we = Floats(34, KernelCatalog.PackedGemmF32Length(c, ic)), wd = Floats(35, 9 * c);
+            float[] x = Floats(33, (long)ih * iw * ic), we = Floats(34, GemmLayout.PackedF32Length(c, ic)), wd = Floats(35, 9 * c);
             float[] biasE = Floats(36, c), biasD = Floats(37, c), scratch = new float[bandRows * iw * c];
             AssertSplitIsExact(oh * ow * c * sizeof(float), y =>
             {
@@ -197,7 +197,7 @@ namespace QuantGen.Kernels.Tests
         [InlineData(49, 960, 320)]      // parts of a few chunks, a 1-row tail
         public void ConvF32PointwiseAdd(int pixels, int ic, int oc)
         {
-            float[] x = Floats(38, (long)pixels * ic), w = Floats(39, KernelCatalog.PackedGemmF32Length(oc, ic)), bias = Floats(40, oc), r = Floats(41, (long)pixels * oc);
+            float[] x = Floats(38, (long)pixels * ic), w = Floats(39, GemmLayout.PackedF32Length(oc, ic)), bias = Floats(40, oc), r = Floats(41, (long)pixels * oc);
             AssertSplitIsExact(pixels * oc * sizeof(float), y =>
             {
                 fixed (float* px = x, pw = w, pb = bias, pr = r)
@@ -211,7 +211,7 @@ namespace QuantGen.Kernels.Tests
         public void ConvU8S8PointwiseAdd(int pixels, int ic, int oc)
         {
             byte[] x = Int8.Int8Reference.Bytes(42, pixels * ic), r = Int8.Int8Reference.Bytes(43, pixels * oc);
-            sbyte[] w = Int8.Int8Reference.Weights(44, (int)KernelCatalog.PackedGemmU8S8Length(oc, ic));
+            sbyte[] w = Int8.Int8Reference.Weights(44, (int)GemmLayout.PackedU8S8Length(oc, ic));
             int[] bias = Int8.Int8Reference.Ints(45, oc, -5000, 5000);
             (int[] mult, int shift) = Int8.Int8Reference.Requant(46, oc, Int8.Int8Reference.ShiftFor(ic));
             (int midM, int midS) = Int8.Int8KernelTests.Quantize(0.3);
@@ -230,7 +230,7 @@ namespace QuantGen.Kernels.Tests
         {
             const int m = 800, n = 64, k = 96;
             byte[] x = Int8.Int8Reference.Bytes(seed, m * k);
-            sbyte[] w = Int8.Int8Reference.Weights(24, (int)KernelCatalog.PackedGemmU8S8Length(n, k));
+            sbyte[] w = Int8.Int8Reference.Weights(24, (int)GemmLayout.PackedU8S8Length(n, k));
             (int[] mult, int shift) = Int8.Int8Reference.Requant(25, n, Int8.Int8Reference.ShiftFor(k));
             var expected = new byte[m * n];
             fixed (byte* px = x, py = expected) fixed (sbyte* pw = w) fixed (int* pm = mult)

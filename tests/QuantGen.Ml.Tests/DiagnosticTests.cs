@@ -3,8 +3,8 @@
 using System;
 using System.IO;
 using System.Linq;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Compiler.Pipeline;
 using QuantGen.Onnx;
 using QuantGen.Tests;
@@ -75,8 +75,8 @@ namespace QuantGen.Ml.Tests
                     Replace(node, "nodes_truenodeids", v => { v[branch] = node.Attributes.GetInts("nodes_nodeids")![0]; return v; });
                     break;
                 case "nodes_featureids": Replace(node, damage, v => { v[0] = 77; return v; }); break;
-                case "class_weights": node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfFloats(damage, new[] { 1f })); break;
-                default: node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfStrings(damage, new[] { "a", "b", "c" })); break;
+                case "class_weights": node.Attributes.Set(QuantGen.Ir.Attribute.OfFloats(damage, new[] { 1f })); break;
+                default: node.Attributes.Set(QuantGen.Ir.Attribute.OfStrings(damage, new[] { "a", "b", "c" })); break;
             }
             var error = Assert.Single(Compile(graph).Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
             Assert.Contains(expected, error.Message);
@@ -85,6 +85,6 @@ namespace QuantGen.Ml.Tests
         }
 
         private static void Replace(Node node, string name, Func<long[], long[]> change) =>
-            node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfInts(name, change((long[])node.Attributes.GetInts(name)!.Clone())));
+            node.Attributes.Set(QuantGen.Ir.Attribute.OfInts(name, change((long[])node.Attributes.GetInts(name)!.Clone())));
     }
 }

@@ -2,7 +2,7 @@
 using System;
 using System.IO;
 using Google.Protobuf;
-using QuantGen.Compiler.Diagnostics;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Onnx.Proto;
 using Xunit;
 using static QuantGen.Onnx.Tests.ModelProtos;

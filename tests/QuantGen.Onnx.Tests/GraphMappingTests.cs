@@ -1,7 +1,7 @@
 // How ONNX graph details map onto the IR: names, optional inputs, shapes, opsets, subgraphs, typed tensor fields.
 using System.Linq;
 using Google.Protobuf;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Onnx.Proto;
 using Xunit;
 using static QuantGen.Onnx.Tests.ModelProtos;
@@ -133,6 +133,6 @@ namespace QuantGen.Onnx.Tests
 
         private static Tensor Decode(TensorProto proto) => TensorFile.Read(proto.ToByteArray());
 
-        private static QuantGen.Compiler.Ir.Graph Read(GraphProto graph) => OnnxModelReader.Read(Model(graph).Bytes(), "m.onnx", null);
+        private static QuantGen.Ir.Graph Read(GraphProto graph) => OnnxModelReader.Read(Model(graph).Bytes(), "m.onnx", null);
     }
 }

@@ -3,7 +3,7 @@ using System;
 using System.IO;
 using System.Linq;
 using Google.Protobuf;
-using QuantGen.Compiler.Diagnostics;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Onnx.Proto;
 using QuantGen.Tests;
 using Xunit;

@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text.Json;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Tests;
 using Xunit;
 

@@ -1,8 +1,8 @@
 // TensorFile reads the ONNX backend-test vectors (serialized TensorProto) of the reference models.
 using System.IO;
 using Google.Protobuf;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Onnx.Proto;
 using QuantGen.Tests;
 using Xunit;

@@ -1,10 +1,10 @@
 // OnnxModelWriter output read back by OnnxModelReader: nodes, attributes, shapes and initializer bytes survive.
 using System.IO;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Tests;
 using Xunit;
-using IrAttribute = QuantGen.Compiler.Ir.Attribute;
+using IrAttribute = QuantGen.Ir.Attribute;
 
 namespace QuantGen.Onnx.Tests
 {

@@ -2,8 +2,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
-using QuantGen.Compiler.Ir;
+using QuantGen.Compiler.Quantization.Calibration;
+using QuantGen.Ir;
 using QuantGen.Compiler.Quantization;
 using Xunit;
 
@@ -61,7 +61,7 @@ namespace QuantGen.Quantization.Tests
         public void A_model_without_samples_is_QG0101()
         {
             var graph = Models.LoadOptimized("clinical-mlp");
-            var e = Assert.Throws<QuantGen.Compiler.Diagnostics.CompilerException>(() => Calibrator.Collect(graph, Array.Empty<float[]>()));
+            var e = Assert.Throws<QuantGen.Ir.Diagnostics.CompilerException>(() => Calibrator.Collect(graph, Array.Empty<float[]>()));
             Assert.Equal(CalibrationDiagnostics.DataMissing, e.Diagnostic.Id);
             Assert.Contains("[30] (30 floats)", e.Diagnostic.Message);
         }

@@ -1,9 +1,9 @@
 // The INT8 simulator: exact FP32 when nothing is simulated, and every written activation on its uint8 grid.
 using System;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
+using QuantGen.Compiler.Quantization.Calibration;
 using QuantGen.Compiler.Evaluation;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Quantization;
 using Xunit;
 

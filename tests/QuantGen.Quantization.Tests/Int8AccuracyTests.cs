@@ -3,7 +3,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
+using QuantGen.Compiler.Quantization.Calibration;
 using QuantGen.Compiler.Quantization;
 using Xunit;
 using Xunit.Abstractions;
@@ -75,7 +75,7 @@ namespace QuantGen.Quantization.Tests
             var graph = Models.LoadOptimized(model);
             var input = Calibrator.SingleInput(graph);
             var evaluator = new QuantGen.Compiler.Evaluation.ReferenceEvaluator(graph);
-            float[] Output(float[] x) => evaluator.Run(new Dictionary<string, QuantGen.Compiler.Ir.Tensor> { [input.Name] = QuantGen.Compiler.Ir.Tensor.FromFloats(input.Shape!, x) })[graph.Outputs[0].Name].Floats;
+            float[] Output(float[] x) => evaluator.Run(new Dictionary<string, QuantGen.Ir.Tensor> { [input.Name] = QuantGen.Ir.Tensor.FromFloats(input.Shape!, x) })[graph.Outputs[0].Name].Floats;
             var data = Models.Samples(graph, model, "calib_x.f32", samples);
             var clean = data.Select(Output).ToList();
             double previous = double.NegativeInfinity;

@@ -4,9 +4,9 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
+using QuantGen.Compiler.Quantization.Calibration;
 using QuantGen.Compiler.Evaluation;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Quantization;
 
 namespace QuantGen.Quantization.Tests

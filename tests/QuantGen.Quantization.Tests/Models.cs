@@ -3,9 +3,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
-using QuantGen.Compiler.Ir;
-using QuantGen.Compiler.Passes;
+using QuantGen.Compiler.Quantization.Calibration;
+using QuantGen.Ir;
+using QuantGen.Compiler.GraphPasses;
 using QuantGen.Onnx;
 using QuantGen.Tests;
 

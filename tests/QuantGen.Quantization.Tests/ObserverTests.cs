@@ -2,7 +2,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
+using QuantGen.Compiler.Quantization.Calibration;
 using QuantGen.Compiler.Quantization;
 using Xunit;
 

@@ -6,8 +6,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Google.Protobuf;
-using QuantGen.Compiler.Calibration;
-using QuantGen.Compiler.Ir;
+using QuantGen.Compiler.Quantization.Calibration;
+using QuantGen.Ir;
 using QuantGen.Compiler.Quantization;
 using QuantGen.Onnx;
 using QuantGen.Onnx.Proto;
@@ -121,15 +121,15 @@ namespace QuantGen.Quantization.Tests
                 graph.Nodes.Add(node);
                 return output;
             }
-            var h1 = Add("Gemm", new[] { x, Constant("w1", 8, 4), Constant("b1", 8) }, n => n.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfInt("transB", 1)));
-            var a1 = Add("LeakyRelu", new[] { h1 }, n => n.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfFloat("alpha", 0.1f)));
-            var h2 = Add("Gemm", new[] { a1, Constant("w2", 6, 8), Constant("b2", 6) }, n => n.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfInt("transB", 1)));
+            var h1 = Add("Gemm", new[] { x, Constant("w1", 8, 4), Constant("b1", 8) }, n => n.Attributes.Set(QuantGen.Ir.Attribute.OfInt("transB", 1)));
+            var a1 = Add("LeakyRelu", new[] { h1 }, n => n.Attributes.Set(QuantGen.Ir.Attribute.OfFloat("alpha", 0.1f)));
+            var h2 = Add("Gemm", new[] { a1, Constant("w2", 6, 8), Constant("b2", 6) }, n => n.Attributes.Set(QuantGen.Ir.Attribute.OfInt("transB", 1)));
             var six = new Value("six", DataType.Float32, Array.Empty<int>()) { Constant = Tensor.Scalar(6f) };
             var zero = new Value("zero", DataType.Float32, Array.Empty<int>()) { Constant = Tensor.Scalar(0f) };
             var a2 = Add("Clip", new[] { h2, zero, six });
             graph.Outputs.Add(Add("MatMul", new[] { a2, Constant("w3", 6, 3) }));
-            QuantGen.Compiler.Passes.ShapeInference.Run(graph);
-            QuantGen.Compiler.Passes.GraphRewrites.Run(graph);
+            QuantGen.Compiler.GraphPasses.ShapeInference.Run(graph);
+            QuantGen.Compiler.GraphPasses.GraphRewrites.Run(graph);
             Assert.Equal(new[] { "Gemm", "Gemm", "MatMul" }, graph.Nodes.Select(n => n.OpType));
 
             var samples = Enumerable.Range(0, 32).Select(_ => Enumerable.Range(0, 4).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray()).ToList();
@@ -174,12 +174,12 @@ namespace QuantGen.Quantization.Tests
             var w = new Value("w", DataType.Float32, new[] { 4, 3 }) { Constant = Tensor.FromFloats(new[] { 4, 3 }, Enumerable.Range(0, 12).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()) };
             var b = new Value("b", DataType.Float32, new[] { 3 }) { Constant = Tensor.FromFloats(new[] { 3 }, new[] { 0.1f, -0.2f, 0.3f }) };
             var h = Add("Gemm", new[] { x, w, b });
-            var u = Add("Unsqueeze", new[] { h }, a => a.Set(QuantGen.Compiler.Ir.Attribute.OfInts("axes", new long[] { 2 })));
-            var c = Add("Clip", new[] { u }, a => { a.Set(QuantGen.Compiler.Ir.Attribute.OfFloat("min", -1f)); a.Set(QuantGen.Compiler.Ir.Attribute.OfFloat("max", 1f)); });
-            var s = Add("Squeeze", new[] { c }, a => a.Set(QuantGen.Compiler.Ir.Attribute.OfInts("axes", new long[] { 2 })));
+            var u = Add("Unsqueeze", new[] { h }, a => a.Set(QuantGen.Ir.Attribute.OfInts("axes", new long[] { 2 })));
+            var c = Add("Clip", new[] { u }, a => { a.Set(QuantGen.Ir.Attribute.OfFloat("min", -1f)); a.Set(QuantGen.Ir.Attribute.OfFloat("max", 1f)); });
+            var s = Add("Squeeze", new[] { c }, a => a.Set(QuantGen.Ir.Attribute.OfInts("axes", new long[] { 2 })));
             graph.Outputs.Add(Add("Softmax", new[] { s }));
-            QuantGen.Compiler.Passes.ShapeInference.Run(graph);
-            QuantGen.Compiler.Passes.GraphRewrites.Run(graph);
+            QuantGen.Compiler.GraphPasses.ShapeInference.Run(graph);
+            QuantGen.Compiler.GraphPasses.GraphRewrites.Run(graph);
             var samples = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, 4).Select(_ => (float)random.NextDouble()).ToArray()).ToList();
             var scheme = QuantizationScheme.Build(graph, Calibrator.Collect(graph, samples), new QuantizationOptions());
 

@@ -202,36 +202,17 @@ namespace QuantGen.Samples.Tests
                 expected[p] = await response.Content.ReadAsStringAsync();
             }
 
-            int next = -1, errors = 0;
-            var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+            (TimeSpan elapsed, int errors, string first) = await ConcurrentLoad.RunAsync(Requests, Concurrency, async i =>
             {
-                for (int i = System.Threading.Interlocked.Increment(ref next); i < Requests; i = System.Threading.Interlocked.Increment(ref next))
-                {
-                    int p = i % patients;
-                    try
-                    {
-                        using HttpResponseMessage response = await Post(bodies[p]);
-                        string text = await response.Content.ReadAsStringAsync();
-                        if (response.StatusCode != HttpStatusCode.OK || text != expected[p])
-                        {
-                            System.Threading.Interlocked.Increment(ref errors);
-                            failures.Enqueue(i + ": " + (int)response.StatusCode + " " + text);
-                        }
-                    }
-                    catch (Exception e)
-                    {
-                        System.Threading.Interlocked.Increment(ref errors);
-                        failures.Enqueue(i + ": " + e.Message);
-                    }
-                }
-            })));
-            clock.Stop();
+                int p = i % patients;
+                using HttpResponseMessage response = await Post(bodies[p]);
+                string text = await response.Content.ReadAsStringAsync();
+                return response.StatusCode == HttpStatusCode.OK && text == expected[p] ? null : (int)response.StatusCode + " " + text;
+            });
 
             _output.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} requests at concurrency {1}: {2:0.00} s, {3:0} requests/s, {4} errors",
-                Requests, Concurrency, clock.Elapsed.TotalSeconds, Requests / clock.Elapsed.TotalSeconds, errors));
-            Assert.True(errors == 0, errors + " errors, first: " + string.Join(" | ", failures.Take(3)));
+                Requests, Concurrency, elapsed.TotalSeconds, Requests / elapsed.TotalSeconds, errors));
+            Assert.True(errors == 0, errors + " errors, first: " + first);
         }
 
         private Task<HttpResponseMessage> Post(string body) =>
@@ -248,7 +229,7 @@ namespace QuantGen.Samples.Tests
         private static float[] Patient(int index) =>
             SampleData.ReadFloats(RepoPaths.Model("clinical-mlp"), "test_x.f32").AsSpan(index * FeatureCount, FeatureCount).ToArray();
 
-        private static string Body(ReadOnlySpan<float> features)
+        internal static string Body(ReadOnlySpan<float> features)
         {
             var text = new StringBuilder("{\"features\":[");
             for (int i = 0; i < features.Length; i++)
@@ -256,7 +237,7 @@ namespace QuantGen.Samples.Tests
             return text.Append("]}").ToString();
         }
 
-        private static async Task AssertProblem(HttpResponseMessage response, int status)
+        internal static async Task AssertProblem(HttpResponseMessage response, int status)
         {
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

@@ -18,6 +18,9 @@ namespace QuantGen.Samples.Tests
         /// <summary>samples/ImagingTriage/images.</summary>
         public static string ShippedImages => Path.Combine(RepoPaths.Root, "samples", "ImagingTriage", "images");
 
+        /// <summary>Pixels libjpeg-turbo decodes from the shipped JPEGs (samples/ImagingTriage/images/make_jpegs.py).</summary>
+        public static string ImageOracle => Path.Combine(RepoPaths.Root, "tests", "QuantGen.Samples.Tests", "ImageOracle");
+
         public static float[] ReadFloats(string model, string file) =>
             MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(model, "data", file))).ToArray();
 

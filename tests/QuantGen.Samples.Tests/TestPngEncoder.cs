@@ -1,9 +1,8 @@
-// A minimal PNG writer for the decoder's tests: any filter per row, split image data, and deliberately bad headers.
+// A minimal PNG writer for the image tests: any filter per row, split image data, and deliberately bad headers.
 using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
-using QuantGen.Samples.Imaging;
 
 namespace QuantGen.Samples.Tests
 {
@@ -74,8 +73,27 @@ namespace QuantGen.Samples.Tests
             BinaryPrimitives.WriteUInt32BigEndian(word, (uint)data.Length);
             png.Write(word);
             png.Write(typeAndData);
-            BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Compute(typeAndData));
+            BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typeAndData));
             png.Write(word);
+        }
+
+        /// <summary>Recomputes the CRC of the chunk starting at <paramref name="chunk"/> after a test edited it.</summary>
+        public static void RewriteCrc(byte[] png, int chunk)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(chunk));
+            BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(chunk + 8 + length), Crc32(png.AsSpan(chunk + 4, 4 + length)));
+        }
+
+        // PNG's CRC-32 (ISO 3309, reflected polynomial 0xEDB88320), bit by bit: slow and obviously the specification's.
+        private static uint Crc32(ReadOnlySpan<byte> bytes)
+        {
+            uint crc = 0xFFFFFFFFu;
+            foreach (byte b in bytes)
+            {
+                crc ^= b;
+                for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+            return crc ^ 0xFFFFFFFFu;
         }
 
         // Written from the specification's pseudo-code (section 9.4), not shared with the decoder.

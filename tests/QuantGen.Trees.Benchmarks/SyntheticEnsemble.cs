@@ -4,7 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Onnx;
 
 namespace QuantGen.Trees.Benchmarks
@@ -80,16 +80,16 @@ namespace QuantGen.Trees.Benchmarks
             var label = new Value("label", DataType.Int64, new[] { -1 }) { IsBatched = true };
             var probabilities = new Value("probabilities", DataType.Float32, new[] { -1, 2 }) { IsBatched = true };
             var node = new Node("trees", "TreeEnsembleClassifier", new[] { x }, new[] { label, probabilities }, "ai.onnx.ml");
-            void Ints(string name, List<long> v) => node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfInts(name, v.ToArray()));
+            void Ints(string name, List<long> v) => node.Attributes.Set(QuantGen.Ir.Attribute.OfInts(name, v.ToArray()));
             Ints("nodes_treeids", treeIds); Ints("nodes_nodeids", nodeIds); Ints("nodes_featureids", featureIds);
             Ints("nodes_truenodeids", trueIds); Ints("nodes_falsenodeids", falseIds);
-            node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfStrings("nodes_modes", modes.ToArray()));
-            node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfFloats("nodes_values", values.ToArray()));
+            node.Attributes.Set(QuantGen.Ir.Attribute.OfStrings("nodes_modes", modes.ToArray()));
+            node.Attributes.Set(QuantGen.Ir.Attribute.OfFloats("nodes_values", values.ToArray()));
             Ints("class_treeids", classTrees); Ints("class_nodeids", classNodes); Ints("class_ids", classIds);
-            node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfFloats("class_weights", classWeights.ToArray()));
+            node.Attributes.Set(QuantGen.Ir.Attribute.OfFloats("class_weights", classWeights.ToArray()));
             Ints("classlabels_int64s", new List<long> { 0, 1 });
-            node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfFloats("base_values", new[] { 0f }));
-            node.Attributes.Set(QuantGen.Compiler.Ir.Attribute.OfString("post_transform", "LOGISTIC"));
+            node.Attributes.Set(QuantGen.Ir.Attribute.OfFloats("base_values", new[] { 0f }));
+            node.Attributes.Set(QuantGen.Ir.Attribute.OfString("post_transform", "LOGISTIC"));
             var graph = new Graph();
             graph.Info.Opset = 13;
             graph.Info.IrVersion = 8;

@@ -1,6 +1,6 @@
-// Build-time weight layouts that the FP32 kernels read (see QuantGen.Plan.KernelCatalog).
+// Build-time weight layouts that the FP32 kernels read, laid out by the kernels' own layout functions (QuantGen.Kernels.GemmLayout, ConvLayout).
 using System;
-using QuantGen.Plan;
+using QuantGen.Kernels;
 
 namespace QuantGen.Compiler.Lowering
 {
@@ -13,16 +13,9 @@ namespace QuantGen.Compiler.Lowering
         /// </summary>
         public static float[] PackGemmB(int k, int n, Func<int, int, float> get)
         {
-            const int w = KernelCatalog.GemmF32PanelWidth;
-            var packed = new float[KernelCatalog.PackedGemmF32Length(n, k)];
-            int panels = (n + w - 1) / w;
-            for (int p = 0; p < panels; p++)
-                for (int row = 0; row < k; row++)
-                    for (int j = 0; j < w; j++)
-                    {
-                        int col = p * w + j;
-                        if (col < n) packed[(p * k + row) * w + j] = get(row, col);
-                    }
+            var packed = new float[GemmLayout.PackedF32Length(n, k)];
+            for (int col = 0; col < n; col++)
+                for (int row = 0; row < k; row++) packed[GemmLayout.PackedF32Index(row, col, k)] = get(row, col);
             return packed;
         }
 
@@ -31,7 +24,7 @@ namespace QuantGen.Compiler.Lowering
         /// (ky, kx, ci) order, matching the NHWC im2col rows; N = oc/group.
         /// </summary>
         public static float[] PackConvGemm(float[] w, int oc, int icg, int kh, int kw, int group) =>
-            PerGroup(oc, icg, kh, kw, group, KernelCatalog.PackedGemmF32Length, (k, ocg, get) => PackGemmB(k, ocg, (row, col) => w[get(row, col)]));
+            PerGroup(oc, icg, kh, kw, group, GemmLayout.PackedF32Length, (k, ocg, get) => PackGemmB(k, ocg, (row, col) => w[get(row, col)]));
 
         /// <summary>
         /// The packing of each group's GEMM B [K, N] (K = kh·kw·icg in (ky, kx, ci) order, N = oc/group) laid out one
@@ -56,12 +49,12 @@ namespace QuantGen.Compiler.Lowering
             return result;
         }
 
-        /// <summary>Depthwise weights [c, 1, kh, kw] as [kh·kw, c]: one vector of channels per tap.</summary>
-        public static T[] PackDepthwise<T>(T[] w, int c, int kh, int kw)
+        /// <summary>Depthwise weights [c, 1, kh, kw] as [kh·kw, c]: one vector of channels per tap (ConvLayout.DepthwiseF32Index).</summary>
+        public static float[] PackDepthwise(float[] w, int c, int kh, int kw)
         {
-            var result = new T[kh * kw * c];
+            var result = new float[kh * kw * c];
             for (int ch = 0; ch < c; ch++)
-                for (int t = 0; t < kh * kw; t++) result[t * c + ch] = w[ch * kh * kw + t];
+                for (int t = 0; t < kh * kw; t++) result[ConvLayout.DepthwiseF32Index(t, ch, c)] = w[ch * kh * kw + t];
             return result;
         }
     }

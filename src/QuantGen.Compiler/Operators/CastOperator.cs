@@ -1,6 +1,6 @@
 // Cast: folded for constants of any numeric type; at run time to and from float32 (identity casts are views).
 using System;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {
@@ -17,8 +17,8 @@ namespace QuantGen.Compiler.Operators
             bool known = type == DataType.Float32 || type == DataType.Float64 || type == DataType.Float16 || type == DataType.Int8 || type == DataType.Int16
                 || type == DataType.Int32 || type == DataType.Int64 || type == DataType.UInt8 || type == DataType.UInt16 || type == DataType.UInt32
                 || type == DataType.UInt64 || type == DataType.Bool;
-            if (!known) throw new Diagnostics.CompilerException(new Diagnostics.CompilerDiagnostic(Diagnostics.DiagnosticIds.UnsupportedDataType,
-                Diagnostics.DiagnosticSeverity.Error, $"Cast '{node.Name}' to ONNX element type {to} is not supported.", null, node.Name));
+            if (!known) throw new Ir.Diagnostics.CompilerException(new Ir.Diagnostics.CompilerDiagnostic(Ir.Diagnostics.DiagnosticIds.UnsupportedDataType,
+                Ir.Diagnostics.DiagnosticSeverity.Error, $"Cast '{node.Name}' to ONNX element type {to} is not supported.", null, node.Name));
             return type;
         }
 

@@ -1,7 +1,7 @@
 // Conv (2-D, NCHW in ONNX terms) with groups, strides, pads, dilations and auto_pad.
 using System.Linq;
 using System;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {

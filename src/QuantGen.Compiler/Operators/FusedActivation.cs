@@ -1,6 +1,6 @@
 // An activation fused into a producer (Conv, Gemm, MatMul), kept as internal node attributes so the
 // evaluator and lowering see the same fused semantics.
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {

@@ -1,7 +1,7 @@
 // Gemm (Y = alpha·A'·B' + beta·C) and MatMul (numpy matmul, with broadcasting batch axes).
 using System;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {

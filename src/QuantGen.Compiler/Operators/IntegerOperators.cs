@@ -2,8 +2,8 @@
 // DynamicQuantizeLinear (opset 11). Reference semantics accumulate exactly in 64-bit integers.
 using System;
 using System.Linq;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {

@@ -1,7 +1,7 @@
 // LayerNormalization (opset 17) and InstanceNormalization: per-row statistics, then an affine transform.
 using System;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {

@@ -1,7 +1,7 @@
 // QuantizeLinear and DequantizeLinear (opset 10–13): the linear quantization of models quantized elsewhere (QDQ form).
 using System;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {

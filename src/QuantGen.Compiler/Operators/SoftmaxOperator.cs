@@ -1,6 +1,6 @@
 // Softmax and LogSoftmax: over one axis (opset 13+) or over the flattened tail from axis (opset < 13).
 using System;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {

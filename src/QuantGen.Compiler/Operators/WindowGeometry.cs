@@ -1,7 +1,7 @@
 // Sliding-window geometry shared by Conv and pooling: kernel, strides, dilations, pads, output size.
 using System;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
 {

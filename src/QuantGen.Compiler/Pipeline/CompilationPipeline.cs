@@ -1,14 +1,12 @@
-// The stages in order: shape inference with constant folding → rewrites → lowering → kernel fusion → memory plan → plan.
-using System;
+// The stages in order: graph passes → [INT8: quantization] → lowering → program passes → memory plan → plan.
 using System.Collections.Generic;
-using System.Linq;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Compiler.GraphPasses;
 using QuantGen.Compiler.Lowering;
-using QuantGen.Compiler.Passes;
+using QuantGen.Compiler.Planning;
+using QuantGen.Compiler.ProgramPasses;
 using QuantGen.Compiler.Quantization;
-using QuantGen.Compiler.Calibration;
-using QuantGen.Plan;
+using QuantGen.Ir;
+using QuantGen.Ir.Diagnostics;
 
 namespace QuantGen.Compiler.Pipeline
 {
@@ -36,13 +34,13 @@ namespace QuantGen.Compiler.Pipeline
             else if (precision == Precision.Int8 && options.CalibrationData == null)
             {
                 // No data, no activation ranges: an honest Float32 build (the generated class says so) beats guessed scales.
-                diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.NoCalibrationData, DiagnosticSeverity.Warning,
-                    "Precision=\"Int8\" needs CalibrationData (samples of the model input) to measure activation ranges; the model is compiled in Float32. Add CalibrationData=\"...\" to the QuantGenModel item, or set Precision=\"Float32\" to silence this warning.", file));
+                diagnostics.Add(CalibratedQuantization.NoCalibrationData(file));
                 precision = Precision.Float32;
             }
             else if (precision == Precision.Int8)
             {
-                (budget, calibrationSamples) = Quantize(graph, options);
+                (budget, calibrationSamples) = CalibratedQuantization.Run(graph, options.CalibrationData!, options.CalibrationSamples,
+                    options.Quantization ?? new QuantizationOptions(), options.Budget ?? new AccuracyBudgetOptions());
                 scheme = budget.Scheme;
             }
 
@@ -51,79 +49,17 @@ namespace QuantGen.Compiler.Pipeline
             if (options.FuseResidualAdds) ResidualAddFusion.Apply(program);
             long workspace = MemoryPlanner.Plan(program);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
-            // Facts the generated class documents and tests check: parameters after folding, and what memory planning saved.
-            plan.Facts.Add(PlanFacts.Parameters, graph.Constants.Sum(v => (long)v.ElementCount));
-            plan.Facts.Add(PlanFacts.WorkspaceUnplanned, MemoryPlanner.UnplannedBytes(program));
+            BuildFacts.AddModelFacts(plan, graph, program);
             QuantizationReport? report = null;
             if (budget != null)
             {
-                long float32Bytes = graph.Constants.Where(v => v.Type == DataType.Float32).Sum(v => v.ElementCount * 4L);
-                var layers = MeasureLayers(graph, budget, options);
+                var layers = CalibratedQuantization.MeasureLayers(graph, budget, options.CalibrationData!, options.CalibrationSamples);
+                long float32Bytes = BuildFacts.Float32WeightBytes(graph);
                 report = QuantizationReport.Create(options.ModelName, budget, layers, float32Bytes, weights.Length, calibrationSamples, clock.Elapsed.TotalSeconds);
-                plan.Facts.Add(PlanFacts.WeightsFloat32Bytes, float32Bytes);
-                plan.Facts.Add(PlanFacts.WeightsBytes, weights.Length);
-                plan.Facts.Add(PlanFacts.CalibrationSamples, calibrationSamples);
-                plan.Facts.Add(PlanFacts.CalibrationMethod, budget.Scheme.Options.Method.ToString());
-                plan.Facts.Add(PlanFacts.QuantizationMetric, budget.Metric);
-                plan.Facts.Add(PlanFacts.QuantizationOutputSqnrDb, budget.OutputSqnr);
-                if (budget.Metric != "output SQNR")
-                {
-                    plan.Facts.Add(PlanFacts.QuantizationFloat32Score, budget.Float32Value);
-                    plan.Facts.Add(PlanFacts.QuantizationInt8Score, budget.Int8Value);
-                }
-                plan.Facts.Add(PlanFacts.QuantizationLayersInFloat, budget.FloatNodes.Count);
-                int integerLayers = budget.Scheme.Numerics.Count(p => p.Value == NodeNumerics.Weighted || p.Value == NodeNumerics.Requantizing) + budget.FloatNodes.Count;
-                if (budget.FloatNodes.Count * 2 > integerLayers)
-                    diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.MostlyFloat, DiagnosticSeverity.Warning,
-                        string.Format(System.Globalization.CultureInfo.InvariantCulture,
-                            "the accuracy budget ({0}) kept {1} of {2} integer layers in float: this model runs mostly in float, with little of INT8's speed and size. Check the calibration data, relax the budget, or compare with Precision=\"Float32\" (report: {3}.report.md).",
-                            budget.Metric == "output SQNR" ? "output SQNR ≥ " + (options.Budget ?? new AccuracyBudgetOptions()).MinOutputSqnr.ToString(System.Globalization.CultureInfo.InvariantCulture) + " dB" : budget.Metric,
-                            budget.FloatNodes.Count, integerLayers, options.ModelName), file));
-                if (report.LowSqnrLayers.Count > 0)
-                    diagnostics.Add(new CompilerDiagnostic(DiagnosticIds.LowLayerSqnr, DiagnosticSeverity.Warning,
-                        string.Format(System.Globalization.CultureInfo.InvariantCulture,
-                            "{0} quantized tensors lose more than their own {1} dB to rounding (e.g. '{2}'): their ranges are stretched by outliers. Check the report {3}.report.md, or give ValidationData and ValidationLabels to budget on accuracy.",
-                            report.LowSqnrLayers.Count, QuantizationReport.LowLayerSqnr, report.LowSqnrLayers[0], options.ModelName), file));
+                BuildFacts.AddQuantizationFacts(plan, budget, float32Bytes, weights.Length, calibrationSamples);
+                diagnostics.AddRange(CalibratedQuantization.Warnings(budget, options.Budget ?? new AccuracyBudgetOptions(), report, options.ModelName, file));
             }
             return new CompileResult(plan, weights, diagnostics) { Report = report, Scheme = scheme, OptimizedGraph = graph };
-        }
-
-        /// <summary>
-        /// Calibrates the optimized graph on the user's samples (streamed; the first few are kept for the
-        /// budget) and decides the integer scheme under the accuracy budget.
-        /// </summary>
-        private static (BudgetOutcome Outcome, int CalibrationSamples) Quantize(Graph graph, CompileOptions options)
-        {
-            var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
-            var budget = options.Budget ?? new AccuracyBudgetOptions();
-            var kept = new List<float[]>();
-            var samples = reader.ReadSamples(options.CalibrationData!, options.CalibrationSamples ?? int.MaxValue)
-                .Select(s => { if (kept.Count < budget.MaxSamples) kept.Add(s); return s; });
-            var statistics = Calibrator.Collect(graph, samples);
-            var outcome = AccuracyBudget.Apply(graph, statistics, options.Quantization ?? new QuantizationOptions(), budget, kept);
-            return (outcome, statistics.SampleCount);
-        }
-
-        /// <summary>Per-layer SQNR of the final scheme for the report, on at most 16 of the measured samples.</summary>
-        private static IReadOnlyList<LayerSqnrEntry> MeasureLayers(Graph graph, BudgetOutcome outcome, CompileOptions options)
-        {
-            var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
-            var samples = reader.ReadSamples(options.CalibrationData!, Math.Min(16, options.CalibrationSamples ?? int.MaxValue)).ToList();
-            var saved = graph.Nodes.Select(n => n.Inputs.ToArray()).ToList();
-            try
-            {
-                return LayerSqnr.Measure(graph, FakeQuantizedModel.Apply(graph, outcome.Scheme), samples);
-            }
-            finally
-            {
-                for (int i = 0; i < saved.Count; i++)
-                {
-                    graph.Nodes[i].Inputs.Clear();
-                    graph.Nodes[i].Inputs.AddRange(saved[i]);
-                }
-            }
         }
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>

@@ -1,8 +1,8 @@
 // The compiler's front door: an ONNX graph in, a validated plan and its weight blob out.
 using System;
 using System.Collections.Generic;
-using QuantGen.Compiler.Diagnostics;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir.Diagnostics;
+using QuantGen.Ir;
 using QuantGen.Plan;
 
 namespace QuantGen.Compiler.Pipeline
@@ -53,7 +53,7 @@ namespace QuantGen.Compiler.Pipeline
         /// (<see cref="Lowering.ExpandDepthwiseFusion"/>); 0 keeps every layer whole. Tests lower it to run many bands on
         /// small models.
         /// </summary>
-        public long ExpandDepthwiseBandBytes { get; set; } = Plan.KernelCatalog.ExpandDepthwiseBandBytes;
+        public long ExpandDepthwiseBandBytes { get; set; } = Kernels.FusedConvLayout.ExpandDepthwiseBandBytes;
 
         /// <summary>
         /// Fuse each residual Add into the 1×1 convolution that produces one of its operands

@@ -5,10 +5,10 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
-using QuantGen.Compiler.Diagnostics;
+using QuantGen.Compiler.Quantization.Calibration;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Compiler.Evaluation;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Quantization
 {

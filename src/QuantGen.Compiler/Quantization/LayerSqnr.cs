@@ -2,9 +2,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
+using QuantGen.Compiler.Quantization.Calibration;
 using QuantGen.Compiler.Evaluation;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 
 namespace QuantGen.Compiler.Quantization

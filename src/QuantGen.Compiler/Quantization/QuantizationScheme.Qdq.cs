@@ -2,8 +2,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Calibration;
-using QuantGen.Compiler.Ir;
+using QuantGen.Compiler.Quantization.Calibration;
+using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 
 namespace QuantGen.Compiler.Quantization

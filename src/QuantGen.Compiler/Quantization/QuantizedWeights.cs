@@ -1,6 +1,6 @@
 // The int8 weights and int32 bias of one weighted node: the one computation the simulator, the lowering and the QDQ export share.
 using System;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Quantization
 {

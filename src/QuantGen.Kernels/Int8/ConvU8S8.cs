@@ -8,16 +8,12 @@ namespace QuantGen.Kernels
 
     internal static unsafe partial class ConvU8S8
     {
-        // im2col is built a block of output pixels at a time, right before the GEMM consumes it (about 32 KB of A).
-        // KernelCatalog.ConvU8S8ScratchLength sizes the plan's scratch for one block with the same constant.
-        internal const int Im2ColBlockBytes = 32 * 1024;
-
         /// <summary>
         /// y[oh, ow, oc] = clamp(zpOut + Rc(bias[o] + Σ x·w, multiplier[o], shift), qmin, qmax) with taps in the padding
         /// reading zpIn. Per group g, w holds a packed GemmU8S8 B [K, ocg] (K ordered ky, kx, ci) at byte offset
-        /// g * PackedGemmU8S8Length(ocg, K). scratch holds one im2col block, min(oh * ow, <see cref="Im2ColBlockRows"/>) * K
-        /// bytes, for the calling thread (workers use their own); for a plain 1×1 convolution
-        /// (KernelCatalog.ConvU8S8ScratchLength = 0) it may be null and x is A directly. pb and pr only document padding.
+        /// g * <see cref="GemmLayout.PackedU8S8Length"/>(ocg, K). scratch holds one im2col block (<see cref="ConvLayout.ScratchU8Length"/>
+        /// bytes) for the calling thread (workers use their own); for a plain 1×1 convolution
+        /// (<see cref="ConvLayout.ReadsInputDirectly"/>) it may be null and x is A directly. pb and pr only document padding.
         /// </summary>
         public static void Gemm(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift, byte* scratch,
             int ih, int iw, int ic, int oh, int ow, int oc, int kh, int kw, int sh, int sw,
@@ -27,23 +23,18 @@ namespace QuantGen.Kernels
             if (pixels <= 0 || oc <= 0) return;
             int k = kh * kw * (ic / group);
 
-            // The same test as KernelCatalog.ConvU8S8ScratchLength: a plain 1×1 convolution reads x as A directly.
-            bool direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && pb == 0 && pr == 0 && group == 1;
-            if (direct)
+            if (ConvLayout.ReadsInputDirectly(kh, kw, sh, sw, pt, pl, pb, pr, group))
             {
                 GemmU8S8.Multiply(x, ic, w, bias, y, oc, pixels, oc, ic, multiplier, shift, zpOut, qmin, qmax);
                 return;
             }
-            if (scratch == null) throw new ArgumentNullException(nameof(scratch), "This convolution needs im2col scratch (KernelCatalog.ConvU8S8ScratchLength).");
+            if (scratch == null) throw new ArgumentNullException(nameof(scratch), "This convolution needs im2col scratch (ConvLayout.ScratchU8Length).");
 
             var job = new GemmJob { X = x, W = w, Bias = bias, Y = y, Multiplier = multiplier, Shift = shift, Scratch = scratch,
                 Ih = ih, Iw = iw, Ic = ic, Ow = ow, Oc = oc, Kh = kh, Kw = kw, Sh = sh, Sw = sw, Pt = pt, Pl = pl, Dh = dh, Dw = dw,
                 Group = group, ZpIn = zpIn, ZpOut = zpOut, QMin = qmin, QMax = qmax, Pixels = pixels };
             KernelThreads.For(ref job, KernelThreads.PartsFor((long)pixels * oc * k / group, pixels));
         }
-
-        /// <summary>Output pixels per im2col block for K = kh · kw · icg: whole 4-row GEMM tiles, about 32 KB of A.</summary>
-        internal static int Im2ColBlockRows(int k) => Math.Max(4, Im2ColBlockBytes / Math.Max(1, k) / 4 * 4);
 
         /// <summary>
         /// Output pixels [start, end) of an im2col convolution, a block at a time through one block of scratch: the plan's
@@ -56,10 +47,10 @@ namespace QuantGen.Kernels
 
             public void Run(int part, int parts)
             {
-                (int start, int end) = KernelThreads.Share(Pixels, part, parts, 4);
+                (int start, int end) = KernelThreads.Share(Pixels, part, parts, GemmLayout.U8S8TileRows);
                 int icg = Ic / Group, ocg = Oc / Group, k = Kh * Kw * icg;
-                long packedPerGroup = (long)((ocg + GemmU8S8.PanelWidth - 1) / GemmU8S8.PanelWidth) * GemmU8S8.PanelWidth * ((k + 3) & ~3);
-                int blockRows = Im2ColBlockRows(k);
+                long packedPerGroup = GemmLayout.PackedU8S8Length(ocg, k);
+                int blockRows = ConvLayout.Im2ColBlockRows(k, GemmLayout.U8S8TileRows);
                 byte* scratch = KernelThreads.IsWorker ? (byte*)KernelThreads.WorkerScratch((long)blockRows * k) : Scratch;
                 for (int g = 0; g < Group; g++)
                 {
@@ -79,7 +70,7 @@ namespace QuantGen.Kernels
         /// <summary>
         /// Depthwise NHWC convolution (group == ic == oc): y[.., ch] = clamp(zpOut + Rc(bias[ch] + Σ_taps x·w,
         /// multiplier[ch], shift), qmin, qmax), where taps in the padding read zpIn (so a bias with zpIn·Σw folded out is
-        /// exact at the borders too). w is int8 in tap pairs (KernelCatalog.DepthwiseU8S8Index): taps t = ky·kw + kx, pair
+        /// exact at the borders too). w is int8 in tap pairs (<see cref="ConvLayout.DepthwiseU8S8Index"/>): taps t = ky·kw + kx, pair
         /// p = (2p, 2p + 1) stored [p][c][2] so each channel's two weights are adjacent (the vpmaddwd operand order), then
         /// an odd last tap as [c].
         /// </summary>
@@ -134,7 +125,7 @@ namespace QuantGen.Kernels
             public void Run(int part, int parts)
             {
                 (int start, int end) = KernelThreads.Share(Pixels, part, parts, GemmU8S8.TileRows);
-                int chunk = Math.Max(1, ConvF32.ResidualChunkBytes / Oc / GemmU8S8.TileRows) * GemmU8S8.TileRows;
+                int chunk = FusedConvLayout.ResidualChunkRows(Oc, sizeof(byte), GemmU8S8.TileRows);
                 for (int r0 = start; r0 < end; r0 += chunk)
                 {
                     int rows = Math.Min(chunk, end - r0);
@@ -314,8 +305,8 @@ namespace QuantGen.Kernels
                                 // The same pairs element by element: the 512-bit form of this path also runs (in tests) without AVX2.
                                 for (int i = 0; i < 8; i++)
                                 {
-                                    wv[half * 16 + 2 * i] = w[WeightIndex(t, ch + i, taps, c)];
-                                    wv[half * 16 + 2 * i + 1] = 2 * j + 1 < kw ? w[WeightIndex(t + 1, ch + i, taps, c)] : (short)0;
+                                    wv[half * 16 + 2 * i] = w[ConvLayout.DepthwiseU8S8Index(t, ch + i, taps, c)];
+                                    wv[half * 16 + 2 * i + 1] = 2 * j + 1 < kw ? w[ConvLayout.DepthwiseU8S8Index(t + 1, ch + i, taps, c)] : (short)0;
                                 }
                                 continue;
                             }
@@ -550,7 +541,7 @@ namespace QuantGen.Kernels
             for (; ch < c; ch++)
             {
                 int s = bias != null ? bias[ch] : 0;
-                for (int t = 0; t < taps; t++) s += tap[t][at + ch] * w[WeightIndex(t, ch, taps, c)];
+                for (int t = 0; t < taps; t++) s += tap[t][at + ch] * w[ConvLayout.DepthwiseU8S8Index(t, ch, taps, c)];
                 y[ch] = Requantization.Output(Requantization.ApplyChannel(s, multiplier[ch], shift), zpOut, qmin, qmax);
             }
         }
@@ -575,22 +566,17 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>
-        /// Tap t's weights of channels ch..ch + 7 (tap-pair layout, see <see cref="WeightIndex"/>) in the low 16 bits of the
+        /// Tap t's weights of channels ch..ch + 7 (tap-pair layout, see <see cref="ConvLayout.DepthwiseU8S8Index"/>) in the low 16 bits of the
         /// int32 lanes; the high 16 bits are unspecified (the caller's blend keeps only the low ones).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<int> TapWeights(sbyte* w, int t, int ch, int taps, int c)
         {
-            if (t >= (taps & ~1)) return Avx2.ConvertToVector256Int32(w + WeightIndex(t, ch, taps, c));
+            if (t >= (taps & ~1)) return Avx2.ConvertToVector256Int32(w + ConvLayout.DepthwiseU8S8Index(t, ch, taps, c));
             // 8 channels' (tap 2p, tap 2p + 1) pairs widened: one int32 lane per channel, tap 2p in its low half.
-            Vector256<int> pairs = Avx2.ConvertToVector256Int16(w + WeightIndex(t & ~1, ch, taps, c)).AsInt32();
+            Vector256<int> pairs = Avx2.ConvertToVector256Int16(w + ConvLayout.DepthwiseU8S8Index(t & ~1, ch, taps, c)).AsInt32();
             return (t & 1) == 0 ? pairs : Avx2.ShiftRightLogical(pairs, 16);
         }
-
-        /// <summary>Index of tap t, channel ch in the tap-pair layout (KernelCatalog.DepthwiseU8S8Index).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static long WeightIndex(int t, int ch, int taps, int c) =>
-            t < (taps & ~1) ? ((long)(t >> 1) * c + ch) * 2 + (t & 1) : (long)(taps - 1) * c + ch;
 
         /// <summary>Each int32 lane as the sum of its two int16 halves.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -17,11 +17,10 @@ namespace QuantGen.Kernels
         // AVX-VNNI). Chosen over the AVX2 and 512-bit paths where present: per 64 multiply-adds it issues 2 instructions
         // where they issue 4–6 (vpmaddwd, vpaddd, the widening), on the same multiplier ports.
 
-        private static Vector256<int> SlotOrder
-        {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            get => Vector256.Create(0, 1, 4, 5, 2, 3, 6, 7);
-        }
+        // Lane s holds column Slot(s); the slot swap is its own inverse, so vpermd by Slot(j) puts column j in lane j.
+        private static readonly Vector256<int> SlotOrder = Vector256.Create(
+            GemmLayout.U8S8Slot(0), GemmLayout.U8S8Slot(1), GemmLayout.U8S8Slot(2), GemmLayout.U8S8Slot(3),
+            GemmLayout.U8S8Slot(4), GemmLayout.U8S8Slot(5), GemmLayout.U8S8Slot(6), GemmLayout.U8S8Slot(7));
 
         /// <summary>
         /// <see cref="MultiplyRows"/> with vpdpbusd (<see cref="DotProductInstructions"/>): any CPU runs it and gets the same

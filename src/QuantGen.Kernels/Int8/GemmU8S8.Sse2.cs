@@ -18,7 +18,7 @@ namespace QuantGen.Kernels
         private const int MaxQuads128 = 2048;
 
         /// <summary>Whether a product of depth k takes <see cref="MultiplyRowsSse2"/> on an x64 CPU without AVX2.</summary>
-        internal static bool Takes128(int k) => k > 0 && (k + 3) >> 2 <= MaxQuads128;
+        internal static bool Takes128(int k) => k > 0 && GemmLayout.U8S8Quads(k) <= MaxQuads128;
 
         /// <summary>
         /// <see cref="MultiplyRows"/> with 128-bit pmaddwd (<see cref="Sse2Instructions"/>): any CPU runs it and gets the

@@ -28,19 +28,20 @@ namespace QuantGen.Kernels
         private const int MinK512 = 128;
 
         /// <summary>Whether an m × n × k product takes <see cref="MultiplyRows512"/> on a CPU with AVX-512BW.</summary>
-        internal static bool Takes512(int n, int k) => k >= MinK512 && (k + 3) >> 2 <= MaxQuads512 && (n % PanelWidth == 0 || n >= 64);
+        internal static bool Takes512(int n, int k) => k >= MinK512 && GemmLayout.U8S8Quads(k) <= MaxQuads512 && (n % PanelWidth == 0 || n >= 64);
 
         // Column j of a panel from its two halves' accumulators: half j / 8, slot Slot(j % 8), lanes 2·slot and 2·slot + 1
-        // hold the quad's two partial sums (vpermt2d indices: 16 + lane picks the second half).
-        private static Vector512<int> FoldFirst
+        // hold the quad's two partial sums (vpermt2d indices: 16 + lane picks the second half). Built from
+        // GemmLayout.U8S8Slot, so the packing order is written once (static readonly: a constant once the JIT tiers up).
+        private static readonly Vector512<int> FoldFirst = FoldIndices(0);
+        private static readonly Vector512<int> FoldSecond = FoldIndices(1);
+
+        private static Vector512<int> FoldIndices(int partial)
         {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            get => Vector512.Create(0, 2, 8, 10, 4, 6, 12, 14, 16, 18, 24, 26, 20, 22, 28, 30);
-        }
-        private static Vector512<int> FoldSecond
-        {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            get => Vector512.Create(1, 3, 9, 11, 5, 7, 13, 15, 17, 19, 25, 27, 21, 23, 29, 31);
+            int* lanes = stackalloc int[2 * TileColumns];
+            for (int j = 0; j < 2 * TileColumns; j++)
+                lanes[j] = 16 * (j / TileColumns) + 2 * GemmLayout.U8S8Slot(j % TileColumns) + partial;
+            return Vector512.Load(lanes);
         }
 
         /// <summary>

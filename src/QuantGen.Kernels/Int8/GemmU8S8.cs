@@ -8,20 +8,20 @@ namespace QuantGen.Kernels
 
     internal static unsafe partial class GemmU8S8
     {
-        /// <summary>Columns per packed panel; must equal QuantGen.Plan.KernelCatalog.GemmU8S8PanelWidth.</summary>
-        public const int PanelWidth = 16;
+        /// <summary>Columns per packed panel (<see cref="GemmLayout.U8S8PanelWidth"/>).</summary>
+        public const int PanelWidth = GemmLayout.U8S8PanelWidth;
 
         // Rows of x kept in L2 while one panel of w (≤ 64 · ceil(k / 4) bytes) is swept over them.
         private const int MBlock = 96;
 
         // Micro-kernel tile: 4 rows × 8 columns (half a panel). With AVX2 that is 8 ymm accumulators, 2 weight
         // vectors, 1 x broadcast and a temporary: no spills with 16 ymm registers.
-        internal const int TileRows = 4;
+        internal const int TileRows = GemmLayout.U8S8TileRows;
         private const int TileColumns = 8;
 
         /// <summary>
         /// y[i, j] = clamp(zpOut + Rc(bias[j] + Σ_kk x[i, kk] · W[kk, j], multiplier[j], shift), qmin, qmax) (see
-        /// <see cref="Requantization.ApplyChannel(int, int, int)"/>); w is packed (KernelCatalog.PackedGemmU8S8Length), bias may be null (0).
+        /// <see cref="Requantization.ApplyChannel(int, int, int)"/>); w is packed (<see cref="GemmLayout.PackedU8S8Length"/>), bias may be null (0).
         /// </summary>
         public static void Run(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift, int m, int n, int k, int zpOut, int qmin, int qmax)
         {
@@ -93,9 +93,7 @@ namespace QuantGen.Kernels
                 MultiplyRows512(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
                 return;
             }
-            int quads = (k + 3) >> 2;
-            long panelBytes = (long)quads * 4 * PanelWidth;
-            int panels = (n + PanelWidth - 1) / PanelWidth;
+            (int quads, _, long panelBytes, int panels, _) = PackedLayout(n, k);
             int* tile = stackalloc int[TileRows * TileColumns];
             var rq = Avx2.IsSupported ? new ChannelRequantAvx2(shift, zpOut, qmin, qmax) : default;
             // k = 0 (no quads, no weights to read) goes to the general loop, which reads nothing and sums zero.
@@ -144,13 +142,13 @@ namespace QuantGen.Kernels
 
         /// <summary>
         /// The packed weights of depth k and n columns as the drivers walk them: k-quads, k padded to whole quads, bytes per
-        /// panel, panels, and panels per block of ≤ <see cref="WeightBlockBytes"/> (swept over the rows while in L2).
+        /// panel, panels, and panels per block of ≤ <see cref="WeightBlockBytes"/> (swept over the rows while in L2; k = 0 has no bytes).
         /// </summary>
         private static (int Quads, int KPad, long PanelBytes, int Panels, int PanelsPerBlock) PackedLayout(int n, int k)
         {
-            int quads = (k + 3) >> 2;
-            long panelBytes = (long)quads * 4 * PanelWidth;
-            return (quads, quads * 4, panelBytes, (n + PanelWidth - 1) / PanelWidth, (int)Math.Max(1, WeightBlockBytes / panelBytes));
+            int quads = GemmLayout.U8S8Quads(k);
+            long panelBytes = GemmLayout.U8S8PanelBytes(k);
+            return (quads, quads * 4, panelBytes, (n + PanelWidth - 1) / PanelWidth, (int)Math.Max(1, WeightBlockBytes / Math.Max(1, panelBytes)));
         }
 
         // Small k (the expansion layers of inverted residual blocks: k = 16..32, thousands of rows): the weights are also
@@ -556,10 +554,6 @@ namespace QuantGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<int> Fold(Vector256<int> lo, Vector256<int> hi) => Avx2.HorizontalAdd(lo, hi);
 
-        /// <summary>The slot of panel column j in a packed quad (KernelCatalog.GemmU8S8Slot): bits 1 and 2 swapped.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static int Slot(int j) => (j & ~6) | ((j & 2) << 1) | ((j & 4) >> 1);
-
         // Portable 128-bit path (ARM64; x64 without AVX2): int16 products (exact: 255 · 127 < 2^15) widened to int32,
         // one accumulator per column holding its four k-phase partial sums, summed at the end.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -606,7 +600,7 @@ namespace QuantGen.Kernels
                 {
                     int xv = ar[kk];
                     sbyte* wk = w + (kk >> 2) * 4 * PanelWidth + (kk & 3);
-                    for (int j = 0; j < TileColumns; j++) t[j] += xv * wk[Slot(j) * 4];
+                    for (int j = 0; j < TileColumns; j++) t[j] += xv * wk[GemmLayout.U8S8Slot(j) * 4];
                 }
             }
         }

@@ -26,7 +26,7 @@ namespace QuantGen.Kernels
         /// the per-channel requantization of a layer, one shift for all its channels (see <see cref="ApplyChannel(int, int, int)"/>).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void StoreChannels(int* acc, int* bias, byte* y, int count, int* multiplier, int shift, int zp, int qmin, int qmax)
+        internal static void StoreChannels(int* acc, int* bias, byte* y, int count, int* multiplier, int shift, int zp, int qmin, int qmax)
         {
             int j = 0;
             if (Avx2.IsSupported)
@@ -94,7 +94,7 @@ namespace QuantGen.Kernels
 
         /// <summary>y[j] = (float)(acc[j] + bias[j]) * scale[j] for j &lt; count; bias may be null. IEEE conversion and multiply: the same bits on every path.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void StoreFloat(int* acc, int* bias, float* y, int count, float* scale)
+        internal static void StoreFloat(int* acc, int* bias, float* y, int count, float* scale)
         {
             int j = 0;
             if (Vector256.IsHardwareAccelerated)

@@ -50,16 +50,11 @@ namespace QuantGen.Kernels
     /// </summary>
     internal static unsafe class TreeEnsembleF32
     {
-        /// <summary>Trees per block: two AVX2 vectors of 8 lanes.</summary>
-        public const int BlockLanes = 16;
-
-        /// <summary>Feature-word bit: a NaN feature takes the first child (missing-value tracking, or a rewritten &gt;).</summary>
-        public const int NanFirstBit = unchecked((int)0x80000000);
-
-        /// <summary>Feature-word test field (bits 28-30): 0 = "x ≤ t", 1 = "x == t", 2 = "x != t".</summary>
-        public const int TestShift = 28;
-
-        public const int FeatureMask = (1 << TestShift) - 1;
+        // The layout facts the compiler builds against (src/QuantGen.Kernels/Layout/TreeLayout.cs).
+        public const int BlockLanes = TreeLayout.BlockLanes;
+        public const int NanFirstBit = TreeLayout.NanFirstBit;
+        public const int TestShift = TreeLayout.TestShift;
+        public const int FeatureMask = TreeLayout.FeatureMask;
 
         /// <summary>
         /// One row. <paramref name="block"/> holds (depth, nodeBase, leafBase) per block; depth −1 marks a flattened

@@ -2,9 +2,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Onnx.Proto;
-using IrAttribute = QuantGen.Compiler.Ir.Attribute;
+using IrAttribute = QuantGen.Ir.Attribute;
 
 namespace QuantGen.Onnx.Reading
 {

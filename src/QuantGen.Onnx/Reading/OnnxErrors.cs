@@ -1,5 +1,5 @@
 // Builds the CompilerExceptions the ONNX reader throws, so every message names the file it is about.
-using QuantGen.Compiler.Diagnostics;
+using QuantGen.Ir.Diagnostics;
 
 namespace QuantGen.Onnx.Reading
 {

@@ -2,9 +2,9 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Onnx.Proto;
-using Tensor = QuantGen.Compiler.Ir.Tensor;
+using Tensor = QuantGen.Ir.Tensor;
 
 namespace QuantGen.Onnx.Reading
 {

@@ -1,7 +1,7 @@
 // Value names visible in a graph: its own values, then those of enclosing graphs (ONNX subgraph scoping).
 using System;
 using System.Collections.Generic;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Onnx.Reading
 {

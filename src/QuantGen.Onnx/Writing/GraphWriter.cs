@@ -2,9 +2,9 @@
 using System.Collections.Generic;
 using System.Linq;
 using Google.Protobuf;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 using QuantGen.Onnx.Proto;
-using IrAttribute = QuantGen.Compiler.Ir.Attribute;
+using IrAttribute = QuantGen.Ir.Attribute;
 
 namespace QuantGen.Onnx.Writing
 {

@@ -1,7 +1,7 @@
 // Encodes an IR Tensor as a TensorProto with little-endian raw_data, the compact form every ONNX reader accepts.
 using Google.Protobuf;
 using QuantGen.Onnx.Proto;
-using Tensor = QuantGen.Compiler.Ir.Tensor;
+using Tensor = QuantGen.Ir.Tensor;
 
 namespace QuantGen.Onnx.Writing
 {

@@ -46,7 +46,7 @@ namespace QuantGen.Kernels.Tests.Int8
                 }
 
             sbyte[] packed = Int8Reference.Pack(w, k, n);
-            Assert.Equal(KernelCatalog.PackedGemmU8S8Length(n, k), packed.Length);
+            Assert.Equal(GemmLayout.PackedU8S8Length(n, k), packed.Length);
             byte[] y = Int8Reference.Output(m * n);
             fixed (byte* px = x, py = y)
             fixed (sbyte* pw = packed)
@@ -203,7 +203,7 @@ namespace QuantGen.Kernels.Tests.Int8
             (int[] mult, int shift) = Int8Reference.Requant(14 + k, oc, Int8Reference.ShiftFor(k));
             byte[] expected = Int8Reference.Conv(x, wOnnx, bias, mult, shift, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, pt, pl, dh, dw, group, zpIn, zpOut, 0, 255);
 
-            long perGroup = KernelCatalog.PackedGemmU8S8Length(ocg, k);
+            long perGroup = GemmLayout.PackedU8S8Length(ocg, k);
             var packed = new sbyte[group * perGroup];
             for (int g = 0; g < group; g++)
             {
@@ -216,7 +216,7 @@ namespace QuantGen.Kernels.Tests.Int8
                 Int8Reference.Pack(bg, k, ocg).CopyTo(packed, g * perGroup);
             }
 
-            long scratchLength = KernelCatalog.ConvU8S8ScratchLength(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icg, group);
+            long scratchLength = ConvLayout.ScratchU8Length(oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, icg, group);
             // Garbage the kernel must overwrite before it reads, then guards: one im2col block is all it may touch.
             byte[] scratch = Int8Reference.Output((int)scratchLength);
             Int8Reference.Bytes(15, (int)scratchLength).CopyTo(scratch, 0);
@@ -493,19 +493,15 @@ namespace QuantGen.Kernels.Tests.Int8
         }
 
         [Fact]
-        public void CatalogLengthsMatchTheLayout()
+        public void PackedLengthsAreWholePanelsOfKQuads()
         {
-            Assert.Equal(16 * 4, KernelCatalog.PackedGemmU8S8Length(1, 1));
-            Assert.Equal(32 * 8, KernelCatalog.PackedGemmU8S8Length(17, 5));
-            Assert.Equal(64 * 576, KernelCatalog.PackedGemmU8S8Length(64, 576));
-            Assert.Equal(GemmU8S8.PanelWidth, KernelCatalog.GemmU8S8PanelWidth);
-            Assert.Equal(0, KernelCatalog.ConvU8S8ScratchLength(7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 64, 1));
+            Assert.Equal(16 * 4, GemmLayout.PackedU8S8Length(1, 1));
+            Assert.Equal(32 * 8, GemmLayout.PackedU8S8Length(17, 5));
+            Assert.Equal(64 * 576, GemmLayout.PackedU8S8Length(64, 576));
+            Assert.Equal(0, ConvLayout.ScratchU8Length(7, 7, 1, 1, 1, 1, 0, 0, 0, 0, 64, 1));
         }
 
-        /// <summary>
-        /// The plan's im2col scratch is one block of the kernels' own size, for every K: the catalog mirrors the kernels'
-        /// constants, since the kernels reach the generated code as sources and cannot read the catalog.
-        /// </summary>
+        /// <summary>The plan's im2col scratch is one block of whole GEMM tiles (about 128 KB FP32, 32 KB INT8), for every K.</summary>
         [Theory]
         // oh, ow, kh, kw, icg
         [InlineData(112, 112, 3, 3, 3)]       // MobileNetV2's stem: K = 27
@@ -517,14 +513,12 @@ namespace QuantGen.Kernels.Tests.Int8
         public void Im2ColScratchIsOneBlock(int oh, int ow, int kh, int kw, int icg)
         {
             int k = kh * kw * icg;
-            Assert.Equal(KernelCatalog.Im2ColBlockElements, ConvF32.Im2ColBlockFloats);
-            Assert.Equal(KernelCatalog.Im2ColBlockElements, ConvU8S8.Im2ColBlockBytes);
-            Assert.Equal(Math.Min(oh * ow, ConvF32.Im2ColBlockRows(k)) * (long)k,
-                KernelCatalog.ConvF32ScratchLength(oh, ow, kh, kw, 2, 2, 1, 1, 1, 1, icg, 1));
-            Assert.Equal(Math.Min(oh * ow, ConvU8S8.Im2ColBlockRows(k)) * (long)k,
-                KernelCatalog.ConvU8S8ScratchLength(oh, ow, kh, kw, 2, 2, 1, 1, 1, 1, icg, 1));
-            Assert.True(KernelCatalog.ConvF32ScratchLength(oh, ow, kh, kw, 2, 2, 1, 1, 1, 1, icg, 1) * sizeof(float) <= Math.Max(
-                KernelCatalog.Im2ColBlockElements * sizeof(float), 6L * k * sizeof(float)), "an FP32 block stays within 128 KB or one tile");
+            long f32 = ConvLayout.ScratchF32Length(oh, ow, kh, kw, 2, 2, 1, 1, 1, 1, icg, 1);
+            long u8 = ConvLayout.ScratchU8Length(oh, ow, kh, kw, 2, 2, 1, 1, 1, 1, icg, 1);
+            Assert.True(f32 * sizeof(float) <= Math.Max(128 * 1024, 6L * k * sizeof(float)), "an FP32 block stays within 128 KB or one tile");
+            Assert.True(u8 <= Math.Max(32 * 1024, 4L * k), "an INT8 block stays within 32 KB or one tile");
+            Assert.True(f32 / k == oh * ow || f32 / k % 6 == 0, "an FP32 block is all the pixels or whole 6-row tiles");
+            Assert.True(u8 / k == oh * ow || u8 / k % 4 == 0, "an INT8 block is all the pixels or whole 4-row tiles");
         }
 
         /// <summary>A real multiplier in [2^-32, 2^30) as (Q31 multiplier in [2^30, 2^31), shift in [−30, 31]).</summary>

@@ -124,7 +124,7 @@ namespace QuantGen.Kernels.Tests.Int8
 
         /// <summary>
         /// Depthwise weights given tap-major (w[t · c + ch]): in ONNX layout W[c, 1, kh, kw] for <see cref="Conv"/>, and in the
-        /// kernel's tap-pair packing, placed here from its definition (KernelCatalog.DepthwiseU8S8Index).
+        /// kernel's tap-pair packing, placed here from its definition (ConvLayout.DepthwiseU8S8Index).
         /// </summary>
         public static (sbyte[] Onnx, sbyte[] Packed) DepthwiseWeights(sbyte[] w, int taps, int c)
         {
@@ -134,7 +134,7 @@ namespace QuantGen.Kernels.Tests.Int8
                 for (int t = 0; t < taps; t++)
                 {
                     onnx[ch * taps + t] = w[t * c + ch];
-                    packed[QuantGen.Plan.KernelCatalog.DepthwiseU8S8Index(t, ch, taps, c)] = w[t * c + ch];
+                    packed[ConvLayout.DepthwiseU8S8Index(t, ch, taps, c)] = w[t * c + ch];
                 }
             return (onnx, packed);
         }

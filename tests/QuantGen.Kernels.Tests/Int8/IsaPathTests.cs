@@ -24,10 +24,27 @@ namespace QuantGen.Kernels.Tests.Int8
                 $"AdvSimd {AdvSimd.IsSupported}, AVX-VNNI {DotProductInstructions.IsVnniAccelerated}, Arm64 DotProd {DotProductInstructions.IsArmDotAccelerated})");
             // .NET 8 and 9 read DOTNET_EnableAVX512F; .NET 10 reads only DOTNET_EnableAVX512 (one switch for F, BW, CD, DQ, VL),
             // so CI sets both: this fails if the one given does not reach the runtime in use.
-            if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512F") == "0" || Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0")
+            bool avx512Off = Environment.GetEnvironmentVariable("DOTNET_EnableAVX512F") == "0" || Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0";
+            if (avx512Off)
+            {
                 Assert.False(Avx512F.IsSupported || Vector512.IsHardwareAccelerated, "AVX-512 is still on: .NET 10 needs DOTNET_EnableAVX512=0, .NET 8/9 DOTNET_EnableAVX512F=0");
+                // The run is there to exercise the 256-bit kernels: on a CPU with AVX2 and FMA they must be what runs.
+                if (CpuHas("avx2") && CpuHas("fma") && Environment.GetEnvironmentVariable("DOTNET_EnableAVX2") != "0"
+                    && Environment.GetEnvironmentVariable("DOTNET_EnableHWIntrinsic") != "0")
+                    Assert.Equal("Vector256 AVX2+FMA", Path());
+            }
             if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX2") == "0") Assert.False(Avx2.IsSupported);
             if (Environment.GetEnvironmentVariable("DOTNET_EnableHWIntrinsic") == "0") Assert.False(Vector128.IsHardwareAccelerated);
+        }
+
+        /// <summary>Whether the CPU reports <paramref name="flag"/> (Linux /proc/cpuinfo; false elsewhere, where the check is skipped).</summary>
+        private static bool CpuHas(string flag)
+        {
+            if (!System.IO.File.Exists("/proc/cpuinfo")) return false;
+            foreach (string line in System.IO.File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("flags", StringComparison.Ordinal))
+                    return Array.IndexOf(line.Substring(line.IndexOf(':') + 1).Split(' ', StringSplitOptions.RemoveEmptyEntries), flag) >= 0;
+            return false;
         }
 
         /// <summary>The widest path the kernels take here (they test Vector512/256/128 acceleration, AVX-512BW, Avx2, Fma and AdvSimd).</summary>

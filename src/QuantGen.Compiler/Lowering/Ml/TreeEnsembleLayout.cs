@@ -10,10 +10,8 @@ namespace QuantGen.Compiler.Lowering.Ml
 {
     public sealed class TreeEnsembleLayout
     {
-        // The kernel's layout facts (TreeEnsembleF32.BlockLanes, NanFirstBit, TestShift); a kernel test checks they agree.
-        public const int BlockLanes = 16;
-        public const int NanFirstBit = unchecked((int)0x80000000);
-        public const int TestShift = 28;
+        // Trees per block (the kernel's layout, src/QuantGen.Kernels/Layout/TreeLayout.cs).
+        public const int BlockLanes = Kernels.TreeLayout.BlockLanes;
 
         /// <summary>
         /// The deepest block padded to a complete tree. Deeper blocks are flattened: a complete block of depth D costs
@@ -189,7 +187,7 @@ namespace QuantGen.Compiler.Lowering.Ml
             }
         }
 
-        private static int Word(int feature, int test, bool nanFirst) => feature | (test << TestShift) | (nanFirst ? NanFirstBit : 0);
+        private static int Word(int feature, int test, bool nanFirst) => Kernels.TreeLayout.FeatureWord(feature, test, nanFirst);
 
         /// <summary>The largest float below t; NaN (no x is ≤ it) when there is none (t = −∞ or NaN).</summary>
         private static unsafe float Below(float t)

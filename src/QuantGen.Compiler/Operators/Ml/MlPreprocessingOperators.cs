@@ -3,9 +3,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Ir;
-
 using QuantGen.Compiler.Lowering.Ml;
+using QuantGen.Ir;
+using QuantGen.Plan;
+using static QuantGen.Plan.KernelCatalog;
+using static QuantGen.Plan.KernelParameters;
 
 namespace QuantGen.Compiler.Operators.Ml
 {
@@ -73,8 +75,8 @@ namespace QuantGen.Compiler.Operators.Ml
         {
             var (offset, scale, per) = Parameters(node);
             var x = host.Input(node.Input(0)!);
-            host.Call("MlScaleF32").Arg("x", x).Arg("offset", FloatConstant(host, offset, node.Name + ".offset")).Arg("scale", FloatConstant(host, scale, node.Name + ".scale"))
-                .Arg("y", host.Output(node.Outputs[0])).Arg("count", x.Elements).Arg("per", per);
+            host.Call(MlScaleF32).Set(X, x).Set(Offsets, FloatConstant(host, offset, node.Name + ".offset")).Set(Scales, FloatConstant(host, scale, node.Name + ".scale"))
+                .Set(Y, host.Output(node.Outputs[0])).Set(Count, x.Elements).Set(Per, per);
         }
     }
 
@@ -84,7 +86,7 @@ namespace QuantGen.Compiler.Operators.Ml
 
         public override string Notes => "float32; NaN gives 0 (ONNX Runtime fails the run); followed by a Cast to bool (ML.NET's predicted label) it writes bool";
 
-        /// <summary>Bool when a Cast to bool was fused into it (<see cref="Passes.MlGraphRewrites.FuseBinarizerCasts"/>).</summary>
+        /// <summary>Bool when a Cast to bool was fused into it (<see cref="GraphPasses.MlGraphRewrites.FuseBinarizerCasts"/>).</summary>
         private static bool WritesBool(Node node) => node.Attributes.GetInt("to", 0) == (long)DataType.Bool;
 
         public override void InferShapes(Node node, OperatorContext context)
@@ -104,8 +106,8 @@ namespace QuantGen.Compiler.Operators.Ml
         internal override void Lower(Node node, ILoweringHost host)
         {
             var x = host.Input(node.Input(0)!);
-            host.Call(WritesBool(node) ? "MlBinarizeToBool" : "MlBinarizeF32").Arg("x", x).Arg("y", host.Output(node.Outputs[0])).Arg("count", x.Elements)
-                .Arg("threshold", node.Attributes.GetFloat("threshold", 1f));
+            host.Call(WritesBool(node) ? MlBinarizeToBool : MlBinarizeF32).Set(X, x).Set(Y, host.Output(node.Outputs[0])).Set(Count, x.Elements)
+                .Set(Threshold, node.Attributes.GetFloat("threshold", 1f));
         }
     }
 
@@ -141,8 +143,8 @@ namespace QuantGen.Compiler.Operators.Ml
         {
             var (imputed, replaced, per) = Parameters(node);
             var x = host.Input(node.Input(0)!);
-            host.Call("MlImputeF32").Arg("x", x).Arg("imputed", FloatConstant(host, imputed, node.Name + ".imputed")).Arg("y", host.Output(node.Outputs[0]))
-                .Arg("count", x.Elements).Arg("per", per).Arg("replaced", replaced);
+            host.Call(MlImputeF32).Set(X, x).Set(Imputed, FloatConstant(host, imputed, node.Name + ".imputed")).Set(Y, host.Output(node.Outputs[0]))
+                .Set(Count, x.Elements).Set(Per, per).Set(Replaced, replaced);
         }
     }
 
@@ -188,8 +190,8 @@ namespace QuantGen.Compiler.Operators.Ml
         internal override void Lower(Node node, ILoweringHost host)
         {
             var (rows, columns) = Matrix(node, 0);
-            host.Call("MlNormalizeF32").Arg("x", host.Input(node.Input(0)!)).Arg("y", host.Output(node.Outputs[0])).Arg("rows", rows).Arg("columns", columns)
-                .Arg("norm", new Lowering.Symbol(Norm(node)));
+            host.Call(MlNormalizeF32).Set(X, host.Input(node.Input(0)!)).Set(Y, host.Output(node.Outputs[0])).Set(Rows, rows).Set(Columns, columns)
+                .Set(NormKind, Norm(node));
         }
     }
 
@@ -251,9 +253,9 @@ namespace QuantGen.Compiler.Operators.Ml
             var lb = labels.Length > 0 ? LongConstant(host, labels, node.Name + ".labels") : null;
             var scratch = host.Workspace(node.Name + ".scratch", DataType.Float32, targets);
             for (int r = 0; r < rows; r++)
-                host.Call("MlLinearF32").Arg("x", MlLowering.Row(host, x, r, features)).Arg("w", wb).Arg("b", bb).Arg("classLabels", lb)
-                    .Arg("y", MlLowering.Row(host, y, r, columns)).Arg("label", label == null ? null : MlLowering.Row(host, label, r, 1)).Arg("scratch", scratch)
-                    .Arg("features", features).Arg("targets", targets).Arg("labels", labels.Length).Arg("transform", new Lowering.Symbol(transform.ToString()));
+                host.Call(MlLinearF32).Set(X, MlLowering.Row(host, x, r, features)).Set(W, wb).Set(B, bb).Set(ClassLabels, lb)
+                    .Set(Y, MlLowering.Row(host, y, r, columns)).Set(Label, label == null ? null : MlLowering.Row(host, label, r, 1)).Set(Scratch, scratch)
+                    .Set(Features, features).Set(Targets, targets).Set(Labels, labels.Length).Set(PostTransform, transform.ToString());
         }
     }
 
@@ -296,8 +298,8 @@ namespace QuantGen.Compiler.Operators.Ml
         {
             var categories = Categories(node);
             var x = host.Input(node.Input(0)!);
-            host.Call("MlOneHot").Arg("x", x).Arg("categories", LongConstant(host, categories, node.Name + ".categories")).Arg("y", host.Output(node.Outputs[0]))
-                .Arg("count", x.Elements).Arg("categoryCount", categories.Length);
+            host.Call(MlOneHot).Set(X, x).Set(KernelParameters.Categories, LongConstant(host, categories, node.Name + ".categories")).Set(Y, host.Output(node.Outputs[0]))
+                .Set(Count, x.Elements).Set(CategoryCount, categories.Length);
         }
     }
 
@@ -345,8 +347,8 @@ namespace QuantGen.Compiler.Operators.Ml
             var x = node.Input(0)!;
             int last = x.Shape![x.Rank - 1];
             var input = host.Input(x);
-            host.Call("Gather").Arg("x", input).Arg("indices", LongConstant(host, indices, node.Name + ".indices")).Arg("y", host.Output(node.Outputs[0]))
-                .Arg("outer", input.Elements / last).Arg("axis", last).Arg("inner", 1).Arg("count", indices.Length);
+            host.Call(Gather).Set(X, input).Set(KernelParameters.Indices, LongConstant(host, indices, node.Name + ".indices")).Set(Y, host.Output(node.Outputs[0]))
+                .Set(Outer, input.Elements / last).Set(KernelParameters.Axis, last).Set(Inner, 1).Set(Count, indices.Length);
         }
     }
 
@@ -386,8 +388,8 @@ namespace QuantGen.Compiler.Operators.Ml
         {
             var (keys, values, fallback) = Map(node);
             var x = host.Input(node.Input(0)!);
-            host.Call("MlLabelEncode").Arg("x", x).Arg("keys", LongConstant(host, keys, node.Name + ".keys")).Arg("values", LongConstant(host, values, node.Name + ".values"))
-                .Arg("y", host.Output(node.Outputs[0])).Arg("count", x.Elements).Arg("keyCount", keys.Length).Arg("defaultValue", fallback);
+            host.Call(MlLabelEncode).Set(X, x).Set(Keys, LongConstant(host, keys, node.Name + ".keys")).Set(Values, LongConstant(host, values, node.Name + ".values"))
+                .Set(Y, host.Output(node.Outputs[0])).Set(Count, x.Elements).Set(KeyCount, keys.Length).Set(DefaultValue, fallback);
         }
     }
 }

@@ -1,7 +1,7 @@
 // TreeEnsembleClassifier and TreeEnsembleRegressor (ai.onnx.ml 1-4; opset 3 added the "_as_tensor" attributes): the
 // gradient-boosted trees and random forests of scikit-learn, XGBoost, LightGBM and ML.NET exports.
 using System;
-using QuantGen.Compiler.Ir;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators.Ml
 {
@@ -73,7 +73,7 @@ namespace QuantGen.Compiler.Operators.Ml
 
     /// <summary>
     /// ZipMap turns a probability tensor into a sequence of {label: probability} maps, which no span can carry. The
-    /// compiler drops it before shape inference (<see cref="Passes.MlGraphRewrites"/>) and exposes the tensor it reads
+    /// compiler drops it before shape inference (<see cref="GraphPasses.MlGraphRewrites"/>) and exposes the tensor it reads
     /// (QG0020, info); one that another node reads is QG0004.
     /// </summary>
     public sealed class ZipMapOperator : MlOperator
