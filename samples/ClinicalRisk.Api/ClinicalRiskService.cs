@@ -157,9 +157,13 @@ namespace QuantGen.Samples.Api
             await context.Response.WriteAsJsonAsync(new PredictResponse(probabilities, label), ApiJsonContext.Web.PredictResponse);
         }
 
-        /// <summary>Answers an RFC 9457 problem (application/problem+json).</summary>
+        /// <summary>
+        /// Answers an RFC 9457 problem (application/problem+json), or, on an endpoint that carries a <see cref="ProblemFormat"/>,
+        /// in that endpoint's own format: refusals made before the endpoint runs (401, 429, 500) speak its protocol too.
+        /// </summary>
         public static Task WriteProblem(HttpContext context, int status, string title, string detail)
         {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<ProblemFormat>() is { } format) return format.Write(context, status, title, detail);
             context.Response.StatusCode = status;
             var problem = new ApiProblem(ProblemType(status), title, status, detail);
             return context.Response.WriteAsJsonAsync(problem, ApiJsonContext.Web.ApiProblem, ProblemJson);
@@ -175,5 +179,16 @@ namespace QuantGen.Samples.Api
             500 => "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.1",
             _ => "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
         };
+    }
+
+    /// <summary>Writes a refusal (status, short title, what to do) in an endpoint's own format.</summary>
+    public delegate Task ProblemWriter(HttpContext context, int status, string title, string detail);
+
+    /// <summary>Endpoint metadata: how <see cref="ClinicalRiskService.WriteProblem"/> answers on this endpoint (a FHIR door answers OperationOutcomes).</summary>
+    public sealed class ProblemFormat
+    {
+        public ProblemFormat(ProblemWriter write) => Write = write;
+
+        public ProblemWriter Write { get; }
     }
 }

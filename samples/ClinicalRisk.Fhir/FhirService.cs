@@ -41,7 +41,7 @@ namespace QuantGen.Samples.Fhir
                 var configuration = (Microsoft.Extensions.Configuration.IConfiguration)routes.ServiceProvider.GetService(typeof(Microsoft.Extensions.Configuration.IConfiguration))!;
                 string path = configuration["ClinicalRisk:FeatureMap"] is { Length: > 0 } given ? given : Path.Combine(AppContext.BaseDirectory, "feature-map.json");
                 map = FeatureMap.Load(path, RiskModel.FeatureCount);
-                routes.MapPost(PredictPath, (RequestDelegate)(context => PredictAsync(context, map)));
+                routes.MapPost(PredictPath, (RequestDelegate)(context => PredictAsync(context, map))).WithMetadata(new ProblemFormat(WriteRefusal));
             }, MaxBodyBytes);
             return app;
         }
@@ -216,6 +216,20 @@ namespace QuantGen.Samples.Fhir
                 });
             }
             return assessment;
+        }
+
+        /// <summary>The service's own refusals on the FHIR door (no key 401, over the rate 429, a failure 500) as OperationOutcomes.</summary>
+        private static Task WriteRefusal(HttpContext context, int status, string title, string detail)
+        {
+            OperationOutcome.IssueType type = status switch
+            {
+                StatusCodes.Status401Unauthorized => OperationOutcome.IssueType.Login,
+                StatusCodes.Status413PayloadTooLarge => OperationOutcome.IssueType.TooLong,
+                StatusCodes.Status429TooManyRequests => OperationOutcome.IssueType.Throttled,
+                >= 500 => OperationOutcome.IssueType.Exception,
+                _ => OperationOutcome.IssueType.Processing,
+            };
+            return WriteOutcome(context, status, type, title + ": " + detail);
         }
 
         private static OperationOutcome.IssueComponent Issue(OperationOutcome.IssueType type, string diagnostics) =>

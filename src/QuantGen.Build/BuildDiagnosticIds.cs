@@ -1,7 +1,7 @@
 // The QG2xxx diagnostics the MSBuild tasks report about QuantGenModel items (the compiler owns QG0xxx).
 namespace QuantGen.Build
 {
-    /// <summary>Ids never change meaning. Each is tested in tests/QuantGen.EndToEnd.Tests (ResolveQuantGenModelsTests, PackagedBuildTests), all but the I/O failure QG2007.</summary>
+    /// <summary>Ids never change meaning. Each is tested in tests/QuantGen.EndToEnd.Tests (ResolveQuantGenModelsTests, PackagedBuildTests), all but the I/O failure QG2007 and QG2011 (tests/QuantGen.Fuzz.Tests).</summary>
     internal static class BuildDiagnosticIds
     {
         /// <summary>Precision metadata is not one of the supported values.</summary>
@@ -33,6 +33,19 @@ namespace QuantGen.Build
 
         /// <summary>Parallelism is not a whole number from 1 to 64.</summary>
         public const string InvalidParallelism = "QG2010";
+
+        /// <summary>A QuantGenMax… resource-limit property is not a positive whole number, or above what the generated code can hold.</summary>
+        public const string InvalidLimit = "QG2011";
+
+        /// <summary>A warning: the INT8 report's QDQ ONNX export cannot express this graph and is not written (the compiled model is fine).</summary>
+        public const string QdqExportSkipped = "QG2012";
+
+        /// <summary>
+        /// A warning: PublishAot for x64 without IlcInstructionSet (the kernels run their 128-bit paths). Written by
+        /// build/QuantGen.targets (a Warning task, no code here); listed so no other diagnostic takes the id. Tested in
+        /// tests/QuantGen.EndToEnd.Tests (InstructionSetWarningTests).
+        /// </summary>
+        public const string AotWithoutInstructionSet = "QG2013";
 
         /// <summary>The subcategory of every QuantGen error and warning ("file : QuantGen error QG0002: …"), so logs can be filtered.</summary>
         public const string Subcategory = "QuantGen";

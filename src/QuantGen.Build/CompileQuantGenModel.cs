@@ -27,6 +27,18 @@ namespace QuantGen.Build
         [Required]
         public ITaskItem Model { get; set; } = null!;
 
+        /// <summary>$(QuantGenMaxTensorElements): the most elements one tensor may have (empty: the default, 64 Mi).</summary>
+        public string? MaxTensorElements { get; set; }
+
+        /// <summary>$(QuantGenMaxTensorBytes): the most bytes one tensor may take (empty: the default, 256 MiB).</summary>
+        public string? MaxTensorBytes { get; set; }
+
+        /// <summary>$(QuantGenMaxWeightBytes): the most bytes of weights, and of constants folded at build time (empty: 1 GiB).</summary>
+        public string? MaxWeightBytes { get; set; }
+
+        /// <summary>$(QuantGenMaxWorkspaceBytes): the largest arena an instance may allocate (empty: 256 MiB; at most what one array holds).</summary>
+        public string? MaxWorkspaceBytes { get; set; }
+
         // Plans are read by Roslyn as text; no BOM keeps the bytes (and the generator's hash) stable.
         private static readonly Encoding Utf8NoBom = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
@@ -36,11 +48,13 @@ namespace QuantGen.Build
             string planFile = Model.GetMetadata("PlanFile");
             string weightsFile = Model.GetMetadata("WeightsFile");
             var stopwatch = Stopwatch.StartNew();
+            var limits = Limits(modelPath);
+            if (limits == null) return false;
             CompileResult result;
             long parameters;
             try
             {
-                var graph = OnnxModelReader.Read(modelPath);
+                var graph = OnnxModelReader.Read(modelPath, limits);
                 parameters = CountParameters(graph);
                 result = ModelCompiler.Compile(graph, new CompileOptions
                 {
@@ -52,6 +66,7 @@ namespace QuantGen.Build
                     ResourceName = Model.GetMetadata("ResourceName"),
                     ModelName = Model.GetMetadata("ClassName"),
                     Budget = Budget(),
+                    Limits = limits,
                 });
             }
             catch (CompilerException e)
@@ -60,7 +75,17 @@ namespace QuantGen.Build
                 DeleteOutputs(planFile, weightsFile);
                 return false;
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            catch (OutOfMemoryException)
+            {
+                // What the limits did not stop (they are set higher, or the model's own weights are this large): a clear
+                // error naming the model, never MSBuild's MSB4018 with a stack trace. The memory is free again once here.
+                Report(new CompilerDiagnostic(DiagnosticIds.OutOfMemory, DiagnosticSeverity.Error,
+                    "QuantGen ran out of memory compiling this model. " +
+                    $"Build on a machine with more memory, or, for a model you do not trust, keep {ResourceLimits.TensorBytesProperty}, {ResourceLimits.WeightBytesProperty} and {ResourceLimits.WorkspaceBytesProperty} at their defaults."), modelPath);
+                DeleteOutputs(planFile, weightsFile);
+                return false;
+            }
+            catch (Exception e)
             {
                 Report(new CompilerDiagnostic(DiagnosticIds.InternalError, DiagnosticSeverity.Error,
                     $"QuantGen failed to compile this model: {e.GetType().Name}: {e.Message}. Please report it with the model."), modelPath);
@@ -97,7 +122,7 @@ namespace QuantGen.Build
                     WriteIfChanged(Path.Combine(folder, className + ".sqnr.svg"), Utf8NoBom.GetBytes(result.Report.Svg));
                     // The same quantization as a standard QDQ ONNX file: inspect it in Netron, run it in ONNX Runtime.
                     if (result.Scheme != null && result.OptimizedGraph != null)
-                        WriteIfChanged(Path.Combine(folder, className + ".int8.onnx"), QdqModelWriter.Write(result.OptimizedGraph, result.Scheme));
+                        WriteQdqExport(Path.Combine(folder, className + ".int8.onnx"), result.OptimizedGraph, result.Scheme, modelPath);
                 }
                 WriteIfChanged(planFile, Utf8NoBom.GetBytes(PlanText.Write(plan)));
                 // The plan is the target's only Output: it must end up newer than every Input even when its
@@ -108,6 +133,13 @@ namespace QuantGen.Build
             {
                 Log.LogError(BuildDiagnosticIds.Subcategory, BuildDiagnosticIds.OutputNotWritten, BuildDiagnosticIds.OutputNotWritten,
                     planFile, 0, 0, 0, 0, $"QuantGen could not write the compiled model: {e.Message}");
+                return false;
+            }
+            catch (Exception e) when (!(e is OutOfMemoryException))
+            {
+                Report(new CompilerDiagnostic(DiagnosticIds.InternalError, DiagnosticSeverity.Error,
+                    $"QuantGen failed while writing the compiled model: {e.GetType().Name}: {e.Message}. Please report it with the model."), modelPath);
+                DeleteOutputs(planFile, weightsFile);
                 return false;
             }
 
@@ -121,6 +153,48 @@ namespace QuantGen.Build
             if (result.Report != null)
                 Log.LogMessage(MessageImportance.High, "QuantGen: {0} (report: {1})", result.Report.Summary, Model.GetMetadata("ReportFile"));
             return true;
+        }
+
+        /// <summary>
+        /// The QDQ export is a by-product for inspection: a graph it cannot express (an older opset's Softmax over several
+        /// axes, an activation with no ONNX form) gets a warning, and the model still builds.
+        /// </summary>
+        private void WriteQdqExport(string path, Graph graph, QuantizationScheme scheme, string modelPath)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = QdqModelWriter.Write(graph, scheme);
+            }
+            catch (NotSupportedException e)
+            {
+                Log.LogWarning(BuildDiagnosticIds.Subcategory, BuildDiagnosticIds.QdqExportSkipped, BuildDiagnosticIds.QdqExportSkipped, modelPath, 0, 0, 0, 0,
+                    $"The QDQ ONNX export ({Path.GetFileName(path)}) is not written: {e.Message} The compiled model is not affected.");
+                if (File.Exists(path)) File.Delete(path);
+                return;
+            }
+            WriteIfChanged(path, bytes);
+        }
+
+        /// <summary>The resource limits from the QuantGenMax… properties (empty: the defaults); null after logging QG2011 for a bad value.</summary>
+        private ResourceLimits? Limits(string modelPath)
+        {
+            var limits = new ResourceLimits();
+            bool ok = true;
+            long Parse(string? text, string property, long fallback, long max)
+            {
+                if (string.IsNullOrWhiteSpace(text)) return fallback;
+                if (long.TryParse(text!.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0 && value <= max) return value;
+                Log.LogError(BuildDiagnosticIds.Subcategory, BuildDiagnosticIds.InvalidLimit, BuildDiagnosticIds.InvalidLimit, modelPath, 0, 0, 0, 0,
+                    $"The property {property} is '{text}'; it must be a whole number from 1 to {max.ToString(CultureInfo.InvariantCulture)}.");
+                ok = false;
+                return fallback;
+            }
+            limits.MaxTensorElements = Parse(MaxTensorElements, ResourceLimits.TensorElementsProperty, limits.MaxTensorElements, int.MaxValue);
+            limits.MaxTensorBytes = Parse(MaxTensorBytes, ResourceLimits.TensorBytesProperty, limits.MaxTensorBytes, long.MaxValue);
+            limits.MaxWeightBytes = Parse(MaxWeightBytes, ResourceLimits.WeightBytesProperty, limits.MaxWeightBytes, long.MaxValue);
+            limits.MaxWorkspaceBytes = Parse(MaxWorkspaceBytes, ResourceLimits.WorkspaceBytesProperty, limits.MaxWorkspaceBytes, ResourceLimits.GeneratorMaxWorkspaceBytes);
+            return ok ? limits : null;
         }
 
         /// <summary>The accuracy budget from the item's metadata (validated by ResolveQuantGenModels: QG2008, QG2009).</summary>

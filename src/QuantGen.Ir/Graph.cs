@@ -64,29 +64,42 @@ namespace QuantGen.Ir
             }
         }
 
-        /// <summary>Re-sorts <see cref="Nodes"/> topologically (stable for already ordered graphs).</summary>
+        /// <summary>
+        /// Re-sorts <see cref="Nodes"/> topologically (stable for already ordered graphs): the order of repeated passes over
+        /// the list, each placing every node whose inputs are placed. A node's pass is computed from its producers' in one
+        /// walk (a producer later in the list is placed a pass later), so a graph listed backwards costs linear time, not a
+        /// pass per node.
+        /// </summary>
         public void SortTopologically()
         {
-            var placed = new HashSet<Value>(Inputs);
-            var remaining = new List<Node>(Nodes);
-            var order = new List<Node>(Nodes.Count);
-            while (remaining.Count > 0)
+            var index = new Dictionary<Node, int>(Nodes.Count);
+            for (int i = 0; i < Nodes.Count; i++) index[Nodes[i]] = i;
+            var producers = new List<Node>[Nodes.Count];
+            var readers = new List<int>[Nodes.Count];
+            var waiting = new int[Nodes.Count];
+            for (int i = 0; i < Nodes.Count; i++)
             {
-                int before = order.Count;
-                for (int i = 0; i < remaining.Count; i++)
-                {
-                    var node = remaining[i];
-                    if (node.Inputs.All(v => v == null || v.IsConstant || v.Producer == null || placed.Contains(v)))
-                    {
-                        order.Add(node);
-                        foreach (var o in node.Outputs) placed.Add(o);
-                        remaining.RemoveAt(i);
-                        i--;
-                    }
-                }
-                if (order.Count == before)
-                    throw new InvalidOperationException($"The graph has a cycle through node {remaining[0]}.");
+                producers[i] = Nodes[i].Inputs
+                    .Where(v => v != null && !v.IsConstant && v.Producer != null && index.ContainsKey(v.Producer))
+                    .Select(v => v!.Producer!).Distinct().ToList();
+                waiting[i] = producers[i].Count;
+                foreach (var p in producers[i]) (readers[index[p]] ??= new List<int>()).Add(i);
             }
+            var pass = new int[Nodes.Count];
+            var ready = new Queue<int>(Enumerable.Range(0, Nodes.Count).Where(i => waiting[i] == 0));
+            int done = 0;
+            while (ready.Count > 0)
+            {
+                int i = ready.Dequeue();
+                done++;
+                foreach (var p in producers[i])
+                    pass[i] = Math.Max(pass[i], pass[index[p]] + (index[p] > i ? 1 : 0));
+                foreach (int r in readers[i] ?? (IEnumerable<int>)Array.Empty<int>())
+                    if (--waiting[r] == 0) ready.Enqueue(r);
+            }
+            if (done < Nodes.Count)
+                throw new InvalidOperationException($"The graph has a cycle through node {Nodes.First(n => waiting[index[n]] > 0)}.");
+            var order = Enumerable.Range(0, Nodes.Count).OrderBy(i => pass[i]).ThenBy(i => i).Select(i => Nodes[i]).ToList();
             Nodes.Clear();
             Nodes.AddRange(order);
         }

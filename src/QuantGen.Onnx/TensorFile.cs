@@ -10,9 +10,14 @@ namespace QuantGen.Onnx
 {
     public static class TensorFile
     {
+        /// <summary>Reads a .pb file with the default resource limits.</summary>
+        public static Tensor Read(string path) => Read(path, limits: null);
+
+        /// <param name="path">The .pb file.</param>
+        /// <param name="limits">The largest tensor this reads (checked before allocating); null for the defaults.</param>
         /// <exception cref="CompilerException">QG0001 (cannot read the file, or it is empty), QG0002 (not a TensorProto),
-        /// QG0005 (element type QuantGen cannot hold), QG0009 (external data).</exception>
-        public static Tensor Read(string path)
+        /// QG0005 (element type QuantGen cannot hold), QG0009 (external data), QG0013 (larger than <paramref name="limits"/>).</exception>
+        public static Tensor Read(string path, ResourceLimits? limits)
         {
             if (Directory.Exists(path))
                 throw OnnxErrors.Unreadable($"The tensor path '{path}' is a folder, not a file.", path);
@@ -25,13 +30,13 @@ namespace QuantGen.Onnx
             {
                 throw OnnxErrors.Unreadable($"The tensor file cannot be read: {e.Message}", path);
             }
-            return Read(bytes, path, Path.GetDirectoryName(Path.GetFullPath(path)));
+            return Read(bytes, path, Path.GetDirectoryName(Path.GetFullPath(path)), limits);
         }
 
         /// <param name="sourcePath">The file name used in diagnostics, when the bytes came from one.</param>
-        public static Tensor Read(byte[] bytes, string? sourcePath = null) => Read(bytes, sourcePath, baseDirectory: null);
+        public static Tensor Read(byte[] bytes, string? sourcePath = null) => Read(bytes, sourcePath, baseDirectory: null, limits: null);
 
-        private static Tensor Read(byte[] bytes, string? sourcePath, string? baseDirectory)
+        private static Tensor Read(byte[] bytes, string? sourcePath, string? baseDirectory, ResourceLimits? limits)
         {
             if (bytes == null) throw new ArgumentNullException(nameof(bytes));
             if (bytes.Length == 0) throw OnnxErrors.Unreadable("The tensor file is empty (0 bytes).", sourcePath);
@@ -39,7 +44,7 @@ namespace QuantGen.Onnx
             {
                 var proto = ProtoParsing.Parse(TensorProto.Parser, bytes, "a serialized ONNX TensorProto", sourcePath);
                 string label = proto.Name.Length > 0 ? $"tensor '{proto.Name}'" : "tensor";
-                return new TensorReader(sourcePath, baseDirectory).Read(proto, label);
+                return new TensorReader(sourcePath, baseDirectory, limits).Read(proto, label);
             }
             catch (CompilerException)
             {

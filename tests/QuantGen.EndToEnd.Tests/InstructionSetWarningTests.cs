@@ -1,4 +1,4 @@
-// QG2011: a NativeAOT publish for x64 without IlcInstructionSet is told what the baseline CPU costs and how to choose.
+// QG2013: a NativeAOT publish for x64 without IlcInstructionSet is told what the baseline CPU costs and how to choose.
 // Runs only the warning's target of build/QuantGen.targets on a small project (a child `dotnet msbuild`, a few seconds).
 using System;
 using System.IO;
@@ -40,7 +40,7 @@ namespace QuantGen.EndToEnd.Tests
         public void PublishAotForX64WithoutAnInstructionSetWarns(string targetFramework, string avx2Level, string avx512Level)
         {
             ProcessResult result = Check(targetFramework, withModel: true, "PublishAot=true", "RuntimeIdentifier=linux-x64");
-            Assert.Contains("warning QG2011", result.Output);
+            Assert.Contains("warning QG2013", result.Output);
             // The effect, the measured cost and the fix in the names this framework's compiler takes.
             Assert.Contains("128-bit kernels", result.Output);
             Assert.Contains("slower", result.Output);
@@ -55,14 +55,14 @@ namespace QuantGen.EndToEnd.Tests
         public void OtherPublishesDoNotWarn(string aot, string rid, string isa)
         {
             ProcessResult result = Check("net10.0", withModel: true, isa.Length > 0 ? new[] { aot, rid, isa } : new[] { aot, rid });
-            Assert.DoesNotContain("QG2011", result.Output);
+            Assert.DoesNotContain("QG2013", result.Output);
         }
 
         [Fact]
         public void AProjectWithoutModelsDoesNotWarn()
         {
             ProcessResult result = Check("net10.0", withModel: false, "PublishAot=true", "RuntimeIdentifier=linux-x64");
-            Assert.DoesNotContain("QG2011", result.Output);
+            Assert.DoesNotContain("QG2013", result.Output);
         }
     }
 }

@@ -215,6 +215,16 @@ namespace QuantGen.Samples.Tests
             using HttpResponseMessage response = await _host.Anonymous.PostAsync(Path, content);
 
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.NotEmpty(response.Headers.WwwAuthenticate);
+            JsonElement outcome = AssertOutcome(await response.Content.ReadAsStringAsync());
+            Assert.Equal("login", Assert.Single(Issues(outcome)).GetProperty("code").GetString());
+
+            // The FHIR door's format is its own: the same service's /predict still refuses with problem+json.
+            using var json = new StringContent("{}", Encoding.UTF8, "application/json");
+            using HttpResponseMessage predict = await _host.Anonymous.PostAsync("/predict", json);
+            Assert.Equal(HttpStatusCode.Unauthorized, predict.StatusCode);
+            Assert.Equal("application/problem+json", predict.Content.Headers.ContentType?.MediaType);
         }
 
         /// <summary>Issue 22's goal: 1,000 valid bundles at concurrency 16, 0 errors, each answer the single-threaded one for that patient.</summary>
@@ -258,7 +268,7 @@ namespace QuantGen.Samples.Tests
             return (response.StatusCode, AssertOutcome(text));
         }
 
-        private static JsonElement AssertOutcome(string text)
+        internal static JsonElement AssertOutcome(string text)
         {
             JsonElement outcome = JsonDocument.Parse(text).RootElement;
             Assert.Equal("OperationOutcome", outcome.GetProperty("resourceType").GetString());
@@ -270,7 +280,7 @@ namespace QuantGen.Samples.Tests
             return outcome;
         }
 
-        private static JsonElement[] Issues(JsonElement outcome) => outcome.GetProperty("issue").EnumerateArray().ToArray();
+        internal static JsonElement[] Issues(JsonElement outcome) => outcome.GetProperty("issue").EnumerateArray().ToArray();
 
         private static float[] Probabilities(JsonElement assessment)
         {
@@ -323,5 +333,39 @@ namespace QuantGen.Samples.Tests
                 },
             },
         };
+    }
+
+    /// <summary>The FHIR door over its rate: a 429 OperationOutcome (FHIR's "throttled"), never problem+json or a 5xx.</summary>
+    public class ClinicalRiskFhirRateTests : IClassFixture<ThrottledFhirServiceHost>
+    {
+        private readonly ThrottledFhirServiceHost _host;
+
+        public ClinicalRiskFhirRateTests(ThrottledFhirServiceHost host) => _host = host;
+
+        [Fact]
+        public async Task Over_the_rate_is_a_429_operation_outcome()
+        {
+            string body = File.ReadAllText(Path.Combine(RepoPaths.Root, "samples", "ClinicalRisk.Fhir", "examples", "bundle.json"));
+            var statuses = new List<HttpStatusCode>();
+            HttpResponseMessage? refused = null;
+            for (int i = 0; i < 3 * ThrottledFhirServiceHost.Burst && refused == null; i++)
+            {
+                using var content = new StringContent(body, Encoding.UTF8, "application/fhir+json");
+                HttpResponseMessage response = await _host.Client.PostAsync("/fhir/RiskAssessment/$predict", content);
+                statuses.Add(response.StatusCode);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests) refused = response;
+                else response.Dispose();
+            }
+
+            Assert.NotNull(refused);
+            using (refused)
+            {
+                Assert.All(statuses.Take(ThrottledFhirServiceHost.Burst), s => Assert.Equal(HttpStatusCode.OK, s));
+                Assert.Equal("application/fhir+json", refused!.Content.Headers.ContentType?.MediaType);
+                Assert.NotNull(refused.Headers.RetryAfter);
+                JsonElement outcome = ClinicalRiskFhirTests.AssertOutcome(await refused.Content.ReadAsStringAsync());
+                Assert.Equal("throttled", Assert.Single(ClinicalRiskFhirTests.Issues(outcome)).GetProperty("code").GetString());
+            }
+        }
     }
 }

@@ -117,6 +117,22 @@ namespace QuantGen.Samples.Tests
         protected override WebApplication Build(string[] args) => QuantGen.Samples.Fhir.FhirService.Build(args);
     }
 
+    /// <summary>ClinicalRisk.Fhir with a rate limit of 1 request per second per caller, bursts of <see cref="Burst"/>.</summary>
+    public sealed class ThrottledFhirServiceHost : HostedService
+    {
+        public const int Burst = 3;
+
+        protected override string ExternalUrlVariable => "QUANTGEN_SAMPLES_FHIR_THROTTLED_URL";
+
+        protected override IEnumerable<string> Settings => new[]
+        {
+            "--urls", "http://127.0.0.1:0",
+            "--ClinicalRisk:RateLimit:PermitsPerSecond=1", "--ClinicalRisk:RateLimit:Burst=" + Burst,
+        };
+
+        protected override WebApplication Build(string[] args) => QuantGen.Samples.Fhir.FhirService.Build(args);
+    }
+
     /// <summary>
     /// ClinicalRisk.Api over HTTPS with a certificate from PEM files (as a hospital deploys its own), and a low rate limit
     /// (1 request per second per caller, bursts of 5). Outside the tests: <c>QUANTGEN_SAMPLES_API_TLS_URL</c> and

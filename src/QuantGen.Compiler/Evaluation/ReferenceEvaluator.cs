@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
 
@@ -42,6 +43,30 @@ namespace QuantGen.Compiler.Evaluation
             return _graph.Outputs.ToDictionary(o => o.Name, o => o.IsBatched ? ConcatBatch(perSample.Select(s => s[o.Name]).ToList(), batch) : perSample[0][o.Name]);
         }
 
+        /// <summary>
+        /// The most bytes of run-time values <see cref="Run"/> holds at once for one sample (inputs, and each node's outputs
+        /// until their last reader): what calibrating a model costs, known from the shapes before anything runs.
+        /// </summary>
+        public static long PeakLiveBytes(Graph graph)
+        {
+            var lastUse = new Dictionary<Value, int>();
+            for (int i = 0; i < graph.Nodes.Count; i++)
+                foreach (var v in graph.Nodes[i].Inputs)
+                    if (v != null && !v.IsConstant) lastUse[v] = i;
+            var outputs = new HashSet<Value>(graph.Outputs);
+            long live = graph.Inputs.Sum(Bytes), peak = live;
+            for (int i = 0; i < graph.Nodes.Count; i++)
+            {
+                foreach (var o in graph.Nodes[i].Outputs) live += Bytes(o);
+                peak = Math.Max(peak, live);
+                foreach (var v in graph.Nodes[i].Inputs.Distinct())
+                    if (v != null && !v.IsConstant && lastUse[v] == i && !outputs.Contains(v)) live -= Bytes(v);
+            }
+            return peak;
+
+            static long Bytes(Value v) => v.Shape == null ? 0 : v.ElementCount * Math.Max(4, DataTypes.SizeOf(v.Type));
+        }
+
         private Dictionary<string, Tensor> RunOne(IReadOnlyDictionary<string, Tensor> inputs, Action<Value, Tensor>? observe)
         {
             var values = new Dictionary<Value, Tensor>();
@@ -56,7 +81,15 @@ namespace QuantGen.Compiler.Evaluation
                 var node = _graph.Nodes[i];
                 var op = OperatorSet.Require(node, _graph.Info.SourcePath);
                 var args = node.Inputs.Select(v => v == null ? null : v.Constant ?? values[v]).ToArray();
-                var results = op.Evaluate(node, args, _context);
+                Tensor[] results;
+                try
+                {
+                    results = op.Evaluate(node, args, _context);
+                }
+                catch (Exception e) when (!(e is CompilerException) && !(e is OutOfMemoryException))
+                {
+                    throw CompilerException.Internal(e, "evaluating", _graph.Info.SourcePath, node);
+                }
                 for (int o = 0; o < node.Outputs.Count && o < results.Length; o++)
                 {
                     values[node.Outputs[o]] = results[o];

@@ -1,5 +1,6 @@
 // Graph rewrites run after shape inference: each is exact in float (up to rounding) and local.
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
@@ -26,19 +27,42 @@ namespace QuantGen.Compiler.GraphPasses
         /// <summary>Identity and (inference) Dropout forward their input.</summary>
         public static int RemoveIdentities(Graph graph)
         {
-            int removed = 0;
+            // Each removed output is forwarded to its input, and every reader rewired once at the end: rewiring the whole
+            // graph per removal made a chain of Identity nodes quadratic.
+            var forward = new Dictionary<Value, Value>();
+            Value Resolve(Value v)
+            {
+                while (forward.TryGetValue(v, out var next)) v = next;
+                return v;
+            }
+            var read = new HashSet<Value>(graph.Nodes.SelectMany(n => n.Inputs).Where(v => v != null)!);
+            var outputs = new HashSet<Value>(graph.Outputs);
+            var removed = new HashSet<Node>();
             foreach (var node in graph.Nodes.Where(n => n.OpType == "Identity" || n.OpType == "Dropout").ToList())
             {
-                var input = node.Input(0)!;
+                var input = Resolve(node.Input(0)!);
                 var output = node.Outputs[0];
                 // A graph output must stay a distinct buffer when it would otherwise be a graph input or a constant.
-                if (graph.IsGraphOutput(output) && (input.Producer == null || graph.IsGraphOutput(input))) continue;
-                if (node.Outputs.Skip(1).Any(m => graph.Consumers(m).Any() || graph.IsGraphOutput(m))) continue;
-                graph.Nodes.Remove(node);
-                graph.ReplaceAllUses(output, input);
-                removed++;
+                if (outputs.Contains(output) && (input.Producer == null || outputs.Contains(input))) continue;
+                if (node.Outputs.Skip(1).Any(m => read.Contains(m) || outputs.Contains(m))) continue;
+                removed.Add(node);
+                forward[output] = input;
+                if (read.Contains(output)) read.Add(input);
+                if (outputs.Remove(output))
+                {
+                    // A graph output keeps its public name: the value that replaces it takes it over.
+                    for (int i = 0; i < graph.Outputs.Count; i++)
+                        if (ReferenceEquals(graph.Outputs[i], output)) graph.Outputs[i] = input;
+                    input.Name = output.Name;
+                    outputs.Add(input);
+                }
             }
-            return removed;
+            if (removed.Count == 0) return 0;
+            graph.Nodes.RemoveAll(removed.Contains);
+            foreach (var node in graph.Nodes)
+                for (int i = 0; i < node.Inputs.Count; i++)
+                    if (node.Inputs[i] is { } v && forward.ContainsKey(v)) node.Inputs[i] = Resolve(v);
+            return removed.Count;
         }
 
         /// <summary>Conv → BatchNormalization with constant parameters becomes one Conv with scaled weights and bias.</summary>
@@ -155,7 +179,7 @@ namespace QuantGen.Compiler.GraphPasses
             replacement.Shape = output.Shape;
         }
 
-        private static void SetConstantInput(Node node, int index, Tensor value, string name)
+        internal static void SetConstantInput(Node node, int index, Tensor value, string name)
         {
             var v = new Value(name, value.Type, value.Shape) { Constant = value };
             while (node.Inputs.Count <= index) node.Inputs.Add(null);

@@ -16,11 +16,15 @@ namespace QuantGen.Compiler.GraphPasses
         /// </summary>
         public static void DropZipMaps(Graph graph, List<CompilerDiagnostic> diagnostics)
         {
+            // This runs before shape inference validates anything: a malformed ZipMap is left for ZipMapOperator to refuse.
+            var read = new HashSet<Value>(graph.Nodes.SelectMany(n => n.Inputs).Where(v => v != null)!);
             foreach (var zipMap in graph.Nodes.Where(n => n.Domain == MlOperator.DomainName && n.OpType == "ZipMap").ToList())
             {
+                if (zipMap.Outputs.Count != 1 || zipMap.Inputs.Count != 1) continue;
                 var map = zipMap.Outputs[0];
                 var probabilities = zipMap.Input(0);
-                if (probabilities == null || graph.Nodes.Any(n => n.Inputs.Contains(map))) continue; // read by a node: ZipMapOperator says why not
+                // Read by a node: ZipMapOperator says why not. A graph input or a constant cannot become the output.
+                if (probabilities == null || read.Contains(map) || probabilities.Producer == null) continue;
                 int index = graph.Outputs.IndexOf(map);
                 if (index < 0) continue;
                 if (graph.Outputs.Contains(probabilities)) graph.Outputs.RemoveAt(index);
@@ -41,6 +45,7 @@ namespace QuantGen.Compiler.GraphPasses
         {
             foreach (var cast in graph.Nodes.Where(n => n.Domain.Length == 0 && n.OpType == "Cast" && n.Attributes.GetInt("to", 0) == (long)DataType.Bool).ToList())
             {
+                if (cast.Outputs.Count != 1) continue; // malformed: the Cast's validation refuses it
                 var binarizer = cast.Input(0)?.Producer;
                 if (binarizer == null || binarizer.Domain != MlOperator.DomainName || binarizer.OpType != "Binarizer") continue;
                 var between = binarizer.Outputs[0];

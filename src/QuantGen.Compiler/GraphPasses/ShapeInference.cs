@@ -1,6 +1,8 @@
 // Shape inference with constant folding: every value gets a type and a static shape, and every node
 // whose inputs are all known at build time is evaluated and replaced by its result (this folds
 // Constant nodes and shape arithmetic such as Shape → Gather → Concat → Reshape).
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Ir.Diagnostics;
 using QuantGen.Ir;
@@ -10,12 +12,21 @@ namespace QuantGen.Compiler.GraphPasses
 {
     public static class ShapeInference
     {
-        public static void Run(Graph graph)
+        public static void Run(Graph graph) => Run(graph, new ResourceLimits());
+
+        /// <summary>
+        /// Each node in order: validated, its shapes inferred, its outputs checked against <paramref name="limits"/>, and only
+        /// then, when all its inputs are constants, evaluated. Nothing reads a node's data before its shapes are known to fit.
+        /// </summary>
+        public static void Run(Graph graph, ResourceLimits limits)
         {
             string file = graph.Info.SourcePath;
-            PrepareInputs(graph, file);
+            PrepareInputs(graph, file, limits);
             var context = new OperatorContext(graph.Info.Opset);
-            foreach (var node in graph.Nodes.ToList())
+            // Folded nodes leave the graph in one pass at the end: removing each from the list as it folds is quadratic.
+            var folded = new HashSet<Node>();
+            long foldedBytes = 0, ownBytes = graph.Constants.Sum(v => v.ElementCount * (long)DataTypes.SizeOf(v.Type));
+            foreach (var node in graph.Nodes)
             {
                 var op = OperatorSet.Require(node, graph.Info);
                 foreach (var input in node.Inputs)
@@ -32,40 +43,87 @@ namespace QuantGen.Compiler.GraphPasses
                 }
                 try
                 {
-                    if (node.Inputs.All(v => v == null || v.IsConstant) && !(op is ShapeOperator))
-                    {
-                        Fold(graph, node, op, context);
-                        continue;
-                    }
+                    op.Validate(node);
                     op.InferShapes(node, context);
+                    foreach (var o in node.Outputs)
+                    {
+                        limits.CheckTensor(o.Shape!, o.Type, $"output '{o.Name}' of {node.OpType} '{node.Name}'", file, node.Name);
+                        // A batched value holds one sample: its leading axis is 1. Anything else broadcast the batch axis
+                        // against another tensor's axis, which the per-sample Run cannot compute.
+                        if (o.IsBatched && (o.Shape!.Length == 0 || o.Shape[0] != 1))
+                            throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
+                                $"{node.OpType} '{node.Name}' makes the batch axis of '{o.Name}' {(o.Shape.Length == 0 ? "disappear" : o.Shape[0].ToString(System.Globalization.CultureInfo.InvariantCulture))} long, which mixes samples of the symbolic batch axis; export the model with a fixed batch size of 1.",
+                                file, node.Name));
+                    }
+                    // A node whose outputs hold no elements has nothing to compute, whatever its inputs: its outputs are
+                    // empty constants (lowering need not handle empty tensors; a Concat of them once planned a negative length).
+                    if (node.Outputs.All(o => o.ElementCount == 0) && !(op is ConstantOperator))
+                    {
+                        foreach (var o in node.Outputs)
+                        {
+                            o.Constant = Tensor.Create(o.Type, o.Shape!);
+                            o.IsBatched = false;
+                            o.Producer = null;
+                        }
+                        folded.Add(node);
+                    }
                     // Shape only needs the (static) shape of its input, never its data.
-                    if (op is ShapeOperator) Fold(graph, node, op, context);
+                    else if (op is ShapeOperator || node.Inputs.All(v => v == null || v.IsConstant))
+                    {
+                        // The memory and the time folding takes are checked before it runs: the outputs' shapes are known.
+                        long bytes = node.Outputs.Sum(o => o.ElementCount * (long)DataTypes.SizeOf(o.Type));
+                        ResourceLimits.CheckFoldCost(op.EvaluationCost(node), $"{node.OpType} '{node.Name}'", file, node.Name);
+                        if (op is ConstantOperator) ownBytes += bytes;
+                        else
+                        {
+                            limits.CheckFolding(foldedBytes, bytes, ownBytes, file, node.Name);
+                            foldedBytes += bytes;
+                        }
+                        Fold(node, op, context);
+                        folded.Add(node);
+                    }
                 }
-                catch (CompilerException e) when (e.Diagnostic.File == null)
+                catch (CompilerException e)
                 {
-                    var d = e.Diagnostic;
-                    throw new CompilerException(new CompilerDiagnostic(d.Id, d.Severity, d.Message, file, d.Node ?? node.Name));
+                    throw e.At(file, node.Name);
+                }
+                catch (Exception e) when (!(e is OutOfMemoryException))
+                {
+                    throw CompilerException.Internal(e, "inferring the shapes of", file, node);
                 }
             }
+            if (folded.Count > 0) graph.Nodes.RemoveAll(folded.Contains);
+            bool batched = graph.Inputs.Any(v => v.IsBatched);
             foreach (var output in graph.Outputs)
+            {
                 if (output.Shape == null)
                     throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error,
                         $"graph output '{output.Name}' is not produced by any node.", file));
+                // Run computes each sample's outputs; an output without the batch axis (a constant, or computed from constants
+                // alone) has no per-sample value to write.
+                if (batched && !output.IsBatched)
+                    throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.UnsupportedDynamicShape, DiagnosticSeverity.Error,
+                        $"graph output '{output.Name}' does not carry the batch axis the inputs have (it is {(output.IsConstant ? "a constant" : "the same for every sample")}); QuantGen computes outputs one sample at a time. Drop the output, or export the model with a fixed batch size.", file, output.Producer?.Name));
+            }
         }
 
-        private static void Fold(Graph graph, Node node, OperatorDefinition op, OperatorContext context)
+        /// <summary>Evaluates a node whose inputs are all known; its outputs become constants.</summary>
+        private static void Fold(Node node, OperatorDefinition op, OperatorContext context)
         {
             var results = op.Evaluate(node, node.Inputs.Select(v => v?.Constant).ToArray(), context);
-            for (int i = 0; i < node.Outputs.Count && i < results.Length; i++)
+            if (results.Length < node.Outputs.Count)
+                throw new InvalidOperationException($"evaluation gave {results.Length} results for {node.Outputs.Count} outputs");
+            for (int i = 0; i < node.Outputs.Count; i++)
             {
                 var o = node.Outputs[i];
-                o.Constant = results[i];
-                o.Type = results[i].Type;
-                o.Shape = results[i].Shape;
+                var r = results[i];
+                // Shape inference is what the limits checked and what later stages plan with: the data must agree.
+                if (r.Type != o.Type || !r.Shape.SequenceEqual(o.Shape!))
+                    throw new InvalidOperationException($"evaluation gave {r} for output '{o.Name}', which shape inference made {DataTypes.Name(o.Type)}[{string.Join(",", o.Shape!)}]");
+                o.Constant = r;
                 o.IsBatched = false;
                 o.Producer = null;
             }
-            graph.Nodes.Remove(node);
         }
 
         /// <summary>Element types a generated Run method takes and returns as spans.</summary>
@@ -74,7 +132,7 @@ namespace QuantGen.Compiler.GraphPasses
             type == DataType.Int64 || type == DataType.UInt8 || type == DataType.UInt16 || type == DataType.Bool;
 
         /// <summary>A leading symbolic axis on every input is the batch axis; any other symbolic axis is rejected.</summary>
-        private static void PrepareInputs(Graph graph, string file)
+        private static void PrepareInputs(Graph graph, string file, ResourceLimits limits)
         {
             bool anyBatched = graph.Inputs.Any(v => v.Shape != null && v.Shape.Length > 0 && v.Shape[0] < 0);
             foreach (var input in graph.Inputs)
@@ -104,6 +162,7 @@ namespace QuantGen.Compiler.GraphPasses
                     input.Shape[0] = 1;
                     input.IsBatched = true;
                 }
+                limits.CheckTensor(input.Shape, input.Type, $"input '{input.Name}'" + (batched ? " (one sample)" : ""), file, null);
             }
         }
     }

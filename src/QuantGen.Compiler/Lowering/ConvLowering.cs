@@ -69,6 +69,8 @@ namespace QuantGen.Compiler.Lowering
             int group = (int)node.Attributes.GetInt("group", 1);
             int images = x.Shape![0], ic = x.Shape[1], oc = w.Shape![0], icg = ic / group, ocg = oc / group;
             int kk = g.KernelH * g.KernelW, ihw = g.InH * g.InW, ohw = g.OutH * g.OutW;
+            LoweringContext.RequireFewImages(node, images, "images");
+            Context.ExpectCalls(2L * images * group);
             var input = Logical(x);
             var weights = Context.Float(w);
             var output = Produce(node.Outputs[0], Layout.Logical);

@@ -2,6 +2,7 @@
 // convolution and pooling, the ONNX order elsewhere) and packing weights. Each node goes to the family that lowers its
 // operator definition (ConvLowering, GemmLowering, …); the integer lowering of a quantized build, when there is one, is
 // asked first.
+using System;
 using QuantGen.Compiler.Lowering.Ml;
 using QuantGen.Compiler.Operators;
 using QuantGen.Compiler.Quantization;
@@ -57,6 +58,10 @@ namespace QuantGen.Compiler.Lowering
                 {
                     var d = e.Diagnostic;
                     throw new CompilerException(new CompilerDiagnostic(d.Id, d.Severity, d.Message, graph.Info.SourcePath, d.Node ?? node.Name));
+                }
+                catch (Exception e) when (!(e is CompilerException) && !(e is OutOfMemoryException))
+                {
+                    throw CompilerException.Internal(e, "lowering", graph.Info.SourcePath, node);
                 }
             }
             context.Current = null;

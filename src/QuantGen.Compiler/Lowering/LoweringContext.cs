@@ -3,10 +3,12 @@
 // that make buffers and emit kernel calls.
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using QuantGen.Compiler.Operators;
 using QuantGen.Compiler.Quantization;
 using QuantGen.Ir;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Plan;
 using static QuantGen.Plan.KernelCatalog;
 using static QuantGen.Plan.KernelParameters;
@@ -42,6 +44,8 @@ namespace QuantGen.Compiler.Lowering
         /// <summary>Adds a call of <paramref name="kernel"/> for the current node; set its arguments on the returned call.</summary>
         public KernelCall Emit(KernelSignature kernel)
         {
+            // Every call counts as it is made, so no lowering loop (per image, per row, per group) runs away first.
+            ExpectCalls(1);
             var call = new KernelCall(kernel, Current?.Name ?? "(graph boundary)");
             Program.Calls.Add(call);
             return call;
@@ -57,6 +61,35 @@ namespace QuantGen.Compiler.Lowering
         /// <summary>y = act(x) elementwise, any activation.</summary>
         public void EmitActivation(Buffer input, Buffer output, ActivationSpec spec) =>
             Emit(ActivationF32).Set(X, input).Set(Y, output).Set(Count, input.Elements).SetActivation(spec, fusedOnly: false);
+
+        // ---- limits: each call is a statement of the generated Run and memory here ----
+
+        /// <summary>The most kernel calls (plan steps) a model may lower to.</summary>
+        public const int MaxKernelCalls = 100_000;
+
+        /// <summary>The most images (or rows) of a fixed leading axis a kernel that takes one is called for, one call each.</summary>
+        public const int MaxImages = 1024;
+
+        /// <summary>Throws QG0013 when <paramref name="more"/> calls would take the program past <see cref="MaxKernelCalls"/> (checked before they are made).</summary>
+        public void ExpectCalls(long more)
+        {
+            if (Program.Calls.Count + more <= MaxKernelCalls) return;
+            throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.ResourceLimit, DiagnosticSeverity.Error,
+                $"the model lowers to more than {MaxKernelCalls.ToString("N0", CultureInfo.InvariantCulture)} kernel calls (one statement each in the generated Run); no model QuantGen targets needs that many. A fixed batch axis of many images lowers one call per image: export with a symbolic batch axis.",
+                null, Current?.Name));
+        }
+
+        /// <summary>
+        /// Throws QG0013 when a kernel that takes one image (or one row) would be called for more than <see cref="MaxImages"/>
+        /// of a fixed leading axis, before any call is made.
+        /// </summary>
+        public static void RequireFewImages(Node node, long count, string what)
+        {
+            if (count <= MaxImages) return;
+            throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.ResourceLimit, DiagnosticSeverity.Error,
+                $"a fixed batch of {count.ToString("N0", CultureInfo.InvariantCulture)} {what} (the kernel runs one per call, at most {MaxImages.ToString("N0", CultureInfo.InvariantCulture)} calls per node); export the model with a symbolic batch axis, which the generated Run loops over.",
+                null, node.Name));
+        }
 
         // ---- buffers ----
 
@@ -113,11 +146,14 @@ namespace QuantGen.Compiler.Lowering
         /// </summary>
         public IEnumerable<(Buffer X, Buffer Y)> Images(Buffer x, Buffer y, int count)
         {
+            RequireFewImages(Current!, count, "images");
             if (count == 1)
             {
                 yield return (x, y);
                 yield break;
             }
+            // A fixed leading axis of 0 images is no call at all.
+            if (count == 0) yield break;
             long xPer = x.Elements / count, yPer = y.Elements / count;
             for (int n = 0; n < count; n++)
                 yield return (Slice(x, n * xPer, xPer, $"{x.Name}[{n}]"), Slice(y, n * yPer, yPer, $"{y.Name}[{n}]"));

@@ -87,9 +87,21 @@ namespace QuantGen.Compiler.Operators
         /// <summary>The activation a node of this op computes (Clip reads its min/max inputs, which must be constant).</summary>
         public ActivationSpec SpecOf(Node node) => _spec(node);
 
+        /// <summary>Clip's min and max are optional inputs since opset 11; every other activation takes one input.</summary>
+        public override (int Min, int Max) InputCount => OpType == "Clip" ? (1, 3) : (1, 1);
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
+            // Neg, Abs and Relu also fold int64 shape arithmetic; the rest compute in float.
+            if (OpType == "Neg" || OpType == "Abs" || OpType == "Relu") RequireType(node, 0, DataType.Float32, DataType.Int64);
+            else RequireType(node, 0, DataType.Float32);
+            if (OpType == "Clip")
+            {
+                RequireScalar(node, 1);
+                RequireScalar(node, 2);
+                RequireSameType(node, 0, 1, 2);
+            }
             SetOutput(node, 0, x.Type, x.Shape!, x.IsBatched);
         }
 

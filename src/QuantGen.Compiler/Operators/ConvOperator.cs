@@ -14,16 +14,23 @@ namespace QuantGen.Compiler.Operators
         /// <summary>The spatial kernel size from weights [oc, ic/group, (kh,) kw].</summary>
         public static int[] KernelOf(int[] weightShape) => weightShape.Skip(2).ToArray();
 
+        public override (int Min, int Max) InputCount => (2, 3);
+
+        /// <summary>Each output sums input channels of its group times the window.</summary>
+        public override long EvaluationCost(Node node) => Products(node.Outputs[0].ElementCount, In(node, 1).ElementCount / Math.Max(1, In(node, 1).Shape![0]));
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
             var w = In(node, 1);
             if (x.Type != DataType.Float32) throw Unsupported(node, $"{DataTypes.Name(x.Type)} input");
+            RequireType(node, 1, DataType.Float32);
+            RequireType(node, 2, DataType.Float32);
             if (w.Rank != x.Rank || (w.Rank != 3 && w.Rank != 4)) throw Unsupported(node, $"weights of rank {w.Rank} (only 1-D and 2-D convolution)");
             var g = WindowGeometry.Resolve(node, x.Shape!, KernelOf(w.Shape!));
-            int group = (int)node.Attributes.GetInt("group", 1);
+            int group = IntAttribute(node, "group", 1, 1, int.MaxValue);
             int ic = x.Shape![1], oc = w.Shape![0];
-            if (group < 1 || ic % group != 0 || oc % group != 0 || w.Shape[1] != ic / group)
+            if (ic % group != 0 || oc % group != 0 || w.Shape[1] != ic / group)
                 throw Invalid(node, $"weights {Dims(w.Shape)} do not fit {ic} input channels in {group} groups");
             if (node.Input(2) is { } b && (b.Rank != 1 || b.Shape![0] != oc)) throw Invalid(node, $"bias {Dims(b.Shape!)} does not match {oc} output channels");
             if (w.IsBatched) RequireSampleWise(node, false, "takes batched weights");

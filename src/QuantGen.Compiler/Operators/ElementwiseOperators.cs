@@ -20,10 +20,15 @@ namespace QuantGen.Compiler.Operators
 
         public override string Notes => OpType == "Max" || OpType == "Min" ? "one or more inputs" : OpType == "PRelu" ? "slope broadcast as numpy (opset 7+) or per channel (opset 6)" : "";
 
+        private bool IsVariadic => OpType == "Max" || OpType == "Min";
+
+        public override (int Min, int Max) InputCount => IsVariadic ? (1, int.MaxValue) : (2, 2);
+
         public override void InferShapes(Node node, OperatorContext context)
         {
-            bool variadic = OpType == "Max" || OpType == "Min";
-            if (variadic ? node.Inputs.Count < 1 : node.Inputs.Count != 2) throw Unsupported(node, $"{node.Inputs.Count} inputs (only two)");
+            // ONNX gives both operands one type T (Pow alone has a separate exponent type); the evaluator relies on it.
+            if (OpType != "Pow") RequireSameType(node, Enumerable.Range(0, node.Inputs.Count).ToArray());
+            if (_integer == null) RequireType(node, 0, DataType.Float32, DataType.Float64);
             if (OpType == "PRelu" && context.Opset < 7) UseLegacyChannelSlope(node);
             if (node.Inputs.Count != 2)
             {
@@ -99,9 +104,7 @@ namespace QuantGen.Compiler.Operators
             else
             {
                 if (_integer == null) throw Unsupported(node, $"{DataTypes.Name(a.Type)} inputs");
-                var result = new long[y.ElementCount];
-                Broadcasting.ForEach(shape, sa, sb, (o, ia, ib) => result[o] = _integer(a.GetInt64(ia), b.GetInt64(ib)));
-                for (int i = 0; i < result.Length; i++) SetInteger(y, i, result[i]);
+                Broadcasting.ForEach(shape, sa, sb, (o, ia, ib) => SetInteger(y, o, _integer(a.GetInt64(ia), b.GetInt64(ib))));
             }
             return new[] { y };
         }
@@ -130,7 +133,8 @@ namespace QuantGen.Compiler.Operators
             new BinaryOperator("Add", (a, b) => a + b, (a, b) => a + b),
             new BinaryOperator("Sub", (a, b) => a - b, (a, b) => a - b),
             new BinaryOperator("Mul", (a, b) => a * b, (a, b) => a * b),
-            new BinaryOperator("Div", (a, b) => a / b, (a, b) => b == 0 ? 0 : a / b),
+            // Integer division by zero has no ONNX result (0 here); long.MinValue / −1 overflows, so it wraps as two's complement does.
+            new BinaryOperator("Div", (a, b) => a / b, (a, b) => b == 0 ? 0 : b == -1 ? unchecked(-a) : a / b),
             new BinaryOperator("Pow", (a, b) => (float)Math.Pow(a, b), (a, b) => (long)Math.Pow(a, b)),
             new BinaryOperator("PRelu", (a, b) => a >= 0 ? a : a * b, null),
             // Max and Min are variadic in ONNX: any number of inputs, computed pairwise.

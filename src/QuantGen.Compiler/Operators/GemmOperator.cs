@@ -11,16 +11,25 @@ namespace QuantGen.Compiler.Operators
 
         public override string Notes => "a constant B is packed at build time (transB, alpha, beta folded); a run-time B or transA uses an unpacked product";
 
+        public override (int Min, int Max) InputCount => (2, 3);
+
+        /// <summary>m·n outputs of k terms each.</summary>
+        public override long EvaluationCost(Node node) =>
+            Products(node.Outputs[0].ElementCount, node.Attributes.GetInt("transA", 0) != 0 ? In(node, 0).Shape![0] : In(node, 0).Shape![1]);
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var a = In(node, 0);
             var b = In(node, 1);
             if (a.Rank != 2 || b.Rank != 2) throw Invalid(node, "A and B must be matrices");
+            RequireType(node, 0, DataType.Float32);
+            RequireSameType(node, 0, 1, 2);
             bool ta = node.Attributes.GetInt("transA", 0) != 0, tb = node.Attributes.GetInt("transB", 0) != 0;
             int m = ta ? a.Shape![1] : a.Shape![0], k = ta ? a.Shape[0] : a.Shape[1];
             int kb = tb ? b.Shape![1] : b.Shape![0], n = tb ? b.Shape[0] : b.Shape[1];
             if (k != kb) throw Invalid(node, $"A {Dims(a.Shape)} and B {Dims(b.Shape)} do not multiply");
-            if (node.Input(2) is { } c && Broadcasting.Shape(c.Shape!, new[] { m, n }) is not { } s) throw Invalid(node, $"C {Dims(c.Shape!)} does not broadcast to [{m},{n}]");
+            if (node.Input(2) is { } c && (c.Rank > 2 || Broadcasting.Shape(c.Shape!, new[] { m, n }) is not { } s || !s.SequenceEqual(new[] { m, n })))
+                throw Invalid(node, $"C {Dims(c.Shape!)} does not broadcast to [{m},{n}]");
             if (AnyBatched(node)) RequireSampleWise(node, a.IsBatched && !ta && !b.IsBatched && !(node.Input(2)?.IsBatched ?? false), "multiplies along the batch axis");
             SetOutput(node, 0, a.Type, new[] { m, n }, a.IsBatched);
         }
@@ -72,12 +81,20 @@ namespace QuantGen.Compiler.Operators
             return shape.ToArray();
         }
 
+        public override (int Min, int Max) InputCount => (2, 2);
+
+        /// <summary>Each output sums the shared inner dimension.</summary>
+        public override long EvaluationCost(Node node) => Products(node.Outputs[0].ElementCount, In(node, 0).Shape!.LastOrDefault());
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var a = In(node, 0);
             var b = In(node, 1);
+            RequireType(node, 0, DataType.Float32);
+            RequireSameType(node, 0, 1);
             var shape = OutputShape(a.Shape!, b.Shape!) ?? throw Invalid(node, $"{Dims(a.Shape!)} and {Dims(b.Shape!)} do not multiply");
-            if (AnyBatched(node)) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank, "multiplies along the batch axis");
+            // The batch axis (one sample, so 1) must stay 1: a B whose own leading axis broadcasts over it mixes samples.
+            if (AnyBatched(node)) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank && shape[0] == 1, "multiplies along the batch axis");
             SetOutput(node, 0, a.Type, shape, a.IsBatched);
         }
 

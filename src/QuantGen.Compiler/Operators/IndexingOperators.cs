@@ -30,6 +30,9 @@ namespace QuantGen.Compiler.Operators
 
         public override bool IsBuildTimeInput(Node node, int index) => index >= 1;
 
+        /// <summary>Opset 10+: data, starts, ends, then optional axes and steps (before: attributes).</summary>
+        public override (int Min, int Max) InputCount => (1, 5);
+
         private static long[]? Ints(Node node, int input, string attribute)
         {
             var a = node.Attributes.GetInts(attribute);
@@ -37,6 +40,7 @@ namespace QuantGen.Compiler.Operators
             var v = node.Input(input);
             if (v == null) return null;
             if (v.Constant == null) throw Unsupported(node, $"{attribute} computed at run time");
+            if (v.Type != DataType.Int64 && v.Type != DataType.Int32) throw Invalid(node, $"{attribute} are {DataTypes.Name(v.Type)}, not int64 or int32");
             return v.Constant.ToInt64Array();
         }
 
@@ -50,11 +54,16 @@ namespace QuantGen.Compiler.Operators
             if (ends.Length != starts.Length || axes.Length != starts.Length || steps.Length != starts.Length)
                 throw Invalid(node, "starts, ends, axes and steps differ in length");
             var result = shape.Select(d => new SliceAxis(0, 1, d)).ToArray();
+            var seen = new bool[shape.Length];
             for (int i = 0; i < starts.Length; i++)
             {
                 int axis = Axis(node, axes[i], shape.Length);
+                if (seen[axis]) throw Invalid(node, $"axis {axis} is sliced twice");
+                seen[axis] = true;
                 long dim = shape[axis], step = steps[i];
                 if (step == 0) throw Invalid(node, "a step is 0");
+                // Steps beyond the axis are the same as a step of the axis' size (one element), and stay in int.
+                step = Math.Max(-Math.Max(dim, 1), Math.Min(Math.Max(dim, 1), step));
                 long start = starts[i] < 0 ? starts[i] + dim : starts[i];
                 long end = ends[i] < 0 ? ends[i] + dim : ends[i];
                 if (step > 0)
@@ -105,6 +114,10 @@ namespace QuantGen.Compiler.Operators
 
         public override bool IsBuildTimeInput(Node node, int index) => index == 1;
 
+        public override (int Min, int Max) InputCount => (1, 2);
+
+        public override int MaxOutputs => int.MaxValue;
+
         public static (int Axis, int[] Sizes) Parts(Node node, int[] shape)
         {
             int axis = Axis(node, node.Attributes.GetInt("axis", 0), shape.Length);
@@ -121,7 +134,8 @@ namespace QuantGen.Compiler.Operators
                 if (shape[axis] % n != 0) throw Invalid(node, $"axis size {shape[axis]} does not split into {n} equal parts");
                 return (axis, Enumerable.Repeat(shape[axis] / n, n).ToArray());
             }
-            if (split.Length != n || split.Sum() != shape[axis]) throw Invalid(node, $"split [{string.Join(",", split)}] does not fit axis size {shape[axis]} and {n} outputs");
+            if (split.Length != n || split.Any(p => p < 0 || p > shape[axis]) || split.Sum() != shape[axis])
+                throw Invalid(node, $"split [{string.Join(",", split)}] does not fit axis size {shape[axis]} and {n} outputs");
             return (axis, split.Select(s => (int)s).ToArray());
         }
 
@@ -169,6 +183,26 @@ namespace QuantGen.Compiler.Operators
 
         public override bool IsBuildTimeInput(Node node, int index) => index == 1 || index == 3;
 
+        /// <summary>Opset 11+: data, pads, optional constant_value and (18) axes; before: attributes.</summary>
+        public override (int Min, int Max) InputCount => (1, 4);
+
+        /// <summary>The output shape: each axis grows by its pads (negative pads crop). Checked in long, before any table is built.</summary>
+        public static int[] OutputShape(Node node, int[] shape)
+        {
+            var (begin, end) = Pads(node, shape.Length);
+            string mode = Mode(node);
+            var result = new int[shape.Length];
+            for (int a = 0; a < shape.Length; a++)
+            {
+                long size = (long)shape[a] + begin[a] + end[a];
+                if (size < 0) throw Invalid(node, $"pads remove more than axis {a} holds");
+                if (size > int.MaxValue) throw Invalid(node, $"pads make axis {a} {size} elements long");
+                if (mode != "constant" && shape[a] == 0 && size > 0) throw Invalid(node, $"{mode} padding of an empty axis");
+                result[a] = (int)size;
+            }
+            return result;
+        }
+
         /// <summary>Pads per axis (begin, end) for an input of rank <paramref name="rank"/>.</summary>
         public static (int[] Begin, int[] End) Pads(Node node, int rank)
         {
@@ -177,6 +211,7 @@ namespace QuantGen.Compiler.Operators
             {
                 var input = node.Input(1) ?? throw Invalid(node, "pads are missing");
                 if (input.Constant == null) throw Unsupported(node, "pads computed at run time");
+                if (input.Type != DataType.Int64) throw Invalid(node, $"pads are {DataTypes.Name(input.Type)}, not int64");
                 pads = input.Constant.ToInt64Array();
             }
             var axesInput = node.Input(3);
@@ -188,6 +223,7 @@ namespace QuantGen.Compiler.Operators
             }
             else axes = Enumerable.Range(0, rank).ToArray();
             if (pads.Length != 2 * axes.Length) throw Invalid(node, $"{pads.Length} pads for {axes.Length} axes");
+            if (pads.Any(p => p < int.MinValue || p > int.MaxValue)) throw Invalid(node, $"pads [{string.Join(",", pads)}] do not fit any tensor");
             var begin = new int[rank];
             var end = new int[rank];
             for (int i = 0; i < axes.Length; i++)
@@ -208,14 +244,13 @@ namespace QuantGen.Compiler.Operators
         /// <summary>Per axis, the input position each output position reads (−1: the padding value).</summary>
         public static int[][] Maps(Node node, int[] shape)
         {
-            var (begin, end) = Pads(node, shape.Length);
+            var (begin, _) = Pads(node, shape.Length);
+            var sizes = OutputShape(node, shape);
             string mode = Mode(node);
             var maps = new int[shape.Length][];
             for (int a = 0; a < shape.Length; a++)
             {
-                int dim = shape[a], size = dim + begin[a] + end[a];
-                if (size < 0) throw Invalid(node, $"pads remove more than axis {a} holds");
-                if (mode != "constant" && dim == 0 && size > 0) throw Invalid(node, $"{mode} padding of an empty axis");
+                int dim = shape[a], size = sizes[a];
                 var map = new int[size];
                 for (int j = 0; j < size; j++)
                 {
@@ -242,9 +277,10 @@ namespace QuantGen.Compiler.Operators
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
-            var maps = Maps(node, x.Shape!);
-            if (x.IsBatched) RequireSampleWise(node, x.Rank > 0 && maps[0].Length == x.Shape![0], "pads the batch axis");
-            SetOutput(node, 0, x.Type, maps.Select(m => m.Length).ToArray(), x.IsBatched);
+            var shape = OutputShape(node, x.Shape!);
+            if (x.IsBatched) RequireSampleWise(node, x.Rank > 0 && shape[0] == x.Shape![0], "pads the batch axis");
+            RequireScalar(node, 2);
+            SetOutput(node, 0, x.Type, shape, x.IsBatched);
         }
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
@@ -304,13 +340,31 @@ namespace QuantGen.Compiler.Operators
 
         public override bool IsBuildTimeInput(Node node, int index) => index == 0;
 
+        /// <summary>The output shape, from the (constant) shape input: a list of non-negative int64 dimensions.</summary>
+        private static int[] OutputShape(Node node)
+        {
+            var input = In(node, 0);
+            if (input.Constant == null) throw Unsupported(node, "a shape computed at run time");
+            if (input.Type != DataType.Int64 || input.Rank != 1) throw Invalid(node, $"the shape input is {DataTypes.Name(input.Type)}{Dims(input.Shape!)}, not a list of int64 dimensions");
+            var dims = input.Constant.ToInt64Array();
+            if (dims.Any(d => d < 0 || d > int.MaxValue)) throw Invalid(node, $"shape [{string.Join(",", dims)}] is not a tensor shape");
+            return dims.Select(d => (int)d).ToArray();
+        }
+
+        private static Tensor Value(Node node)
+        {
+            var value = node.Attributes.GetTensor("value") ?? Tensor.FromFloats(new[] { 1 }, new[] { 0f });
+            if (value.ElementCount != 1) throw Invalid(node, $"the value attribute holds {value.ElementCount} elements, not one");
+            return value;
+        }
+
         public override void InferShapes(Node node, OperatorContext context) =>
-            throw Unsupported(node, "a shape computed at run time");
+            SetOutput(node, 0, Value(node).Type, OutputShape(node), false);
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
         {
-            var shape = inputs[0]!.ToInt64Array().Select(d => checked((int)d)).ToArray();
-            var value = node.Attributes.GetTensor("value") ?? Tensor.FromFloats(new[] { 1 }, new[] { 0f });
+            var shape = OutputShape(node);
+            var value = Value(node);
             var y = Tensor.Create(value.Type, shape);
             for (int i = 0; i < y.ElementCount; i++) Array.Copy(value.Data, 0, y.Data, i, 1);
             return new[] { y };
@@ -326,10 +380,17 @@ namespace QuantGen.Compiler.Operators
 
         public override bool IsBuildTimeInput(Node node, int index) => index >= 1;
 
+        /// <summary>Opset 12+: data, optional ratio and training_mode; output and optional mask.</summary>
+        public override (int Min, int Max) InputCount => (1, 3);
+
+        public override int MaxOutputs => 2;
+
         protected override int[] OutputShape(Node node, int[] input, bool batched) => input;
 
         public override void InferShapes(Node node, OperatorContext context)
         {
+            RequireScalar(node, 1);
+            RequireScalar(node, 2);
             var training = node.Input(2);
             if (training != null)
             {

@@ -12,6 +12,22 @@ namespace QuantGen.Compiler.Operators
     {
         protected IntegerProductOperator(string opType, int sinceOpset) : base(opType, sinceOpset) { }
 
+        /// <summary>The products: each output sums the inner dimension (MatMul) or its group's channels times the window (Conv).</summary>
+        public override long EvaluationCost(Node node)
+        {
+            var w = In(node, OpType == "QLinearMatMul" || OpType == "QLinearConv" ? 3 : 1);
+            bool conv = OpType == "ConvInteger" || OpType == "QLinearConv";
+            return Products(node.Outputs[0].ElementCount, conv ? w.ElementCount / Math.Max(1, w.Shape![0]) : In(node, 0).Shape!.LastOrDefault()) + base.EvaluationCost(node);
+        }
+
+        /// <summary>MatMulInteger and ConvInteger: two operands and their optional zero points; QLinearMatMul: eight; QLinearConv: eight and a bias.</summary>
+        public override (int Min, int Max) InputCount => OpType switch
+        {
+            "QLinearMatMul" => (8, 8),
+            "QLinearConv" => (8, 9),
+            _ => (2, 4),
+        };
+
         public static bool IsQuantizedType(DataType t) => t == DataType.UInt8 || t == DataType.Int8;
 
         protected static void RequireQuantized(Node node, int index)
@@ -45,9 +61,10 @@ namespace QuantGen.Compiler.Operators
         }
 
         /// <summary>q − zero point as exact integers; the zero point per tensor or per slice of <paramref name="axis"/>.</summary>
-        public static long[] Centered(Tensor q, Tensor? zp, int axis)
+        public static short[] Centered(Tensor q, Tensor? zp, int axis)
         {
-            var r = new long[q.ElementCount];
+            // An 8-bit value minus an 8-bit zero point lies in [−383, 383]: two bytes an element, not eight, for large folds.
+            var r = new short[q.ElementCount];
             long inner = 1;
             int channels = 1;
             if (zp != null && zp.ElementCount > 1)
@@ -58,13 +75,13 @@ namespace QuantGen.Compiler.Operators
             for (int i = 0; i < r.Length; i++)
             {
                 long z = zp == null ? 0 : zp.GetInt64(zp.ElementCount == 1 ? 0 : (int)(i / inner % channels));
-                r[i] = q.GetInt64(i) - z;
+                r[i] = (short)(q.GetInt64(i) - z);
             }
             return r;
         }
 
         /// <summary>numpy.matmul of exact integers.</summary>
-        public static long[] MatMul(long[] fa, int[] aShape, long[] fb, int[] bShape)
+        public static long[] MatMul(short[] fa, int[] aShape, short[] fb, int[] bShape)
         {
             var a2 = aShape.Length == 1 ? new[] { 1, aShape[0] } : aShape;
             var b2 = bShape.Length == 1 ? new[] { bShape[0], 1 } : bShape;
@@ -88,7 +105,7 @@ namespace QuantGen.Compiler.Operators
         }
 
         /// <summary>Conv (groups, strides, pads, dilations as the node says) of exact integers, NCHW / NCW.</summary>
-        public static long[] Conv(Node node, long[] fx, int[] xShape, long[] fw, int[] wShape, out int[] yShape)
+        public static long[] Conv(Node node, short[] fx, int[] xShape, short[] fw, int[] wShape, out int[] yShape)
         {
             var g = WindowGeometry.Resolve(node, xShape, ConvOperator.KernelOf(wShape));
             int group = (int)node.Attributes.GetInt("group", 1);
@@ -131,9 +148,9 @@ namespace QuantGen.Compiler.Operators
         {
             if (w.Rank != x.Rank || (w.Rank != 3 && w.Rank != 4)) throw Unsupported(node, $"weights of rank {w.Rank} (only 1-D and 2-D convolution)");
             var g = WindowGeometry.Resolve(node, x.Shape!, ConvOperator.KernelOf(w.Shape!));
-            int group = (int)node.Attributes.GetInt("group", 1);
+            int group = IntAttribute(node, "group", 1, 1, int.MaxValue);
             int ic = x.Shape![1], oc = w.Shape![0];
-            if (group < 1 || ic % group != 0 || oc % group != 0 || w.Shape[1] != ic / group)
+            if (ic % group != 0 || oc % group != 0 || w.Shape[1] != ic / group)
                 throw Invalid(node, $"weights {Dims(w.Shape)} do not fit {ic} input channels in {group} groups");
             if (w.IsBatched) RequireSampleWise(node, false, "takes batched weights");
             return g.OutputShape(x.Shape[0], oc);
@@ -142,7 +159,7 @@ namespace QuantGen.Compiler.Operators
         protected static int[] MatMulOutputShape(Node node, Value a, Value b)
         {
             var shape = MatMulOperator.OutputShape(a.Shape!, b.Shape!) ?? throw Invalid(node, $"{Dims(a.Shape!)} and {Dims(b.Shape!)} do not multiply");
-            if (a.IsBatched || b.IsBatched) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank, "multiplies along the batch axis");
+            if (a.IsBatched || b.IsBatched) RequireSampleWise(node, a.IsBatched && !b.IsBatched && a.Rank >= 2 && a.Rank >= b.Rank && shape[0] == 1, "multiplies along the batch axis");
             return shape;
         }
 
@@ -322,6 +339,8 @@ namespace QuantGen.Compiler.Operators
         public DynamicQuantizeLinearOperator() : base("DynamicQuantizeLinear", 11) { }
 
         public override string Notes => "float32 to uint8, the range of the whole tensor";
+
+        public override int MaxOutputs => 3;
 
         public override void InferShapes(Node node, OperatorContext context)
         {

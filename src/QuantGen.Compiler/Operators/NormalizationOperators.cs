@@ -21,11 +21,21 @@ namespace QuantGen.Compiler.Operators
             return (axis, rows, cols);
         }
 
+        /// <summary>X, Scale and optional B; Y and the optional Mean and InvStdDev.</summary>
+        public override (int Min, int Max) InputCount => (2, 3);
+
+        public override int MaxOutputs => 3;
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
-            In(node, 1);
+            RequireType(node, 0, DataType.Float32);
+            RequireSameType(node, 0, 1, 2);
             var (axis, _, _) = Extents(node, x.Shape!);
+            var normalized = x.Shape!.Skip(axis).ToArray();
+            for (int i = 1; i < node.Inputs.Count; i++)
+                if (node.Inputs[i] is { } p && !(p.ElementCount == Tensor.ElementCountOf(normalized) || Broadcasting.Shape(p.Shape!, normalized) is { } b && b.SequenceEqual(normalized)))
+                    throw Invalid(node, $"{Dims(p.Shape!)} does not broadcast to the normalized shape {Dims(normalized)}");
             if (x.IsBatched) RequireSampleWise(node, axis != 0, "normalizes over the batch axis");
             SetOutput(node, 0, x.Type, x.Shape!, x.IsBatched);
             var stats = x.Shape!.Select((d, i) => i < axis ? d : 1).ToArray();
@@ -79,9 +89,13 @@ namespace QuantGen.Compiler.Operators
 
         public override string Notes => "[N, C, …] input, per-channel scale and bias";
 
+        public override (int Min, int Max) InputCount => (3, 3);
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
+            RequireType(node, 0, DataType.Float32);
+            RequireSameType(node, 0, 1, 2);
             if (x.Rank < 3) throw Invalid(node, $"a rank-{x.Rank} input (needs [N, C, …])");
             if (In(node, 1).ElementCount != x.Shape![1] || In(node, 2).ElementCount != x.Shape[1]) throw Invalid(node, "scale and B must have C elements");
             SetOutput(node, 0, x.Type, x.Shape!, x.IsBatched);

@@ -1,6 +1,7 @@
 // Pooling: MaxPool, AveragePool (pads, ceil_mode, count_include_pad), GlobalAveragePool, GlobalMaxPool.
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Operators
@@ -13,9 +14,16 @@ namespace QuantGen.Compiler.Operators
 
         public override string Notes => "1-D and 2-D; pads, strides, dilations, ceil_mode" + (_max ? "; no Indices output" : ", count_include_pad");
 
+        public override int MaxOutputs => _max ? 2 : 1;
+
+        /// <summary>Each output reads its window.</summary>
+        public override long EvaluationCost(Node node) =>
+            Products(node.Outputs[0].ElementCount, node.Attributes.GetInts("kernel_shape")?.Aggregate(1L, (p, k) => p * Math.Max(1, Math.Min(k, int.MaxValue))) ?? 1);
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
+            RequireType(node, 0, DataType.Float32);
             if (node.Outputs.Count > 1) throw Unsupported(node, "the Indices output");
             if (node.Attributes.GetInt("storage_order", 0) != 0) throw Unsupported(node, "storage_order=1");
             var g = WindowGeometry.Resolve(node, x.Shape!, null);
@@ -65,6 +73,7 @@ namespace QuantGen.Compiler.Operators
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
+            RequireType(node, 0, DataType.Float32);
             if (x.Rank < 3) throw Invalid(node, "the input needs spatial axes");
             var shape = new int[x.Rank];
             shape[0] = x.Shape![0];

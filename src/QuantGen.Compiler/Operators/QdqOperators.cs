@@ -13,6 +13,9 @@ namespace QuantGen.Compiler.Operators
     {
         protected LinearQuantizationOperator(string opType) : base(opType, 10) { }
 
+        /// <summary>x, scale and the optional zero point.</summary>
+        public override (int Min, int Max) InputCount => (2, 3);
+
         /// <summary>
         /// The tensor viewed as [outer, channels, inner] around the quantization axis: channels = 1 for per-tensor
         /// parameters (a scalar or a 1-element scale, as in opset 10).

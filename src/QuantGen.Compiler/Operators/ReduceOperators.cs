@@ -18,6 +18,9 @@ namespace QuantGen.Compiler.Operators
 
         public override bool IsBuildTimeInput(Node node, int index) => index == 1;
 
+        /// <summary>Data, and (ReduceSum from opset 13, the others from 18) the axes.</summary>
+        public override (int Min, int Max) InputCount => (1, 2);
+
         /// <summary>Per axis of the input: reduced or kept. Null when the node is a no-op (empty axes with noop_with_empty_axes).</summary>
         public static bool[]? ReducedAxes(Node node, int rank)
         {
@@ -26,6 +29,7 @@ namespace QuantGen.Compiler.Operators
             if (axes == null && input != null)
             {
                 if (input.Constant == null) throw Unsupported(node, "axes computed at run time");
+                if (input.Type != DataType.Int64 || input.Rank > 1) throw Invalid(node, $"the axes input is {DataTypes.Name(input.Type)}{Dims(input.Shape!)}, not a list of int64 axes");
                 axes = input.Constant.ToInt64Array();
             }
             var reduced = new bool[rank];
@@ -55,6 +59,7 @@ namespace QuantGen.Compiler.Operators
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
+            RequireType(node, 0, DataType.Float32, DataType.Float64, DataType.Int64, DataType.Int32);
             var reduced = ReducedAxes(node, x.Rank);
             if (x.IsBatched) RequireSampleWise(node, reduced == null || !reduced[0], "reduces over the batch axis");
             bool keep = node.Attributes.GetInt("keepdims", 1) != 0;

@@ -35,61 +35,97 @@ namespace QuantGen.Compiler.Operators
 
         public override bool IsBuildTimeInput(Node node, int index) => index >= 1;
 
+        /// <summary>Each output blends up to four taps per axis (cubic).</summary>
+        public override long EvaluationCost(Node node) => Products(node.Outputs[0].ElementCount, (long)Math.Pow(4, Math.Min(In(node, 0).Rank, 30)));
+
+        /// <summary>X, then (opset 10, Upsample) scales or (opset 11+) roi, scales and sizes.</summary>
+        public override (int Min, int Max) InputCount => OpType == "Upsample" ? (1, 2) : (1, 4);
+
         private static float[]? Floats(Node node, int index)
         {
             var v = node.Input(index);
             if (v == null) return null;
             if (v.Constant == null) throw Unsupported(node, $"input {index} computed at run time");
+            if (v.Type != DataType.Float32) throw Invalid(node, $"input {index} ('{v.Name}') is {DataTypes.Name(v.Type)}, not float32");
             return v.Constant.ElementCount == 0 ? null : v.Constant.ToFloatArray();
         }
 
-        /// <summary>The output shape and the tap table of every axis for an input of <paramref name="shape"/>.</summary>
-        public static ResizeAxis[] Plan(Node node, int[] shape, int opset)
+        /// <summary>
+        /// The output shape and each axis' scale, checked before anything is built from them: scales finite and positive,
+        /// sizes and the resulting lengths within int (a table per axis is built from each length).
+        /// </summary>
+        public static (int[] Shape, double[] Scale) OutputShape(Node node, int[] shape, int opset)
+        {
+            bool legacy = node.OpType == "Upsample" || opset < 11;
+            float[]? scales, sizes = null;
+            if (node.OpType == "Upsample" && opset < 9) scales = node.Attributes.GetFloats("scales") ?? throw Invalid(node, "scales are missing");
+            else if (legacy) scales = Floats(node, 1);
+            else
+            {
+                scales = Floats(node, 2);
+                if (node.Input(3) is { } s)
+                {
+                    if (s.Constant == null) throw Unsupported(node, "sizes computed at run time");
+                    if (s.Type != DataType.Int64) throw Invalid(node, $"sizes are {DataTypes.Name(s.Type)}, not int64");
+                    if (s.Constant.ElementCount > 0)
+                    {
+                        var requested = s.Constant.ToInt64Array();
+                        if (requested.Any(d => d < 0 || d > int.MaxValue)) throw Invalid(node, $"sizes [{string.Join(",", requested)}] are not a tensor shape");
+                        sizes = requested.Select(d => (float)d).ToArray();
+                    }
+                }
+            }
+            int rank = shape.Length;
+            var outShape = new int[rank];
+            var scale = new double[rank];
+            if (sizes != null)
+            {
+                if (sizes.Length != rank) throw Invalid(node, $"{sizes.Length} sizes for rank {rank}");
+                for (int i = 0; i < rank; i++)
+                {
+                    outShape[i] = (int)sizes[i];
+                    scale[i] = shape[i] == 0 ? 1 : (double)outShape[i] / shape[i];
+                }
+                return (outShape, scale);
+            }
+            if (scales == null || scales.Length != rank) throw Invalid(node, "scales are missing or do not match the rank");
+            for (int i = 0; i < rank; i++)
+            {
+                if (!(scales[i] > 0) || float.IsInfinity(scales[i])) throw Invalid(node, $"scale {scales[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)} on axis {i} (scales must be finite and positive)");
+                double length = Math.Floor(shape[i] * (double)scales[i]);
+                if (length > int.MaxValue) throw Invalid(node, $"scale {scales[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)} makes axis {i} {length} elements long");
+                scale[i] = scales[i];
+                outShape[i] = (int)length;
+            }
+            return (outShape, scale);
+        }
+
+        /// <summary>The interpolation the node asks for, checked (unsupported modes, a roi that does not fit).</summary>
+        private static (string Mode, string Transform, string Nearest, float CubicA, bool ExcludeOutside, float[]? Roi) Settings(Node node, int rank, int opset)
         {
             bool legacy = node.OpType == "Upsample" || opset < 11;
             string mode = node.Attributes.GetString("mode", "nearest");
             if (mode != "nearest" && mode != "linear" && mode != "cubic" || (legacy && mode == "cubic")) throw Unsupported(node, $"mode '{mode}'");
             string transform = legacy ? "asymmetric" : node.Attributes.GetString("coordinate_transformation_mode", "half_pixel");
             string nearest = legacy ? "floor" : node.Attributes.GetString("nearest_mode", "round_prefer_floor");
+            if (mode == "nearest" && !new[] { "round_prefer_floor", "round_prefer_ceil", "floor", "ceil" }.Contains(nearest)) throw Unsupported(node, $"nearest_mode '{nearest}'");
             float a = node.Attributes.GetFloat("cubic_coeff_a", -0.75f);
             bool excludeOutside = node.Attributes.GetInt("exclude_outside", 0) != 0;
             if (node.Attributes.Has("axes")) throw Unsupported(node, "the axes attribute (opset 18)");
             if (node.Attributes.Has("keep_aspect_ratio_policy")) throw Unsupported(node, "keep_aspect_ratio_policy (opset 18)");
-
-            float[]? scales, sizesF = null, roi = null;
-            if (node.OpType == "Upsample" && opset < 9) scales = node.Attributes.GetFloats("scales") ?? throw Invalid(node, "scales are missing");
-            else if (legacy) scales = Floats(node, 1);
-            else
-            {
-                roi = Floats(node, 1);
-                scales = Floats(node, 2);
-                sizesF = node.Input(3) is { } s && s.Constant != null && s.Constant.ElementCount > 0 ? s.Constant.ToInt64Array().Select(d => (float)d).ToArray() : null;
-                if (node.Input(3) is { } rs && rs.Constant == null) throw Unsupported(node, "sizes computed at run time");
-            }
-            int rank = shape.Length;
-            var outShape = new int[rank];
-            var scale = new double[rank];
-            if (sizesF != null)
-            {
-                if (sizesF.Length != rank) throw Invalid(node, $"{sizesF.Length} sizes for rank {rank}");
-                for (int i = 0; i < rank; i++)
-                {
-                    outShape[i] = (int)sizesF[i];
-                    scale[i] = shape[i] == 0 ? 1 : (double)outShape[i] / shape[i];
-                }
-            }
-            else
-            {
-                if (scales == null || scales.Length != rank) throw Invalid(node, "scales are missing or do not match the rank");
-                for (int i = 0; i < rank; i++)
-                {
-                    scale[i] = scales[i];
-                    outShape[i] = (int)Math.Floor(shape[i] * (double)scales[i]);
-                }
-            }
+            float[]? roi = legacy ? null : Floats(node, 1);
             if (transform == "tf_crop_and_resize" && (roi == null || roi.Length != 2 * rank)) throw Invalid(node, "tf_crop_and_resize needs a roi of 2·rank values");
             if (!new[] { "half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize" }.Contains(transform))
                 throw Unsupported(node, $"coordinate_transformation_mode '{transform}'");
+            return (mode, transform, nearest, a, excludeOutside, roi);
+        }
+
+        /// <summary>The output shape and the tap table of every axis for an input of <paramref name="shape"/>.</summary>
+        public static ResizeAxis[] Plan(Node node, int[] shape, int opset)
+        {
+            int rank = shape.Length;
+            var (mode, transform, nearest, a, excludeOutside, roi) = Settings(node, rank, opset);
+            var (outShape, scale) = OutputShape(node, shape, opset);
 
             var axes = new ResizeAxis[rank];
             for (int i = 0; i < rank; i++)
@@ -200,9 +236,12 @@ namespace QuantGen.Compiler.Operators
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
-            var axes = Plan(node, x.Shape!, context.Opset);
-            if (x.IsBatched) RequireSampleWise(node, x.Rank > 0 && axes[0].Length == x.Shape![0] && axes[0].Taps == 1, "resizes the batch axis");
-            SetOutput(node, 0, x.Type, axes.Select(a => a.Length).ToArray(), x.IsBatched);
+            RequireType(node, 0, DataType.Float32);
+            // Not Plan: the tap tables it builds are as long as the output axes, which the limits check after this.
+            var settings = Settings(node, x.Rank, context.Opset);
+            var (shape, scale) = OutputShape(node, x.Shape!, context.Opset);
+            if (x.IsBatched) RequireSampleWise(node, x.Rank > 0 && shape[0] == x.Shape![0] && scale[0] == 1 && settings.Transform != "tf_crop_and_resize", "resizes the batch axis");
+            SetOutput(node, 0, x.Type, shape, x.IsBatched);
         }
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)

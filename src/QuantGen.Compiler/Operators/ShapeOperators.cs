@@ -49,13 +49,15 @@ namespace QuantGen.Compiler.Operators
 
         protected override int[] OutputShape(Node node, int[] input, bool batched)
         {
-            int axis = (int)node.Attributes.GetInt("axis", 1);
+            long axis = node.Attributes.GetInt("axis", 1);
             if (axis < 0) axis += input.Length;
-            if (axis < 0 || axis > input.Length) throw Invalid(node, $"axis {axis} is out of range");
-            int outer = 1, inner = 1;
+            if (axis < 0 || axis > input.Length) throw Invalid(node, $"axis {node.Attributes.GetInt("axis", 1)} is out of range for rank {input.Length}");
+            long outer = 1, inner = 1;
             for (int i = 0; i < axis; i++) outer *= input[i];
-            for (int i = axis; i < input.Length; i++) inner *= input[i];
-            return new[] { outer, inner };
+            for (int i = (int)axis; i < input.Length; i++) inner *= input[i];
+            // The input's element count fits in an int, so both products do unless the other is 0.
+            if (outer > int.MaxValue || inner > int.MaxValue) throw Invalid(node, $"cannot flatten {Dims(input)} into two axes of at most {int.MaxValue}");
+            return new[] { (int)outer, (int)inner };
         }
     }
 
@@ -65,10 +67,14 @@ namespace QuantGen.Compiler.Operators
 
         public override bool IsBuildTimeInput(Node node, int index) => index == 1;
 
+        public override (int Min, int Max) InputCount => (2, 2);
+
         protected override int[] OutputShape(Node node, int[] input, bool batched)
         {
             var shapeInput = In(node, 1);
             if (shapeInput.Constant == null) throw Unsupported(node, "a shape computed at run time");
+            if (shapeInput.Rank != 1) throw Invalid(node, $"the shape input is {Dims(shapeInput.Shape!)}, not a list of dimensions");
+            RequireType(node, 1, DataType.Int64);
             var requested = shapeInput.Constant.ToInt64Array();
             bool allowZero = node.Attributes.GetInt("allowzero", 0) != 0;
             var result = new int[requested.Length];
@@ -88,8 +94,9 @@ namespace QuantGen.Compiler.Operators
                     inferred = i;
                     continue;
                 }
-                result[i] = checked((int)d);
-                known *= d;
+                if (d < 0 || d > int.MaxValue) throw Invalid(node, $"shape [{string.Join(",", requested)}] has the dimension {d}");
+                result[i] = (int)d;
+                known = known > long.MaxValue / Math.Max(d, 1) ? long.MaxValue : known * d;
             }
             if (inferred >= 0)
             {
@@ -108,6 +115,8 @@ namespace QuantGen.Compiler.Operators
         public SqueezeOperator(bool unsqueeze) : base(unsqueeze ? "Unsqueeze" : "Squeeze") { _unsqueeze = unsqueeze; }
 
         public override bool IsBuildTimeInput(Node node, int index) => index == 1;
+
+        public override (int Min, int Max) InputCount => (1, 2);
 
         private static long[]? Axes(Node node)
         {
@@ -128,6 +137,7 @@ namespace QuantGen.Compiler.Operators
                 if (axes == null) throw Invalid(node, "Unsqueeze needs axes");
                 int rank = input.Length + axes.Length;
                 var norm = new HashSet<int>(axes.Select(a => Axis(node, a, rank)));
+                if (norm.Count != axes.Length) throw Invalid(node, $"axes [{string.Join(",", axes)}] name an axis twice");
                 var result = new int[rank];
                 for (int i = 0, j = 0; i < rank; i++) result[i] = norm.Contains(i) ? 1 : input[j++];
                 if (batched) RequireSampleWise(node, !norm.Contains(0), "inserts an axis before the batch axis");
@@ -136,6 +146,8 @@ namespace QuantGen.Compiler.Operators
             var drop = axes == null
                 ? new HashSet<int>(Enumerable.Range(0, input.Length).Where(i => input[i] == 1 && !(batched && i == 0)))
                 : new HashSet<int>(axes.Select(a => Axis(node, a, input.Length)));
+            foreach (int a in drop)
+                if (input[a] != 1) throw Invalid(node, $"axis {a} has size {input[a]}, so it cannot be squeezed");
             if (batched) RequireSampleWise(node, !drop.Contains(0), "removes the batch axis");
             return input.Where((d, i) => !drop.Contains(i)).ToArray();
         }
@@ -148,15 +160,16 @@ namespace QuantGen.Compiler.Operators
         public static int[] Permutation(Node node, int rank)
         {
             var perm = node.Attributes.GetInts("perm");
-            return perm == null ? Enumerable.Range(0, rank).Reverse().ToArray() : perm.Select(p => (int)p).ToArray();
+            if (perm == null) return Enumerable.Range(0, rank).Reverse().ToArray();
+            if (perm.Length != rank || perm.Distinct().Count() != perm.Length || perm.Any(p => p < 0 || p >= rank))
+                throw Invalid(node, $"perm [{string.Join(",", perm)}] is not a permutation of the {rank} axes");
+            return perm.Select(p => (int)p).ToArray();
         }
 
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
             var perm = Permutation(node, x.Rank);
-            if (perm.Length != x.Rank || perm.Distinct().Count() != perm.Length || perm.Any(p => p < 0 || p >= x.Rank))
-                throw Invalid(node, $"perm [{string.Join(",", perm)}] does not fit rank {x.Rank}");
             if (x.IsBatched) RequireSampleWise(node, perm[0] == 0, "moves the batch axis");
             SetOutput(node, 0, x.Type, perm.Select(p => x.Shape![p]).ToArray(), x.IsBatched);
         }
@@ -184,6 +197,8 @@ namespace QuantGen.Compiler.Operators
         public ConstantOperator() : base("Constant") { }
 
         public override string Notes => "folded at build time";
+
+        public override (int Min, int Max) InputCount => (0, 0);
 
         public static Tensor ValueOf(Node node)
         {
@@ -221,12 +236,12 @@ namespace QuantGen.Compiler.Operators
 
         private static int[] Slice(Node node, int rank)
         {
-            int start = (int)node.Attributes.GetInt("start", 0), end = (int)node.Attributes.GetInt("end", rank);
+            long start = node.Attributes.GetInt("start", 0), end = node.Attributes.GetInt("end", rank);
             if (start < 0) start += rank;
             if (end < 0) end += rank;
             start = Math.Max(0, Math.Min(rank, start));
             end = Math.Max(start, Math.Min(rank, end));
-            return Enumerable.Range(start, end - start).ToArray();
+            return Enumerable.Range((int)start, (int)(end - start)).ToArray();
         }
 
         public override Tensor[] Evaluate(Node node, Tensor?[] inputs, OperatorContext context)
@@ -243,18 +258,26 @@ namespace QuantGen.Compiler.Operators
 
         public override string Notes => "any axis, in the ONNX order (an NHWC input is transposed back first)";
 
+        public override (int Min, int Max) InputCount => (1, int.MaxValue);
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var first = In(node, 0);
+            RequireSameType(node, Enumerable.Range(0, node.Inputs.Count).ToArray());
+            if (first.Rank == 0) throw Invalid(node, "cannot concatenate scalars");
             int axis = Axis(node, node.Attributes.GetInt("axis", 0), first.Rank);
             if (AnyBatched(node)) RequireSampleWise(node, axis != 0 && node.Inputs.All(v => v!.IsBatched), "concatenates along the batch axis or with a non-batched input");
             var shape = (int[])first.Shape!.Clone();
-            shape[axis] = 0;
+            long total = 0;
             foreach (var v in node.Inputs)
             {
                 if (v!.Rank != shape.Length) throw Invalid(node, "inputs have different ranks");
-                shape[axis] += v.Shape![axis];
+                for (int i = 0; i < shape.Length; i++)
+                    if (i != axis && v.Shape![i] != shape[i]) throw Invalid(node, $"input '{v.Name}' {Dims(v.Shape!)} does not match {Dims(first.Shape!)} off axis {axis}");
+                total += v.Shape![axis];
             }
+            if (total > int.MaxValue) throw Invalid(node, $"the concatenated axis would have {total} elements");
+            shape[axis] = (int)total;
             SetOutput(node, 0, first.Type, shape, AnyBatched(node));
         }
 
@@ -286,10 +309,13 @@ namespace QuantGen.Compiler.Operators
 
         public override string Notes => "data and int64 or int32 indices at run time or build time (folded when both are constants)";
 
+        public override (int Min, int Max) InputCount => (2, 2);
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
             var indices = In(node, 1);
+            RequireType(node, 1, DataType.Int64, DataType.Int32);
             int axis = Axis(node, node.Attributes.GetInt("axis", 0), x.Rank);
             // Sample-wise when the batch axis stays the output's leading axis: batched data gathered along another
             // axis, or batched indices into non-batched data along axis 0 (an embedding lookup).

@@ -32,8 +32,10 @@ namespace QuantGen.Compiler.Operators
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
+            RequireType(node, 0, DataType.Float32);
             int rank = x.Rank;
             long axis = node.Attributes.GetInt("axis", context.Opset >= 13 ? -1 : 1);
+            Extents(node, x.Shape!, context.Opset);
             if (x.IsBatched) RequireSampleWise(node, Axis(node, axis, rank) != 0, "normalizes over the batch axis");
             SetOutput(node, 0, x.Type, x.Shape!, x.IsBatched);
         }
@@ -69,10 +71,17 @@ namespace QuantGen.Compiler.Operators
 
         public override string Notes => "inference mode; constant parameters folded into a preceding Conv, else a per-channel Mul and Add; run-time parameters computed per channel";
 
+        /// <summary>X, scale, B, mean and variance; the training-mode outputs (running mean and variance…) are refused below.</summary>
+        public override (int Min, int Max) InputCount => (5, 5);
+
+        public override int MaxOutputs => 5;
+
         public override void InferShapes(Node node, OperatorContext context)
         {
             var x = In(node, 0);
             if (node.Outputs.Count > 1 || node.Attributes.GetInt("training_mode", 0) != 0) throw Unsupported(node, "training mode");
+            RequireType(node, 0, DataType.Float32);
+            if (x.Rank < 2) throw Invalid(node, $"a rank-{x.Rank} input (needs [N, C, …])");
             for (int i = 1; i <= 4; i++)
                 if (In(node, i).ElementCount != x.Shape![1]) throw Invalid(node, $"input {i} does not have one value per channel");
             SetOutput(node, 0, x.Type, x.Shape!, x.IsBatched);

@@ -30,12 +30,16 @@ namespace QuantGen.Compiler.Operators
                 throw OperatorDefinition.Unsupported(node, $"a {inputShape.Length - 2}-D window (only 1-D and 2-D, NCW/NCHW inputs)");
             int spatial = oneD ? 1 : 2;
             var a = node.Attributes;
-            var k = a.GetInts("kernel_shape")?.Select(v => (int)v).ToArray() ?? kernel
+            // Every size must be positive and pads non-negative; the window's span and the padded input are then computed in
+            // long, so no attribute value wraps around into a plausible-looking geometry.
+            var k = OperatorDefinition.IntsAttribute(node, "kernel_shape", 1, int.MaxValue) ?? kernel
                 ?? throw OperatorDefinition.Invalid(node, "kernel_shape is missing");
             if (k.Length != spatial) throw OperatorDefinition.Unsupported(node, $"kernel_shape of rank {k.Length} on a rank-{inputShape.Length} input");
-            var s = a.GetInts("strides") ?? Enumerable.Repeat(1L, spatial).ToArray();
-            var d = a.GetInts("dilations") ?? Enumerable.Repeat(1L, spatial).ToArray();
-            var p = a.GetInts("pads") ?? new long[2 * spatial];
+            if (kernel != null && !k.SequenceEqual(kernel))
+                throw OperatorDefinition.Invalid(node, $"kernel_shape [{string.Join(",", k)}] does not match the weights' window [{string.Join(",", kernel)}]");
+            var s = (OperatorDefinition.IntsAttribute(node, "strides", 1, int.MaxValue) ?? Enumerable.Repeat(1, spatial).ToArray()).Select(v => (long)v).ToArray();
+            var d = (OperatorDefinition.IntsAttribute(node, "dilations", 1, int.MaxValue) ?? Enumerable.Repeat(1, spatial).ToArray()).Select(v => (long)v).ToArray();
+            var p = (OperatorDefinition.IntsAttribute(node, "pads", 0, int.MaxValue) ?? new int[2 * spatial]).Select(v => (long)v).ToArray();
             if (s.Length != spatial || d.Length != spatial || p.Length != 2 * spatial) throw OperatorDefinition.Invalid(node, "strides, dilations or pads do not match the kernel");
             if (oneD)
             {
@@ -55,17 +59,26 @@ namespace QuantGen.Compiler.Operators
                 throw OperatorDefinition.Invalid(node, "kernel, strides and dilations must be positive");
             string autoPad = a.GetString("auto_pad", "NOTSET");
             bool ceil = a.GetInt("ceil_mode", 0) != 0;
+            long spanH = (long)(g.KernelH - 1) * g.DilationH + 1, spanW = (long)(g.KernelW - 1) * g.DilationW + 1;
+            if (spanH > int.MaxValue || spanW > int.MaxValue || g.InH + (long)g.PadTop + g.PadBottom > int.MaxValue || g.InW + (long)g.PadLeft + g.PadRight > int.MaxValue)
+                throw OperatorDefinition.Invalid(node, $"the window ({g.KernelH}x{g.KernelW}, dilations {g.DilationH}x{g.DilationW}) or the pads are larger than any input");
+            // A pad wider than the window adds outputs that see nothing but padding: no exporter writes one, and a
+            // few bytes of attribute would otherwise make each image tens of thousands of pixels wider (and its
+            // calibration take hours).
+            if (Math.Max(g.PadTop, g.PadBottom) > spanH || Math.Max(g.PadLeft, g.PadRight) > spanW)
+                throw OperatorDefinition.Unsupported(node, $"pads [{string.Join(",", p)}] wider than the {spanH}x{spanW} window");
             if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
             {
-                g.OutH = (g.InH + g.StrideH - 1) / g.StrideH;
-                g.OutW = (g.InW + g.StrideW - 1) / g.StrideW;
-                int totalH = Math.Max(0, (g.OutH - 1) * g.StrideH + (g.KernelH - 1) * g.DilationH + 1 - g.InH);
-                int totalW = Math.Max(0, (g.OutW - 1) * g.StrideW + (g.KernelW - 1) * g.DilationW + 1 - g.InW);
+                g.OutH = (int)((g.InH + (long)g.StrideH - 1) / g.StrideH);
+                g.OutW = (int)((g.InW + (long)g.StrideW - 1) / g.StrideW);
+                long totalH = Math.Max(0, (g.OutH - 1L) * g.StrideH + spanH - g.InH);
+                long totalW = Math.Max(0, (g.OutW - 1L) * g.StrideW + spanW - g.InW);
+                if (totalH > int.MaxValue || totalW > int.MaxValue) throw OperatorDefinition.Invalid(node, "the padding SAME needs does not fit any input");
                 bool upper = autoPad == "SAME_UPPER";
-                g.PadTop = upper ? totalH / 2 : totalH - totalH / 2;
-                g.PadBottom = totalH - g.PadTop;
-                g.PadLeft = upper ? totalW / 2 : totalW - totalW / 2;
-                g.PadRight = totalW - g.PadLeft;
+                g.PadTop = (int)(upper ? totalH / 2 : totalH - totalH / 2);
+                g.PadBottom = (int)totalH - g.PadTop;
+                g.PadLeft = (int)(upper ? totalW / 2 : totalW - totalW / 2);
+                g.PadRight = (int)totalW - g.PadLeft;
                 return g;
             }
             if (autoPad == "VALID") g.PadTop = g.PadLeft = g.PadBottom = g.PadRight = 0;
@@ -78,10 +91,10 @@ namespace QuantGen.Compiler.Operators
 
         private static int OutputSize(int input, int kernel, int stride, int dilation, int padBegin, int padEnd, bool ceil)
         {
-            int span = (kernel - 1) * dilation + 1;
-            int numerator = input + padBegin + padEnd - span;
+            long span = (long)(kernel - 1) * dilation + 1;
+            long numerator = (long)input + padBegin + padEnd - span;
             if (numerator < 0) return 0;
-            int output = (ceil ? (numerator + stride - 1) / stride : numerator / stride) + 1;
+            int output = (int)((ceil ? (numerator + stride - 1) / stride : numerator / stride) + 1);
             // As PyTorch and ONNX Runtime: with ceil_mode the last window must start inside the input or its begin pad.
             if (ceil && (output - 1) * stride >= input + padBegin) output--;
             return output;

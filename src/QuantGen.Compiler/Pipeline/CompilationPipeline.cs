@@ -1,5 +1,6 @@
 // The stages in order: graph passes → [INT8: quantization] → lowering → program passes → memory plan → plan.
 using System.Collections.Generic;
+using System.Linq;
 using QuantGen.Compiler.GraphPasses;
 using QuantGen.Compiler.Lowering;
 using QuantGen.Compiler.Planning;
@@ -17,9 +18,10 @@ namespace QuantGen.Compiler.Pipeline
             string file = graph.Info.SourcePath;
             if (graph.Outputs.Count == 0)
                 throw new CompilerException(new CompilerDiagnostic(DiagnosticIds.InvalidGraph, DiagnosticSeverity.Error, "the model has no outputs.", file));
+            var limits = options.Limits;
             MlGraphRewrites.DropZipMaps(graph, diagnostics);
             MlGraphRewrites.FuseBinarizerCasts(graph);
-            Optimize(graph);
+            Optimize(graph, limits);
 
             var precision = MlGraphRewrites.PrecisionFor(graph, options.Precision, diagnostics);
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -40,20 +42,25 @@ namespace QuantGen.Compiler.Pipeline
             else if (precision == Precision.Int8)
             {
                 (budget, calibrationSamples) = CalibratedQuantization.Run(graph, options.CalibrationData!, options.CalibrationSamples,
-                    options.Quantization ?? new QuantizationOptions(), options.Budget ?? new AccuracyBudgetOptions());
+                    options.Quantization ?? new QuantizationOptions(), options.Budget ?? new AccuracyBudgetOptions(), limits);
                 scheme = budget.Scheme;
             }
+
+            if (precision == Precision.Float32) InputNormalizationFolding.Run(graph);
 
             var program = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
             ExpandDepthwiseFusion.Apply(program, options.ExpandDepthwiseBandBytes);
             if (options.FuseResidualAdds) ResidualAddFusion.Apply(program);
             long workspace = MemoryPlanner.Plan(program);
+            // Checked here, naming the model, before the plan and the weight blob are built (the generator only ever sees plans that fit).
+            limits.CheckWorkspace(workspace, "the workspace (the arena each instance of the generated class allocates)", file);
+            limits.CheckWeights(program.Buffers.Where(b => b.Kind == BufferKind.Constant && b.ViewOf == null).Sum(b => b.Bytes), "the packed weights", file);
             var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
             BuildFacts.AddModelFacts(plan, graph, program);
             QuantizationReport? report = null;
             if (budget != null)
             {
-                var layers = CalibratedQuantization.MeasureLayers(graph, budget, options.CalibrationData!, options.CalibrationSamples);
+                var layers = CalibratedQuantization.MeasureLayers(graph, budget, options.CalibrationData!, options.CalibrationSamples, limits);
                 long float32Bytes = BuildFacts.Float32WeightBytes(graph);
                 report = QuantizationReport.Create(options.ModelName, budget, layers, float32Bytes, weights.Length, calibrationSamples, clock.Elapsed.TotalSeconds);
                 BuildFacts.AddQuantizationFacts(plan, budget, float32Bytes, weights.Length, calibrationSamples);
@@ -63,9 +70,11 @@ namespace QuantGen.Compiler.Pipeline
         }
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>
-        public static RewriteCounts Optimize(Graph graph)
+        public static RewriteCounts Optimize(Graph graph) => Optimize(graph, new ResourceLimits());
+
+        public static RewriteCounts Optimize(Graph graph, ResourceLimits limits)
         {
-            ShapeInference.Run(graph);
+            ShapeInference.Run(graph, limits);
             return GraphRewrites.Run(graph);
         }
     }

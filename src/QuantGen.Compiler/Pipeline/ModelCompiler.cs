@@ -55,6 +55,9 @@ namespace QuantGen.Compiler.Pipeline
         /// </summary>
         public long ExpandDepthwiseBandBytes { get; set; } = Kernels.FusedConvLayout.ExpandDepthwiseBandBytes;
 
+        /// <summary>How large a tensor, the weights and the workspace may be (QG0013 past them); the MSBuild properties set them.</summary>
+        public ResourceLimits Limits { get; set; } = new ResourceLimits();
+
         /// <summary>
         /// Fuse each residual Add into the 1×1 convolution that produces one of its operands
         /// (<see cref="Lowering.ResidualAddFusion"/>). Tests turn it off to compare against the unfused steps.

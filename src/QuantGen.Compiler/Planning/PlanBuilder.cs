@@ -63,9 +63,10 @@ namespace QuantGen.Compiler.Planning
         private static byte[] LayOutConstants(LoweredProgram program)
         {
             var ordered = new List<Buffer>();
+            var seen = new HashSet<Buffer>();
             foreach (var call in program.Calls)
                 foreach (var arg in call.Arguments)
-                    if (arg.Value is Buffer b && b.Root.Kind == BufferKind.Constant && b.Root.Offset < 0 && !ordered.Contains(b.Root))
+                    if (arg.Value is Buffer b && b.Root.Kind == BufferKind.Constant && b.Root.Offset < 0 && seen.Add(b.Root))
                         ordered.Add(b.Root);
             long size = 0;
             foreach (var b in ordered)

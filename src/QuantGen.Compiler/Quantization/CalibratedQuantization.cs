@@ -16,11 +16,15 @@ namespace QuantGen.Compiler.Quantization
         /// Calibrates the optimized graph on the samples of <paramref name="calibrationData"/> (streamed; the first few are
         /// kept for the budget) and decides the integer scheme under <paramref name="budget"/>.
         /// </summary>
+        /// <param name="limits">The most memory calibrating may take (the activations of one sample, a .pb file); null for the defaults.</param>
         public static (BudgetOutcome Outcome, int CalibrationSamples) Run(Graph graph, string calibrationData, int? maxSamples,
-            QuantizationOptions options, AccuracyBudgetOptions budget)
+            QuantizationOptions options, AccuracyBudgetOptions budget, ResourceLimits? limits = null)
         {
+            limits ??= new ResourceLimits();
+            // Calibration runs the graph on each sample: the activations it holds at once must fit before it starts.
+            limits.CheckWorkspace(Evaluation.ReferenceEvaluator.PeakLiveBytes(graph), "calibrating one sample (the activations live at once)", graph.Info.SourcePath);
             var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
+            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name, limits);
             var kept = new List<float[]>();
             var samples = reader.ReadSamples(calibrationData, maxSamples ?? int.MaxValue)
                 .Select(s => { if (kept.Count < budget.MaxSamples) kept.Add(s); return s; });
@@ -30,10 +34,11 @@ namespace QuantGen.Compiler.Quantization
         }
 
         /// <summary>Per-layer SQNR of the final scheme for the report, on at most 16 of the calibration samples.</summary>
-        public static IReadOnlyList<LayerSqnrEntry> MeasureLayers(Graph graph, BudgetOutcome outcome, string calibrationData, int? maxSamples)
+        public static IReadOnlyList<LayerSqnrEntry> MeasureLayers(Graph graph, BudgetOutcome outcome, string calibrationData, int? maxSamples,
+            ResourceLimits? limits = null)
         {
             var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name);
+            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name, limits);
             var samples = reader.ReadSamples(calibrationData, Math.Min(16, maxSamples ?? int.MaxValue)).ToList();
             var saved = graph.Nodes.Select(n => n.Inputs.ToArray()).ToList();
             try

@@ -46,6 +46,23 @@ namespace QuantGen.Ir.Diagnostics
         }
 
         public CompilerDiagnostic Diagnostic { get; }
+
+        /// <summary>The same diagnostic with the file and node filled in where it had none (an operator knows neither the file nor, always, the node).</summary>
+        public CompilerException At(string? file, string? node)
+        {
+            var d = Diagnostic;
+            if ((d.File != null || file == null) && (d.Node != null || node == null)) return this;
+            return new CompilerException(new CompilerDiagnostic(d.Id, d.Severity, d.Message, d.File ?? file, d.Node ?? node));
+        }
+
+        /// <summary>
+        /// QG0999 for an exception the compiler did not expect: a bug, whatever the input. It names the node and the stage
+        /// at work, so the report says where to look.
+        /// </summary>
+        public static CompilerException Internal(Exception e, string stage, string? file, Ir.Node? node) =>
+            new CompilerException(new CompilerDiagnostic(DiagnosticIds.InternalError, DiagnosticSeverity.Error,
+                $"QuantGen failed while {stage}{(node == null ? "" : $" {node.OpType} '{node.Name}'")}: {e.GetType().Name}: {e.Message}. Please report it with the model.",
+                file, node?.Name));
     }
 
     /// <summary>The catalog of compiler diagnostics. Ids never change meaning; docs/msbuild.md lists each with its fix.</summary>
@@ -86,6 +103,12 @@ namespace QuantGen.Ir.Diagnostics
 
         /// <summary>The accuracy budget kept more than half of the integer layers in float.</summary>
         public const string MostlyFloat = "QG0012";
+
+        /// <summary>A tensor, the weights or the workspace would pass a resource limit (QuantGenMaxTensorBytes…); the message has both numbers.</summary>
+        public const string ResourceLimit = "QG0013";
+
+        /// <summary>The build ran out of memory compiling the model (the task reports it; the model's own size or a limit set too high).</summary>
+        public const string OutOfMemory = "QG0014";
 
         /// <summary>Info: a ZipMap (ai.onnx.ml) was dropped; Run returns the probability tensor it read.</summary>
         public const string ZipMapDropped = "QG0020";

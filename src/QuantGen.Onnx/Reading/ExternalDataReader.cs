@@ -2,6 +2,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Onnx.Proto;
 
 namespace QuantGen.Onnx.Reading
@@ -17,7 +18,11 @@ namespace QuantGen.Onnx.Reading
             _baseDirectory = baseDirectory;
         }
 
-        /// <summary>Returns exactly <paramref name="expectedLength"/> bytes, or throws QG0009 (file) / QG0002 (bad keys).</summary>
+        /// <summary>
+        /// Returns exactly <paramref name="expectedLength"/> bytes, or throws QG0009 (the file) / QG0002 (bad keys). The file
+        /// is checked before it is opened: inside the model's folder once symlinks are resolved, and a plain file holding the
+        /// bytes asked for (a named pipe or a device reports no length, so it is never opened).
+        /// </summary>
         public byte[] Read(TensorProto proto, string label, long expectedLength)
         {
             string? location = null;
@@ -41,45 +46,60 @@ namespace QuantGen.Onnx.Reading
                 throw OnnxErrors.ExternalDataMissing($"The {label} is stored in the external file '{location}', but the model was read from memory, so there is no folder to look in.", _file);
 
             string path = Resolve(location!, label);
+            if (length == 0) return Array.Empty<byte>();
+            long size = InputFiles.Length(path);
+            if (size < 0)
+                throw OnnxErrors.ExternalDataMissing($"The external data file '{location}' of the {label} is not a file. Copy the model's data files next to it.", _file);
+            if (size == 0)
+                throw OnnxErrors.ExternalDataMissing($"The external data file '{location}' of the {label} is empty, or not a regular file (a named pipe, a device or a socket), which QuantGen does not open.", _file);
+            if (offset > size || size - offset < length)
+            {
+                throw OnnxErrors.ExternalDataMissing(
+                    $"The external data file '{location}' is {size} bytes long, but the {label} needs bytes {offset} to {offset + length}. Copy the complete file next to the model.",
+                    _file);
+            }
             try
             {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-                if (stream.Length < offset + length)
-                {
-                    throw OnnxErrors.ExternalDataMissing(
-                        $"The external data file '{path}' is {stream.Length} bytes long, but the {label} needs bytes {offset} to {offset + length}. Copy the complete file next to the model.",
-                        _file);
-                }
-                stream.Position = offset;
                 var bytes = new byte[length];
-                int read = 0;
-                while (read < bytes.Length)
-                {
-                    int n = stream.Read(bytes, read, bytes.Length - read);
-                    if (n == 0) break;
-                    read += n;
-                }
-                if (read != bytes.Length)
-                    throw OnnxErrors.ExternalDataMissing($"The external data file '{path}' ended after {read} of the {length} bytes of the {label}.", _file);
+                if (!InputFiles.ReadExactly(path, offset, bytes))
+                    throw OnnxErrors.ExternalDataMissing($"The external data file '{location}' ended before the {length} bytes of the {label}.", _file);
                 return bytes;
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
                 throw OnnxErrors.ExternalDataMissing(
-                    $"The external data file '{path}' for the {label} cannot be read ({e.Message}). Keep external data files next to the model.",
+                    $"The external data file '{location}' for the {label} cannot be read ({e.Message}). Keep external data files next to the model.",
                     _file);
             }
         }
 
-        /// <summary>ONNX requires locations relative to the model's folder; refusing others stops a model from reading arbitrary files at build time.</summary>
+        /// <summary>
+        /// ONNX requires locations relative to the model's folder. Refusing others, after resolving symlinks on both sides,
+        /// stops a model from reading any other file at build time (its bytes would end up in the built assembly).
+        /// </summary>
         private string Resolve(string location, string label)
         {
-            string root = Path.GetFullPath(_baseDirectory!);
-            string path = Path.GetFullPath(Path.Combine(root, location));
-            string rootWithSeparator = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? root : root + Path.DirectorySeparatorChar;
-            if (Path.IsPathRooted(location) || !path.StartsWith(rootWithSeparator, StringComparison.Ordinal))
-                throw OnnxErrors.ExternalDataMissing($"The {label} names the external data file '{location}', which is outside the model's folder; ONNX requires a path relative to the model.", _file);
-            return path;
+            if (location.IndexOf('\0') >= 0)
+                throw OnnxErrors.ExternalDataMissing($"The {label} names an external data file with a NUL character in its name, which no file has.", _file);
+            string outside = $"The {label} names the external data file '{location}', which is outside the model's folder; ONNX requires a path relative to the model, and QuantGen reads no file outside that folder (symlinks included).";
+            if (Path.IsPathRooted(location)) throw OnnxErrors.ExternalDataMissing(outside, _file);
+            string root = InputFiles.RealPath(_baseDirectory!) ?? Path.GetFullPath(_baseDirectory!);
+            string path;
+            try
+            {
+                path = Path.GetFullPath(Path.Combine(root, location));
+            }
+            catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is PathTooLongException)
+            {
+                throw OnnxErrors.ExternalDataMissing($"The {label} names the external data file '{location}', which is not a valid path.", _file);
+            }
+            // The name as written must stay inside (no ".." out), and so must the file it leads to once links are followed.
+            if (!InputFiles.IsInside(path, root)) throw OnnxErrors.ExternalDataMissing(outside, _file);
+            string? real = InputFiles.RealPath(path);
+            if (real == null)
+                throw OnnxErrors.ExternalDataMissing($"The external data file '{location}' of the {label} does not exist (or is a broken or looping symlink). Copy the model's data files next to it.", _file);
+            if (!InputFiles.IsInside(real, root)) throw OnnxErrors.ExternalDataMissing(outside, _file);
+            return real;
         }
 
         private long ParseNumber(StringStringEntryProto entry, string label)

@@ -3,6 +3,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Ir;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Onnx.Proto;
 using IrAttribute = QuantGen.Ir.Attribute;
 
@@ -10,13 +11,16 @@ namespace QuantGen.Onnx.Reading
 {
     internal sealed class GraphReader
     {
+        /// <summary>The prefix of the attributes the compiler writes itself (FusedActivation's qg_activation…).</summary>
+        private const string ReservedAttributePrefix = "qg_";
+
         private readonly string? _file;
         private readonly TensorReader _tensors;
 
-        public GraphReader(string? file, string? baseDirectory)
+        public GraphReader(string? file, string? baseDirectory, ResourceLimits? limits = null)
         {
             _file = file;
-            _tensors = new TensorReader(file, baseDirectory);
+            _tensors = new TensorReader(file, baseDirectory, limits);
         }
 
         /// <param name="outer">Values visible from an enclosing graph (for If/Loop bodies), or null for the main graph.</param>
@@ -38,6 +42,8 @@ namespace QuantGen.Onnx.Reading
             foreach (var input in proto.Input)
             {
                 if (scope.FindLocal(input.Name) is { IsConstant: true }) continue;
+                // The generated Run names a parameter after each input (and each output): ONNX requires the name.
+                if (input.Name.Length == 0) throw OnnxErrors.InvalidGraph("A graph input has no name.", _file);
                 var value = new Value(input.Name);
                 ApplyValueInfo(value, input, withShape: true, $"graph input '{input.Name}'");
                 Declare(scope, value, $"graph input '{input.Name}'", null);
@@ -49,10 +55,16 @@ namespace QuantGen.Onnx.Reading
                 if (!typesByName.ContainsKey(info.Name)) typesByName.Add(info.Name, info); // value_info is only a hint; a duplicate is harmless
             bool forwardReference = ReadNodes(proto, graph, scope, typesByName, namePrefix);
 
+            var outputNames = new HashSet<string>(StringComparer.Ordinal);
             foreach (var output in proto.Output)
             {
+                if (output.Name.Length == 0) throw OnnxErrors.InvalidGraph("A graph output has no name.", _file);
+                if (!outputNames.Add(output.Name)) throw OnnxErrors.InvalidGraph($"The graph output '{output.Name}' is listed twice.", _file);
                 var value = scope.Find(output.Name)
                     ?? throw OnnxErrors.InvalidGraph($"The graph output '{output.Name}' is not produced by any node, graph input or initializer.", _file);
+                // The generated Run takes inputs and writes outputs as separate spans; a body graph (If, Loop) may pass one through.
+                if (outer == null && graph.Inputs.Contains(value))
+                    throw OnnxErrors.UnsupportedAttribute($"The graph output '{output.Name}' is the graph input of that name, passed through unchanged; QuantGen needs every output computed by a node.", _file);
                 // Inputs, initializers and enclosing-graph values already carry their type; only this graph's computed values take it from here.
                 if (value.Producer != null && scope.FindLocal(output.Name) != null) ApplyValueInfo(value, output, withShape: true, $"graph output '{output.Name}'");
                 graph.Outputs.Add(value);
@@ -114,7 +126,12 @@ namespace QuantGen.Onnx.Reading
                 string domain = node.Domain == "ai.onnx" ? "" : node.Domain;
                 var irNode = new Node(names[i], node.OpType, inputs, outputs[i], domain);
                 foreach (var attribute in node.Attribute)
+                {
+                    // The compiler keeps its own notes on nodes under this prefix (a fused activation); a file may not set them.
+                    if (attribute.Name.StartsWith(ReservedAttributePrefix, StringComparison.Ordinal))
+                        throw OnnxErrors.UnsupportedAttribute($"The node '{irNode.Name}' ({node.OpType}) has the attribute '{attribute.Name}'; names beginning with '{ReservedAttributePrefix}' are reserved for QuantGen.", _file, irNode.Name);
                     irNode.Attributes.Set(ReadAttribute(attribute, irNode, scope));
+                }
                 graph.Nodes.Add(irNode);
             }
             return forwardReference;

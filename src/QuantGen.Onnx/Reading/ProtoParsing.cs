@@ -14,8 +14,10 @@ namespace QuantGen.Onnx.Reading
             {
                 return parser.ParseFrom(bytes);
             }
-            catch (Exception e) when (e is InvalidProtocolBufferException || e is InvalidOperationException || e is ArgumentException || e is OverflowException)
+            catch (Exception e) when (!(e is OutOfMemoryException))
             {
+                // Whatever Google.Protobuf throws on these bytes (mostly InvalidProtocolBufferException, but a length near
+                // 2^31 can surface as an index or overflow error inside it) means the file is not a valid message.
                 throw OnnxErrors.Malformed($"The file is not {what} ({Describe(bytes, e)}).", file);
             }
         }
@@ -48,7 +50,7 @@ namespace QuantGen.Onnx.Reading
                     input.SkipLastField();
                 }
             }
-            catch (Exception ex) when (ex is InvalidProtocolBufferException || ex is InvalidOperationException)
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
             {
                 return fieldStart;
             }

@@ -3,6 +3,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using QuantGen.Ir;
+using QuantGen.Ir.Diagnostics;
 using QuantGen.Onnx.Proto;
 using Tensor = QuantGen.Ir.Tensor;
 
@@ -12,45 +13,74 @@ namespace QuantGen.Onnx.Reading
     {
         private readonly string? _file;
         private readonly string? _baseDirectory;
+        private readonly ResourceLimits _limits;
+        private long _bytesRead;
 
         /// <param name="file">The model (or .pb) file named in diagnostics.</param>
         /// <param name="baseDirectory">Where external data files live; null when the bytes came from memory.</param>
-        public TensorReader(string? file, string? baseDirectory)
+        /// <param name="limits">The largest tensor, and the most bytes of tensors in all, this reader allocates.</param>
+        public TensorReader(string? file, string? baseDirectory, ResourceLimits? limits = null)
         {
             _file = file;
             _baseDirectory = baseDirectory;
+            _limits = limits ?? new ResourceLimits();
         }
 
+        /// <summary>
+        /// Decodes one tensor. The declared shape is checked against the limits and against the bytes actually present
+        /// (raw_data, the typed field, the external file) before its array is allocated: dims that claim 2^31 elements and
+        /// carry none cost nothing.
+        /// </summary>
         /// <param name="label">How the tensor reads in messages, e.g. "initializer 'fc.weight'".</param>
         public Tensor Read(TensorProto proto, string label, string? node = null)
         {
             var type = ElementType(proto.DataType, label, node);
             var shape = Shape(proto, label, node);
-            int count = checked((int)Tensor.ElementCountOf(shape));
+            long count = Tensor.ElementCountOf(shape);
             int size = DataTypes.SizeOf(type);
-            var data = Array.CreateInstance(Tensor.StorageType(type), count);
+            _limits.CheckTensor(shape, type, "the " + label, _file, node);
+            _bytesRead += count * size;
+            _limits.CheckWeights(_bytesRead, "the model's tensors (initializers and constants)", _file, node);
 
             if (proto.DataLocation == TensorProto.Types.DataLocation.External)
             {
-                byte[] bytes = new ExternalDataReader(_file, _baseDirectory).Read(proto, label, (long)count * size);
+                byte[] bytes = new ExternalDataReader(_file, _baseDirectory).Read(proto, label, count * size);
+                var data = Array.CreateInstance(Tensor.StorageType(type), count);
                 Buffer.BlockCopy(bytes, 0, data, 0, bytes.Length);
+                return new Tensor(type, shape, data);
             }
-            else if (!proto.RawData.IsEmpty || count == 0)
+            if (!proto.RawData.IsEmpty || count == 0)
             {
-                if (proto.RawData.Length != (long)count * size)
+                if (proto.RawData.Length != count * size)
                 {
                     throw OnnxErrors.Malformed(
-                        $"The {label} has {proto.RawData.Length} bytes of raw_data, but its shape {Format(shape)} of {DataTypes.Name(type)} needs {(long)count * size}.",
+                        $"The {label} has {proto.RawData.Length} bytes of raw_data, but its shape {Format(shape)} of {DataTypes.Name(type)} needs {count * size}.",
                         _file, node);
                 }
+                var data = Array.CreateInstance(Tensor.StorageType(type), count);
                 // raw_data is little-endian by the ONNX spec, which is the byte order of every platform .NET runs QuantGen on.
                 Buffer.BlockCopy(proto.RawData.ToByteArray(), 0, data, 0, proto.RawData.Length);
+                return new Tensor(type, shape, data);
             }
-            else
+            var typed = Array.CreateInstance(Tensor.StorageType(type), TypedFieldCount(proto, type, count, label, node));
+            CopyTypedFields(proto, type, typed, label, node);
+            return new Tensor(type, shape, typed);
+        }
+
+        /// <summary>How many values the typed field holds, which must be the shape's count (checked before anything is allocated).</summary>
+        private int TypedFieldCount(TensorProto proto, DataType type, long count, string label, string? node)
+        {
+            var (held, field) = type switch
             {
-                CopyTypedFields(proto, type, data, label, node);
-            }
-            return new Tensor(type, shape, data);
+                DataType.Float32 => (proto.FloatData.Count, "float_data"),
+                DataType.Float64 => (proto.DoubleData.Count, "double_data"),
+                DataType.Int64 => (proto.Int64Data.Count, "int64_data"),
+                DataType.UInt32 or DataType.UInt64 => (proto.Uint64Data.Count, "uint64_data"),
+                _ => (proto.Int32Data.Count, "int32_data"),
+            };
+            if (held != count)
+                throw OnnxErrors.Malformed($"The {label} has {held} values in {field} (and no raw_data), but its shape {Format(proto.Dims)} needs {count}.", _file, node);
+            return held;
         }
 
         /// <summary>Maps ONNX's data_type number (the IR enum uses the same numbers) or reports QG0005.</summary>
@@ -76,6 +106,8 @@ namespace QuantGen.Onnx.Reading
             _ when IsSupported(onnxType) => DataTypes.Name((DataType)onnxType),
             _ => "#" + onnxType.ToString(CultureInfo.InvariantCulture),
         };
+
+        private static string Format(IEnumerable<long> dims) => "[" + string.Join(",", dims) + "]";
 
         private int[] Shape(TensorProto proto, string label, string? node)
         {

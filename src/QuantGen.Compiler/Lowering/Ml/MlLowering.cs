@@ -52,6 +52,7 @@ namespace QuantGen.Compiler.Lowering.Ml
             var y = scoresValue != null ? _host.Output(scoresValue) : _host.Workspace(node.Name + ".scores", DataType.Float32, e.Targets);
             var label = classifier ? _host.Output(node.Outputs[0]) : null;
             int rows = (int)(x.Elements / e.Features);
+            LoweringContext.RequireFewImages(node, rows, "rows");
             string name = node.Name;
             Buffer? Int32s(int[] data, string suffix) => data.Length == 0 ? null : _host.Constant(new Tensor(DataType.Int32, new[] { data.Length }, data), name + suffix);
             var feature = Int32s(layout.Feature, ".feature");

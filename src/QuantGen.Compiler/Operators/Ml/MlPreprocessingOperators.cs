@@ -202,6 +202,9 @@ namespace QuantGen.Compiler.Operators.Ml
 
         private bool IsClassifier => OpType == "LinearClassifier";
 
+        /// <summary>A classifier writes the label and, optionally, the scores.</summary>
+        public override int MaxOutputs => IsClassifier ? 2 : 1;
+
         public override string Notes => IsClassifier
             ? "float32 features; int64 labels; one coefficient row with two labels gives [1 − s, s] as ONNX Runtime does; post_transform NONE/LOGISTIC/SOFTMAX/SOFTMAX_ZERO/PROBIT"
             : "float32 features; targets, intercepts, post_transform as ONNX Runtime";
@@ -312,9 +315,13 @@ namespace QuantGen.Compiler.Operators.Ml
 
         public override bool IsBuildTimeInput(Node node, int index) => index == 1;
 
+        public override (int Min, int Max) InputCount => (2, 2);
+
         private static long[] Indices(Node node)
         {
             var x = In(node, 0);
+            if (x.Rank == 0) throw Invalid(node, "X is a scalar; the indices select columns of its last axis");
+            RequireType(node, 1, DataType.Int64, DataType.Int32);
             int last = x.Shape![x.Rank - 1];
             var indices = In(node, 1).Constant!.ToInt64Array();
             foreach (var i in indices) if (i < 0 || i >= last) throw Invalid(node, $"index {i} is outside the {last} columns");

@@ -11,6 +11,9 @@ namespace QuantGen.Compiler.Operators.Ml
 
         protected abstract bool IsClassifier { get; }
 
+        /// <summary>A classifier writes the label and, optionally, the probabilities.</summary>
+        public override int MaxOutputs => IsClassifier ? 2 : 1;
+
         public override string Notes =>
             "float32 features [N, F] or [F]; every nodes_modes (BRANCH_LEQ/LT/GTE/GT/EQ/NEQ), missing-value tracking, base_values, " +
             (IsClassifier ? "int64 class labels (string labels: QG0004), the one-column binary layout, " : "aggregate_function SUM/AVERAGE/MIN/MAX, n_targets, ") +

@@ -22,10 +22,14 @@ namespace QuantGen.Compiler.Quantization.Calibration
         /// <summary>The extensions a folder or glob picks up, in the casing users write them.</summary>
         public static readonly IReadOnlyList<string> SupportedExtensions = new[] { ".npy", ".csv", ".f32", ".pb" };
 
+        private readonly ResourceLimits _limits;
+
         /// <param name="sampleShape">One sample's shape (the model input without the batch axis).</param>
         /// <param name="inputName">The model input's name, for messages.</param>
-        public CalibrationDataReader(int[] sampleShape, string inputName = "input")
+        /// <param name="limits">The largest .pb file (one tensor, parsed whole) this reader loads; null for the defaults.</param>
+        public CalibrationDataReader(int[] sampleShape, string inputName = "input", ResourceLimits? limits = null)
         {
+            _limits = limits ?? new ResourceLimits();
             SampleShape = sampleShape ?? throw new ArgumentNullException(nameof(sampleShape));
             SampleSize = checked((int)Tensor.ElementCountOf(sampleShape));
             if (SampleSize == 0) throw new ArgumentException("the sample shape has no elements", nameof(sampleShape));
@@ -70,17 +74,26 @@ namespace QuantGen.Compiler.Quantization.Calibration
         {
             int count = 0;
             if (maxSamples == 0) yield break;
-            foreach (var file in files)
+            // Every file is checked before any is read, so a link out of the folder is refused even when the samples the
+            // build asks for come before it.
+            string folder = DataFolder(source);
+            var checkedFiles = files.Select(f => (File: f, Real: Checked(f, folder))).ToList();
+            int unopened = checkedFiles.Count(f => f.Real == null);
+            foreach (var (file, real) in checkedFiles)
             {
-                foreach (var sample in ReadFile(file))
+                if (real == null) continue;
+                int index = 0;
+                foreach (var sample in ReadFile(real))
                 {
+                    RequireFinite(sample, file, index++);
                     yield return sample;
                     if (++count >= maxSamples) yield break;
                 }
             }
             if (count == 0)
                 throw CalibrationDiagnostics.Error(CalibrationDiagnostics.DataMissing,
-                    $"the calibration data '{source}' holds no samples; expected samples shaped {Describe(SampleShape)} for input '{InputName}'.", source);
+                    $"the calibration data '{source}' holds no samples; expected samples shaped {Describe(SampleShape)} for input '{InputName}'." +
+                    (unopened > 0 ? $" {unopened} of its files {(unopened == 1 ? "is" : "are")} empty or not regular files (named pipes, devices), which QuantGen does not open." : ""), source);
         }
 
         /// <summary>
@@ -119,6 +132,55 @@ namespace QuantGen.Compiler.Quantization.Calibration
             if (matches.Count == 0)
                 throw CalibrationDiagnostics.Error(CalibrationDiagnostics.DataMissing, $"the calibration glob '{source}' matches no file.", source);
             return matches;
+        }
+
+        /// <summary>The folder CalibrationData names: the folder itself, a file's folder, or a glob's folder before its wildcard.</summary>
+        private static string DataFolder(string source)
+        {
+            if (Directory.Exists(source)) return source;
+            if (File.Exists(source)) return Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".";
+            int wildcard = source.IndexOfAny(new[] { '*', '?' });
+            int rootEnd = wildcard < 0 ? -1 : source.LastIndexOfAny(new[] { '/', '\\' }, wildcard);
+            return rootEnd < 0 ? "." : source.Substring(0, rootEnd);
+        }
+
+        /// <summary>
+        /// The real path of a file to read, once it is known to be safe to open: inside the data's folder once symlinks are
+        /// followed (the user named the folder, not whatever a link in it points to). Null for a file that reports no bytes:
+        /// empty, or not a regular file (a named pipe or a device report none, and opening a pipe would block the build
+        /// forever), so it is never opened and holds no samples.
+        /// </summary>
+        private string? Checked(string file, string folder)
+        {
+            string? real = InputFiles.RealPath(file);
+            if (real == null)
+                throw CalibrationDiagnostics.Error(CalibrationDiagnostics.DataUnreadable, $"the calibration file '{file}' does not exist (or is a broken or looping symlink).", file);
+            string root = InputFiles.RealPath(folder) ?? Path.GetFullPath(folder);
+            if (!InputFiles.IsInside(real, root))
+                throw CalibrationDiagnostics.Error(CalibrationDiagnostics.DataUnreadable,
+                    $"the calibration file '{file}' leads to '{real}', outside the data's folder '{folder}'; QuantGen reads calibration data only from inside the folder CalibrationData names. Copy the file there, or point CalibrationData at its real location.", file);
+            long length = InputFiles.Length(real);
+            if (length < 0)
+                throw CalibrationDiagnostics.Error(CalibrationDiagnostics.DataUnreadable, $"the calibration file '{file}' is not a file.", file);
+            if (length == 0) return null;
+            if (Path.GetExtension(file).Equals(".pb", StringComparison.OrdinalIgnoreCase) && length > _limits.MaxTensorBytes)
+                _limits.CheckTensor(length / 4, 4, $"the calibration file '{file}' (one TensorProto, read whole)", file, null);
+            return real;
+        }
+
+        /// <summary>NaN or an infinity would stretch (or poison) every range measured on the sample: refused, with where it is.</summary>
+        private static void RequireFinite(float[] sample, string file, int index)
+        {
+            int bad = 0, first = -1;
+            for (int i = 0; i < sample.Length; i++)
+            {
+                if (!float.IsNaN(sample[i]) && !float.IsInfinity(sample[i])) continue;
+                bad++;
+                if (first < 0) first = i;
+            }
+            if (bad > 0)
+                throw CalibrationDiagnostics.Error(CalibrationDiagnostics.NonFiniteValues,
+                    $"the calibration file '{file}' sample {index} holds {bad} NaN or infinite value{(bad == 1 ? "" : "s")} (the first at element {first}); value ranges measured on it would be meaningless. Remove or repair the samples with missing or overflowing values.", file);
         }
 
         /// <summary>"[3,32,32] (3072 floats)": how messages name the expected sample.</summary>
@@ -236,11 +298,12 @@ namespace QuantGen.Compiler.Quantization.Calibration
             Tensor tensor;
             try
             {
-                tensor = TensorFile.Read(file);
+                tensor = TensorFile.Read(file, _limits);
             }
-            catch (CompilerException e) when (!e.Diagnostic.Id.StartsWith("QG01", StringComparison.Ordinal))
+            catch (CompilerException e) when (!e.Diagnostic.Id.StartsWith("QG01", StringComparison.Ordinal) && e.Diagnostic.Id != DiagnosticIds.ResourceLimit)
             {
-                // The ONNX reader's ids (QG0001/QG0002/QG0005) become calibration ids, keeping its message.
+                // The ONNX reader's ids (QG0001/QG0002/QG0005) become calibration ids, keeping its message; a resource
+                // limit (QG0013, naming the file and the property that raises it) stays what it is.
                 string id = e.Diagnostic.Id == DiagnosticIds.UnsupportedDataType ? CalibrationDiagnostics.FormatUnsupported : CalibrationDiagnostics.DataUnreadable;
                 throw CalibrationDiagnostics.Error(id, $"the calibration file '{file}' cannot be read: {e.Diagnostic.Message}", file);
             }

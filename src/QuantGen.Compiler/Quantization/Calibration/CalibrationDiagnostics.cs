@@ -21,6 +21,9 @@ namespace QuantGen.Compiler.Quantization.Calibration
         /// <summary>The model cannot be calibrated from one data source (it has several runtime inputs or a non-float input).</summary>
         public const string InputNotCalibratable = "QG0105";
 
+        /// <summary>A calibration (or validation) sample holds NaN or infinite values: ranges measured on it would be meaningless.</summary>
+        public const string NonFiniteValues = "QG0108";
+
         internal static CompilerException Error(string id, string message, string? file) =>
             new CompilerException(new CompilerDiagnostic(id, DiagnosticSeverity.Error, message, file));
     }

@@ -111,6 +111,9 @@ namespace QuantGen.Compiler.Quantization.Calibration
             if (input.Type != DataType.Float32 || input.Shape == null)
                 throw CalibrationDiagnostics.Error(CalibrationDiagnostics.InputNotCalibratable,
                     $"input '{input.Name}' is not a float32 tensor with a static shape; it cannot be calibrated.", graph.Info.SourcePath);
+            if (input.ElementCount == 0)
+                throw CalibrationDiagnostics.Error(CalibrationDiagnostics.InputNotCalibratable,
+                    $"input '{input.Name}' has no elements (shape [{string.Join(",", input.Shape)}]), so samples of it hold nothing to calibrate with. Compile it with Precision=\"Float32\".", graph.Info.SourcePath);
             return input;
         }
     }
