@@ -18,9 +18,13 @@ namespace QuantGen.Kernels
         // where they issue 4–6 (vpmaddwd, vpaddd, the widening), on the same multiplier ports.
 
         // Lane s holds column Slot(s); the slot swap is its own inverse, so vpermd by Slot(j) puts column j in lane j.
-        private static readonly Vector256<int> SlotOrder = Vector256.Create(
-            GemmLayout.U8S8Slot(0), GemmLayout.U8S8Slot(1), GemmLayout.U8S8Slot(2), GemmLayout.U8S8Slot(3),
-            GemmLayout.U8S8Slot(4), GemmLayout.U8S8Slot(5), GemmLayout.U8S8Slot(6), GemmLayout.U8S8Slot(7));
+        // Constant arguments once inlined: one constant vector (not a static field, see GemmU8S8.Vector512's FoldFirst).
+        private static Vector256<int> SlotOrder
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => Vector256.Create(GemmLayout.U8S8Slot(0), GemmLayout.U8S8Slot(1), GemmLayout.U8S8Slot(2), GemmLayout.U8S8Slot(3),
+                GemmLayout.U8S8Slot(4), GemmLayout.U8S8Slot(5), GemmLayout.U8S8Slot(6), GemmLayout.U8S8Slot(7));
+        }
 
         /// <summary>
         /// <see cref="MultiplyRows"/> with vpdpbusd (<see cref="DotProductInstructions"/>): any CPU runs it and gets the same

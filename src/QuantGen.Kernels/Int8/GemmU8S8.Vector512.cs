@@ -25,24 +25,41 @@ namespace QuantGen.Kernels
         // 14–50 % slower (12544×96×16, 3136×144×24). So the 512-bit path takes k ≥ 128. A last panel of 8 columns or
         // fewer costs it a whole 16-column tile where the AVX2 path runs one 8-column half: with n = 24 (MobileNetV2's
         // 3136×24×144 projection) that made the step 1.4× slower, so a partial last panel must be a small part (n ≥ 64).
-        private const int MinK512 = 128;
+        // Those were whole GEMMs. Inside a convolution through im2col a call gets one block of rows (ConvLayout: about
+        // 32 KB of A, so 56 rows at k = 576 and 4 at k = 4608), and a block that is not whole 8-row tiles pays for rows it
+        // drops: ResNet-18's 3×3 convolutions measured 1.1–1.8× slower than the AVX2 path (ConvU8S8.Gemm per layer, best
+        // of 7, AVX-512 on vs DOTNET_EnableAVX512=0, load ~40, Zen 4), the 7×7 stem (k = 147, 220 rows) 1.1–1.25×; 1×1
+        // convolutions (whole m) tied. So the 512-bit path also needs m ≥ 64 and k ≥ 192.
+        private const int MinK512 = 192;
+        private const int MinRows512 = 64;
 
         /// <summary>Whether an m × n × k product takes <see cref="MultiplyRows512"/> on a CPU with AVX-512BW.</summary>
-        internal static bool Takes512(int n, int k) => k >= MinK512 && GemmLayout.U8S8Quads(k) <= MaxQuads512 && (n % PanelWidth == 0 || n >= 64);
+        internal static bool Takes512(int m, int n, int k) =>
+            m >= MinRows512 && k >= MinK512 && GemmLayout.U8S8Quads(k) <= MaxQuads512 && (n % PanelWidth == 0 || n >= 64);
 
         // Column j of a panel from its two halves' accumulators: half j / 8, slot Slot(j % 8), lanes 2·slot and 2·slot + 1
-        // hold the quad's two partial sums (vpermt2d indices: 16 + lane picks the second half). Built from
-        // GemmLayout.U8S8Slot, so the packing order is written once (static readonly: a constant once the JIT tiers up).
-        private static readonly Vector512<int> FoldFirst = FoldIndices(0);
-        private static readonly Vector512<int> FoldSecond = FoldIndices(1);
-
-        private static Vector512<int> FoldIndices(int partial)
+        // hold the quad's two partial sums (vpermt2d indices: 16 + lane picks the second half). Written with
+        // GemmLayout.U8S8Slot, so the packing order is stated once; every argument is a constant once inlined, so the JIT
+        // emits one constant vector. (A static readonly field instead made the 512-bit GEMM 1.6x slower: the
+        // AggressiveOptimization methods that read it load it through the class's statics on every tile.)
+        private static Vector512<int> FoldFirst
         {
-            int* lanes = stackalloc int[2 * TileColumns];
-            for (int j = 0; j < 2 * TileColumns; j++)
-                lanes[j] = 16 * (j / TileColumns) + 2 * GemmLayout.U8S8Slot(j % TileColumns) + partial;
-            return Vector512.Load(lanes);
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => Vector512.Create(
+                FoldLane(0, 0), FoldLane(1, 0), FoldLane(2, 0), FoldLane(3, 0), FoldLane(4, 0), FoldLane(5, 0), FoldLane(6, 0), FoldLane(7, 0),
+                FoldLane(8, 0), FoldLane(9, 0), FoldLane(10, 0), FoldLane(11, 0), FoldLane(12, 0), FoldLane(13, 0), FoldLane(14, 0), FoldLane(15, 0));
         }
+        private static Vector512<int> FoldSecond
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => Vector512.Create(
+                FoldLane(0, 1), FoldLane(1, 1), FoldLane(2, 1), FoldLane(3, 1), FoldLane(4, 1), FoldLane(5, 1), FoldLane(6, 1), FoldLane(7, 1),
+                FoldLane(8, 1), FoldLane(9, 1), FoldLane(10, 1), FoldLane(11, 1), FoldLane(12, 1), FoldLane(13, 1), FoldLane(14, 1), FoldLane(15, 1));
+        }
+
+        /// <summary>The vpermt2d lane holding partial sum <paramref name="partial"/> (0 or 1) of panel column j.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int FoldLane(int j, int partial) => 16 * (j >> 3) + 2 * GemmLayout.U8S8Slot(j & 7) + partial;
 
         /// <summary>
         /// <see cref="MultiplyRows"/> with 512-bit vectors: tiles of 8 rows (1 for a last single row) × 16 columns, panels in

@@ -88,7 +88,7 @@ namespace QuantGen.Kernels
                 MultiplyRowsVnni(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
                 return;
             }
-            if (Avx512BW.IsSupported && Vector512.IsHardwareAccelerated && Takes512(n, k))
+            if (Avx512BW.IsSupported && Vector512.IsHardwareAccelerated && Takes512(m, n, k))
             {
                 MultiplyRows512(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
                 return;
