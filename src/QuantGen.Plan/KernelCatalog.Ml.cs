@@ -14,10 +14,11 @@ namespace QuantGen.Plan
         /// are the compiler's (indices inside them); their lengths are checked here.
         /// </summary>
         public static readonly KernelSignature TreeEnsembleF32 = KernelSignature.Define("TreeEnsembleF32", "TreeEnsembleF32.Run")
-            .F32(X).I32(Feature.Optional).F32(Thresholds.Optional).I32(Leaf.Optional, Child.Optional, Root.Optional, Block, WeightStart, WeightClass)
-            .F32(WeightValue, BaseValues.Optional).I64(ClassLabels.Optional).F32(Y.Written).I64(Label.Optional.Written).I32(Scratch.Written)
-            .Int(Features, Nodes, LeafSlots, FlatNodes, Leaves, Weights, Trees, Blocks, Classes, BaseCount, BinaryCase, AllPositive)
-            .Symbol(EnsembleOutput).Symbol(EnsembleAggregate).Symbol(PostTransform)
+            .F32(X).I32(Feature.Optional).F32(Thresholds.Optional).I32(PackedNodes.Optional, Leaf.Optional, Child.Optional, Root.Optional, Block, TreeClass.Optional,
+                WeightStart.Optional, WeightClass.Optional)
+            .F32(WeightValue.Optional, BaseValues.Optional).I64(ClassLabels.Optional).F32(Y.Written).I64(Label.Optional.Written).I32(Scratch.Written)
+            .Int(Features, Nodes, NodeInts, LeafInts, FlatNodes, Leaves, Weights, Trees, Blocks, Classes, BaseCount, OneClass, BinaryCase, AllPositive)
+            .Symbol(LeafEntry).Symbol(EnsembleOutput).Symbol(EnsembleAggregate).Symbol(PostTransform)
             .Extents(TreeEnsembleExtent);
 
         /// <summary>Scaler: y = (x − offset[i mod per]) · scale[i mod per].</summary>
@@ -69,16 +70,24 @@ namespace QuantGen.Plan
         private static string? TreeEnsembleExtent(StepArguments a)
         {
             long blocks = a[Blocks], trees = a[Trees], nodes = a[Nodes], flat = a[FlatNodes], classes = a[Classes];
+            string entry = a[LeafEntry];
             if (trees < 1 || trees > blocks * TreeLayout.BlockLanes || trees <= (blocks - 1) * TreeLayout.BlockLanes || flat < 0 || flat > nodes || classes < 1)
                 return string.Format(CultureInfo.InvariantCulture, "TreeEnsembleF32: {0} trees, {1} blocks, {2} of {3} nodes flattened, {4} classes do not fit together", trees, blocks, flat, nodes, classes);
+            if (entry == "WeightOneClass" && (a[OneClass] < 0 || a[OneClass] >= classes))
+                return string.Format(CultureInfo.InvariantCulture, "TreeEnsembleF32: every weight to class {0} of {1}", a[OneClass], classes);
             if (nodes > 0 && (a.Length(Feature) < 0 || a.Length(Thresholds) < 0)) return "TreeEnsembleF32: nodes without feature or threshold";
-            if (a[LeafSlots] > 0 && a.Length(Leaf) < 0) return "TreeEnsembleF32: leaf slots without a leaf table";
+            if (a[NodeInts] > 0 && a.Length(PackedNodes) < 0) return "TreeEnsembleF32: packed nodes without a node table";
+            if (a[LeafInts] > 0 && a.Length(Leaf) < 0) return "TreeEnsembleF32: leaf pairs without a leaf table";
             if (a[BaseCount] > 0 && a.Length(BaseValues) < 0) return "TreeEnsembleF32: base values counted but not given";
             if (flat > 0 && (a.Length(Child) < 0 || a.Length(Root) < 0)) return "TreeEnsembleF32: flattened nodes without child and root";
+            if (entry == "WeightPerTreeClass" && a.Length(TreeClass) < 0) return "TreeEnsembleF32: a class per tree without the tree classes";
+            if (entry == "LeafNumber" && (a.Length(WeightStart) < 0 || a.Length(WeightClass) < 0 || a.Length(WeightValue) < 0)) return "TreeEnsembleF32: leaf numbers without the weight tables";
+            if (entry != "LeafNumber" && flat > 0 && a.Length(WeightValue) < 0) return "TreeEnsembleF32: flattened blocks without their leaves' weights";
             return StepArguments.First(
                 a.AtLeast(X, a[Features]),
-                a.AtLeast(Feature, nodes), a.AtLeast(Thresholds, nodes), a.AtLeast(Leaf, a[LeafSlots]),
-                a.AtLeast(Child, 2 * flat), a.AtLeast(Root, blocks * TreeLayout.BlockLanes), a.AtLeast(Block, 3 * blocks),
+                a.AtLeast(Feature, nodes), a.AtLeast(Thresholds, nodes), a.AtLeast(PackedNodes, a[NodeInts]), a.AtLeast(Leaf, a[LeafInts]),
+                a.AtLeast(Child, 2 * flat), a.AtLeast(Root, blocks * TreeLayout.BlockLanes), a.AtLeast(Block, TreeLayout.BlockFields * blocks),
+                a.AtLeast(TreeClass, entry == "WeightPerTreeClass" ? trees : 0),
                 a.AtLeast(WeightStart, a[Leaves] + 1), a.AtLeast(WeightClass, a[Weights]), a.AtLeast(WeightValue, a[Weights]),
                 a.AtLeast(BaseValues, a[BaseCount]), a.AtLeast(ClassLabels, classes),
                 a.AtLeast(Y, classes == 1 ? 1 : System.Math.Max(2, classes)), a.AtLeast(Label, 1),

@@ -139,10 +139,13 @@ namespace QuantGen.Plan
 
         // ---- ai.onnx.ml: tree ensembles (TreeLayout) ----
         public static readonly TensorKey Feature = T("feature"), Thresholds = T("threshold"), Leaf = T("leaf"), Child = T("child"), Root = T("root"), Block = T("block");
+        public static readonly TensorKey PackedNodes = T("node"), TreeClass = T("treeClass");
         public static readonly TensorKey WeightStart = T("weightStart"), WeightClass = T("weightClass"), WeightValue = T("weightValue"), BaseValues = T("baseValues");
         public static readonly TensorKey ClassLabels = T("classLabels"), Label = T("label");
-        public static readonly IntKey Nodes = I("nodes"), LeafSlots = I("leafSlots"), FlatNodes = I("flatNodes"), Leaves = I("leaves"), Weights = I("weights");
+        public static readonly IntKey Nodes = I("nodes"), NodeInts = I("nodeInts"), LeafInts = I("leafInts"), FlatNodes = I("flatNodes"), Leaves = I("leaves"), Weights = I("weights");
         public static readonly IntKey Trees = I("trees"), Classes = I("classes"), BaseCount = I("baseCount"), BinaryCase = I("binaryCase"), AllPositive = I("allPositive");
+        public static readonly IntKey OneClass = I("oneClass");
+        public static readonly SymbolKey LeafEntry = new SymbolKey("leafEntry", "TreeLeafEntry");
         public static readonly SymbolKey EnsembleOutput = new SymbolKey("output", "TreeOutput"), EnsembleAggregate = new SymbolKey("aggregate", "TreeAggregate");
         public static readonly SymbolKey PostTransform = new SymbolKey("transform", "TreeTransform");
 

@@ -210,6 +210,9 @@ namespace QuantGen.Plan
 
         public long[] this[IntsKey key] => _step.Find(key.Name)!.Value.Ints;
 
+        /// <summary>The enum member a symbol argument names.</summary>
+        public string this[SymbolKey key] => _step.Find(key.Name)!.Value.Symbol;
+
         /// <summary>Element count of an operand, or -1 when the operand is null.</summary>
         public long Length(TensorKey key) => _step.Find(key.Name)!.Value.Operand?.ElementCount ?? -1;
 

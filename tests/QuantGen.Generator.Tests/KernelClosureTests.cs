@@ -139,6 +139,7 @@ namespace QuantGen.Generator.Tests
             "TreeOutput" => "SingleTarget",
             "TreeAggregate" => "Sum",
             "TreeTransform" => "None",
+            "TreeLeafEntry" => "LeafNumber",
             _ => throw new InvalidOperationException($"a kernel takes a {enumType}: add its first member to this test"),
         };
     }

@@ -80,6 +80,9 @@ namespace QuantGen.Ml.Tests
             Regressor("edge-regressor-sum-probit", 6, 1, (x, y) => new EdgeRegressorSumProbit().Run(x, y)),
             Regressor("edge-deep-flattened", 6, 1, (x, y) => new EdgeDeepFlattened().Run(x, y)),
             Classifier("edge-mixed-blocks", 6, 3, (x, l, p) => new EdgeMixedBlocks().Run(x, l, p)),
+            Classifier("layout-wide40-binary", 40, 2, (x, l, p) => new LayoutWide40Binary().Run(x, l, p)),
+            Classifier("layout-wide100-3class", 100, 3, (x, l, p) => new LayoutWide1003class().Run(x, l, p)),
+            Regressor("layout-stumps-regressor", 12, 1, (x, y) => new LayoutStumpsRegressor().Run(x, y)),
             Classifier("pipeline-scaler-logistic-breast-cancer", 30, 2, (x, l, p) => new PipelineScalerLogisticBreastCancer().Run(x, l, p)),
             Regressor("pipeline-imputer-ridge-diabetes", 10, 1, (x, y) => new PipelineImputerRidgeDiabetes().Run(x, y)),
         };

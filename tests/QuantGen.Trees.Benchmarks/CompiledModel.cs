@@ -72,6 +72,14 @@ namespace QuantGen.Trees.Benchmarks
                 .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
             var model = output.SyntaxTrees.First(t => t.FilePath.EndsWith(className + ".g.cs", StringComparison.Ordinal));
             result.GeneratedLines = model.GetText().Lines.Count;
+            // QUANTGEN_TREES_DUMP=<folder>: keep the plan and the generated class, to read what the measurement ran.
+            string? dump = Environment.GetEnvironmentVariable("QUANTGEN_TREES_DUMP");
+            if (!string.IsNullOrEmpty(dump))
+            {
+                Directory.CreateDirectory(dump);
+                File.WriteAllText(Path.Combine(dump, className + ".plan"), planText);
+                File.WriteAllText(Path.Combine(dump, className + ".g.cs"), model.GetText().ToString());
+            }
             using var pe = new MemoryStream();
             var resources = compiled.Weights.Length > compiled.Plan!.Weights.InlineData.Length
                 ? new[] { new ResourceDescription(resource, () => new MemoryStream(compiled.Weights), true) }

@@ -51,8 +51,8 @@ namespace QuantGen.Trees.Benchmarks
             var rows = SyntheticEnsemble.Rows(rowCount);
             var pinned = (float*)NativeMemory.AlignedAlloc((nuint)(rows.Length * 4), 64);
             rows.AsSpan().CopyTo(new Span<float>(pinned, rows.Length));
-            Console.WriteLine($"CPU {RuntimeInformation.ProcessArchitecture}, AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, {Environment.ProcessorCount} cores; ns per row (thread CPU time), best of 40 interleaved rounds");
-            Console.WriteLine("| trees | depth | complete (AVX2 gathers) | flattened loop | nested if | nested if: C# compile | QuickScorer | ONNX Runtime | ORT / complete |");
+            Console.WriteLine($"CPU {RuntimeInformation.ProcessArchitecture}, AVX-512 {System.Runtime.Intrinsics.X86.Avx512F.IsSupported}, AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, {Environment.ProcessorCount} cores; ns per row (thread CPU time), best of 40 interleaved rounds");
+            Console.WriteLine("| trees | depth | complete (vector walk) | flattened loop | nested if | nested if: C# compile | QuickScorer | ONNX Runtime | ORT / complete |");
             Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             foreach (int trees in treeCounts)
             foreach (int depth in depths)
@@ -130,6 +130,7 @@ namespace QuantGen.Trees.Benchmarks
         /// </summary>
         private static void Goals(int[] treeCounts, int[] depths)
         {
+            Console.WriteLine($"AVX-512 {System.Runtime.Intrinsics.X86.Avx512F.IsSupported}, AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, {Environment.ProcessorCount} cores; ns per row (thread CPU time), best of {Rounds} interleaved rounds");
             Console.WriteLine("| ensemble | batch | QuantGen per row | ONNX Runtime per row | ORT / QuantGen |");
             Console.WriteLine("| --- | --- | --- | --- | --- |");
             for (int k = 0; k < treeCounts.Length; k++)
@@ -157,10 +158,20 @@ namespace QuantGen.Trees.Benchmarks
                     void NextRow() { if (batch == 1) { Array.Copy(pool, next * SyntheticEnsemble.Features, rows, 0, SyntheticEnsemble.Features); next = (next + 1) & 1023; } }
                     Action quantgen = () => { NextRow(); model.Run(rows, labels, probabilities); };
                     Action ort = () => { NextRow(); session.Run(runOptions, inputNames, inputs, outputNames, outputs); };
+                    // Rounds of about the same length for both batch sizes (a few thousand rows' worth of trees): on a shared
+                    // machine a short round is likelier to run undisturbed, and the best round is the figure.
                     int calls = Math.Max(1, 2_000_000 / (batch * (e.Trees << e.Depth) / 16 + 1));
-                    calls = Math.Min(calls, batch == 1 ? 2000 : 20);
+                    calls = Math.Min(calls, batch == 1 ? 200 : 20);
+                    // Warm up first: a kernel's loops start in the JIT's quick tier and are recompiled in the background after
+                    // about 30 calls; on a loaded machine that takes a while, and the rounds below would time the quick tier.
+                    var warm = Stopwatch.StartNew();
+                    while (warm.ElapsedMilliseconds < 1500)
+                    {
+                        Time(quantgen, calls);
+                        Time(ort, calls);
+                    }
                     double bestQ = double.MaxValue, bestO = double.MaxValue;
-                    for (int round = 0; round < 30; round++)
+                    for (int round = 0; round < Rounds; round++)
                     {
                         bestQ = Math.Min(bestQ, Time(quantgen, calls) / batch);
                         bestO = Math.Min(bestO, Time(ort, calls) / batch);
@@ -169,6 +180,9 @@ namespace QuantGen.Trees.Benchmarks
                 }
             }
         }
+
+        /// <summary>Interleaved rounds per figure (QUANTGEN_TREES_ROUNDS, default 60).</summary>
+        private static int Rounds => int.TryParse(Environment.GetEnvironmentVariable("QUANTGEN_TREES_ROUNDS"), out int n) && n > 0 ? n : 60;
 
         private static double Time(Action run, int calls)
         {
@@ -179,15 +193,37 @@ namespace QuantGen.Trees.Benchmarks
 
         private static string Ns(double ns) => ns >= 10_000 ? (ns / 1000).ToString("F1") + " µs" : ns.ToString("F0") + " ns";
 
+        /// <summary>QUANTGEN_TREES_STAGES=1: the task's stages apart, thread CPU time, twice (the first pays the JIT).</summary>
+        private static void Stages(string file)
+        {
+            for (int pass = 0; pass < 2; pass++)
+            {
+                long t0 = ThreadCpuNanoseconds();
+                var graph = OnnxModelReader.Read(file);
+                long t1 = ThreadCpuNanoseconds();
+                var ensemble = new TreeEnsembleClassifierOperator().Ensemble(graph.Nodes.Single());
+                long t2 = ThreadCpuNanoseconds();
+                var layout = QuantGen.Compiler.Lowering.Ml.TreeEnsembleLayout.Build(ensemble);
+                long t3 = ThreadCpuNanoseconds();
+                Console.WriteLine($"pass {pass}: read {(t1 - t0) / 1e6:F0} ms, ensemble {(t2 - t1) / 1e6:F0} ms, layout {(t3 - t2) / 1e6:F0} ms ({layout.Blocks} blocks) CPU");
+            }
+        }
+
         private static void Build(int trees, int depth)
         {
             var e = new SyntheticEnsemble(trees, depth);
             var clock = Stopwatch.StartNew();
             string file = e.File();
             Console.WriteLine($"{e.Name}: ONNX {new System.IO.FileInfo(file).Length / 1024.0 / 1024:F2} MB written in {clock.Elapsed.TotalSeconds:F1} s");
-            var model = CompiledModel.Build(file, "Gbdt" + trees + "x" + depth);
-            Console.WriteLine($"task (read + compile + plan) {model.TaskSeconds:F2} s wall / {model.TaskCpuSeconds:F2} s CPU, generator + C# compile {model.CompileSeconds:F2} s wall / {model.CompileCpuSeconds:F2} s CPU, " +
-                              $"generated class {model.GeneratedLines} lines, assembly {model.AssemblyBytes / 1024.0 / 1024:F2} MB = {(double)model.AssemblyBytes / model.OnnxBytes:F2} x the ONNX file");
+            if (Environment.GetEnvironmentVariable("QUANTGEN_TREES_STAGES") == "1") Stages(file);
+            // Twice: the first build pays the JIT of the task and of Roslyn (a command-line build's first compile); the second is
+            // what a build with a warm compiler server pays.
+            foreach (string pass in new[] { "cold", "warm" })
+            {
+                var model = CompiledModel.Build(file, "Gbdt" + trees + "x" + depth + pass);
+                Console.WriteLine($"{pass}: task (read + compile + plan) {model.TaskSeconds:F2} s wall / {model.TaskCpuSeconds:F2} s CPU, generator + C# compile {model.CompileSeconds:F2} s wall / {model.CompileCpuSeconds:F2} s CPU, " +
+                                  $"generated class {model.GeneratedLines} lines, assembly {model.AssemblyBytes / 1024.0 / 1024:F2} MB = {(double)model.AssemblyBytes / model.OnnxBytes:F2} x the ONNX file");
+            }
         }
     }
 }

@@ -43,30 +43,34 @@ namespace QuantGen.Trees.Benchmarks
     internal sealed unsafe class KernelStrategy : Strategy
     {
         private readonly string _name;
-        private readonly int* _feature, _leaf, _child, _root, _block, _weightStart, _weightClass, _scratch;
+        private readonly int* _feature, _node, _leaf, _child, _root, _block, _treeClass, _weightStart, _weightClass, _scratch;
         private readonly float* _threshold, _weightValue, _base, _y;
         private readonly long* _labels, _label;
-        private readonly int _trees, _blocks, _nodes, _flat, _leafSlots, _leaves, _weights;
+        private readonly int _features, _trees, _blocks, _nodes, _nodeInts, _leafInts, _flat, _leaves, _weights, _classes, _leafClass, _binary, _allPositive;
+        private readonly QuantGen.Kernels.TreeLeafEntry _entry;
+        private readonly TreeEnsemble _e;
 
         public KernelStrategy(TreeEnsemble e, int maxCompleteDepth, string name)
         {
             _name = name;
+            _e = e;
             var layout = TreeEnsembleLayout.Build(e, maxCompleteDepth);
-            _feature = Copy(layout.Feature); _threshold = Copy(layout.Threshold); _leaf = Copy(layout.Leaf); _child = Copy(layout.Child);
-            _root = Copy(layout.Root); _block = Copy(layout.Block); _weightStart = Copy(layout.WeightStart); _weightClass = Copy(layout.WeightClass);
+            _feature = Copy(layout.Feature); _threshold = Copy(layout.Threshold); _node = Copy(layout.Node); _leaf = Copy(layout.Leaf); _child = Copy(layout.Child);
+            _root = Copy(layout.Root); _block = Copy(layout.Block); _treeClass = Copy(layout.TreeClass); _weightStart = Copy(layout.WeightStart); _weightClass = Copy(layout.WeightClass);
             _weightValue = Copy(layout.WeightValue); _base = Copy(e.BaseValues); _labels = Copy(e.ClassLabels);
-            _scratch = Copy(new int[layout.Blocks * 16 + 2 * e.Targets]); _y = Copy(new float[2]); _label = Copy(new long[1]);
-            _trees = e.Roots.Length; _blocks = layout.Blocks; _nodes = layout.Feature.Length; _flat = layout.FlatNodes; _leafSlots = layout.Leaf.Length;
-            _leaves = layout.WeightStart.Length - 1; _weights = layout.WeightValue.Length;
+            _scratch = Copy(new int[QuantGen.Kernels.TreeLayout.ScratchLength(layout.Blocks, e.Targets)]); _y = Copy(new float[Math.Max(2, e.Targets)]); _label = Copy(new long[1]);
+            _features = e.Features; _trees = e.Roots.Length; _blocks = layout.Blocks; _nodes = layout.Feature.Length; _nodeInts = layout.Node.Length; _leafInts = layout.Leaf.Length;
+            _flat = layout.FlatNodes; _leaves = Math.Max(0, layout.WeightStart.Length - 1); _weights = layout.WeightValue.Length; _classes = e.Targets;
+            _leafClass = layout.OneClass; _entry = (QuantGen.Kernels.TreeLeafEntry)(int)layout.LeafEntry; _binary = e.BinaryCase ? 1 : 0; _allPositive = e.AllPositive ? 1 : 0;
         }
 
         public override string Name => _name;
 
         public override float Run(float* row)
         {
-            TreeEnsembleF32.Run(row, _feature, _threshold, _leaf, _child, _root, _block, _weightStart, _weightClass, _weightValue, _base, _labels, _y, _label, _scratch,
-                30, _nodes, _leafSlots, _flat, _leaves, _weights, _trees, _blocks, 2, 1, 1, 0,
-                Kernels.TreeOutput.Classifier, Kernels.TreeAggregate.Sum, Kernels.TreeTransform.Logistic);
+            TreeEnsembleF32.Run(row, _feature, _threshold, _node, _leaf, _child, _root, _block, _treeClass, _weightStart, _weightClass, _weightValue, _base, _labels, _y, _label, _scratch,
+                _features, _nodes, _nodeInts, _leafInts, _flat, _leaves, _weights, _trees, _blocks, _classes, _e.BaseValues.Length, _leafClass, _binary, _allPositive, _entry,
+                (Kernels.TreeOutput)(int)_e.Output, (Kernels.TreeAggregate)(int)_e.Aggregate, (Kernels.TreeTransform)(int)_e.Transform);
             return _y[1];
         }
     }

@@ -1,12 +1,11 @@
-// Tree ensembles (ai.onnx.ml TreeEnsembleClassifier / TreeEnsembleRegressor) on one row: find every tree's leaf, then
-// aggregate the leaves' weights and post-transform exactly as ONNX Runtime does (float32 comparisons and sums, trees in
-// model order), so every decision path and label is ONNX Runtime's.
+// Tree ensembles (ai.onnx.ml TreeEnsembleClassifier / TreeEnsembleRegressor) on one row: find every tree's leaf
+// (TreeLeavesF32), then aggregate the leaves' weights and post-transform exactly as ONNX Runtime does (float32
+// comparisons and sums, trees in model order), so every decision path and label is ONNX Runtime's.
 namespace QuantGen.Kernels
 {
     using System;
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
-    using System.Runtime.Intrinsics.X86;
 
     /// <summary>How the trees' weights combine (ONNX <c>aggregate_function</c>).</summary>
     internal enum TreeAggregate
@@ -40,67 +39,103 @@ namespace QuantGen.Kernels
         Classifier,
     }
 
+    /// <summary>What the leaf entries of the layout are (the compiler picks the last two when every leaf has one weight).</summary>
+    internal enum TreeLeafEntry
+    {
+        /// <summary>Leaf numbers: leaf l's weights are entries weightStart[l] to weightStart[l + 1] of (weightClass, weightValue).</summary>
+        LeafNumber,
+
+        /// <summary>Each leaf's one weight; tree t's weights go to class treeClass[t].</summary>
+        WeightPerTreeClass,
+
+        /// <summary>Each leaf's one weight; every weight goes to one class (boosted binary classifiers, one-target regressors).</summary>
+        WeightOneClass,
+    }
+
     /// <summary>
-    /// Layout (built by the compiler, see docs/how-it-works.md "Tree ensembles"): trees come in blocks of
-    /// <see cref="BlockLanes"/> consecutive trees. A <b>complete</b> block stores its trees padded to one depth D, level
-    /// by level (node i's children are 2i+1, taken when the test holds, and 2i+2), the lanes interleaved: slot
-    /// (i·16 + lane). A block whose trees are too deep to pad, or that tests equality, is <b>flattened</b>: each node has
-    /// two child entries (a negative entry is ~leaf). Every node is canonical: "x[f] ≤ t" (the compiler rewrites
-    /// &lt;, ≥, &gt; into it exactly) or ==, != (flattened blocks only), plus a bit sending NaN to the first child.
+    /// One row of a tree ensemble: every tree's leaf (<see cref="TreeLeavesF32"/>, over the compiler's layout), then the
+    /// leaves' weights aggregated and post-transformed as ONNX Runtime's TreeAggregator* classes do.
     /// </summary>
     internal static unsafe class TreeEnsembleF32
     {
-        // The layout facts the compiler builds against (src/QuantGen.Kernels/Layout/TreeLayout.cs).
-        public const int BlockLanes = TreeLayout.BlockLanes;
-        public const int NanFirstBit = TreeLayout.NanFirstBit;
-        public const int TestShift = TreeLayout.TestShift;
-        public const int FeatureMask = TreeLayout.FeatureMask;
+        // The walks and the aggregation are AggressiveOptimization, like the GEMM kernels: otherwise a model called one row
+        // at a time runs Tier-0 code until the background JIT catches up (measured on the loaded machine: 100×6 batch 1
+        // stayed at 4.6 µs a row instead of 0.44 µs after 1.5 s of warm-up; the methods' loops are why they start at Tier 0).
 
         /// <summary>
-        /// One row. <paramref name="block"/> holds (depth, nodeBase, leafBase) per block; depth −1 marks a flattened
-        /// block, whose trees start at <c>root[t]</c> (a flattened node, counted from <c>nodes − flatNodes</c>, or ~leaf).
-        /// Leaf l's weights are entries weightStart[l] to weightStart[l + 1] of (weightClass, weightValue).
-        /// <paramref name="scratch"/> holds blocks·16 leaf numbers, then 2·classes words for the scores. The arrays come
-        /// from the compiler (their indices stay inside them); <paramref name="features"/>, <paramref name="leafSlots"/>,
-        /// <paramref name="leaves"/> and <paramref name="weights"/> are their lengths, for the plan's bounds check.
+        /// One row. <paramref name="block"/> has a row per block of 16 trees (<see cref="TreeLeavesF32"/>): complete blocks
+        /// read <paramref name="feature"/>/<paramref name="threshold"/> (split levels), <paramref name="node"/> (packed
+        /// entries) and <paramref name="leaf"/> (leaf pairs); flattened ones <paramref name="root"/>, <paramref name="child"/>
+        /// and the last <paramref name="flatNodes"/> of <paramref name="feature"/>/<paramref name="threshold"/>.
+        /// <paramref name="leafEntry"/> says what a leaf entry is (<see cref="TreeLeafEntry"/>; with weights, flattened blocks
+        /// read leaf l's from weightValue[l], and <see cref="TreeLeafEntry.WeightOneClass"/> sends them all to class
+        /// <paramref name="oneClass"/>).
+        /// <paramref name="scratch"/> holds <see cref="TreeLayout.RowScratch"/> floats, blocks·16 leaf entries, then 2·classes words for
+        /// the scores. The arrays come from the compiler (their indices stay inside them); the counts are their lengths, for
+        /// the plan's bounds check.
         /// </summary>
-        public static void Run(float* x, int* feature, float* threshold, int* leaf, int* child, int* root, int* block,
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run(float* x, int* feature, float* threshold, int* node, int* leaf, int* child, int* root, int* block, int* treeClass,
             int* weightStart, int* weightClass, float* weightValue, float* baseValues, long* classLabels, float* y, long* label, int* scratch,
-            int features, int nodes, int leafSlots, int flatNodes, int leaves, int weights, int trees, int blocks, int classes, int baseCount,
-            int binaryCase, int allPositive, TreeOutput output, TreeAggregate aggregate, TreeTransform transform)
+            int features, int nodes, int nodeInts, int leafInts, int flatNodes, int leaves, int weights, int trees, int blocks, int classes, int baseCount,
+            int oneClass, int binaryCase, int allPositive, TreeLeafEntry leafEntry, TreeOutput output, TreeAggregate aggregate, TreeTransform transform)
         {
-            int flatBase = nodes - flatNodes;
-            int* leafOf = scratch;
-            for (int b = 0; b < blocks; b++)
+            // The row, checked for NaN (without one, the vector walks skip the missing-value test) and, when it fits, copied
+            // into 64 floats that the AVX-512 walk loads whole (the tail is never selected; nothing reads past x).
+            bool copy = features <= TreeLayout.RegisterFeatures;
+            float* row = copy ? (float*)scratch : x;
+            bool nan = false;
+            int f = 0;
+            if (Vector256.IsHardwareAccelerated)
             {
-                int depth = block[3 * b];
-                int* slots = leafOf + b * BlockLanes;
-                if (depth < 0)
+                var unordered = Vector256<float>.Zero;
+                for (; f + 8 <= features; f += 8)
                 {
-                    Flattened(x, feature + flatBase, threshold + flatBase, child, root + b * BlockLanes, slots, Math.Min(BlockLanes, trees - b * BlockLanes));
+                    var v = Vector256.Load(x + f);
+                    if (copy) v.Store(row + f);
+                    unordered |= ~Vector256.Equals(v, v);
                 }
-                else if (Avx2.IsSupported)
-                {
-                    // A run of complete blocks of one depth walks level by level across all its blocks: every block's
-                    // gathers are independent of the others', so the core overlaps them instead of waiting on each chain.
-                    int end = b + 1;
-                    while (end < blocks && block[3 * end] == depth) end++;
-                    CompleteRunAvx2(x, feature, threshold, leaf, block, b, end, depth, leafOf);
-                    b = end - 1;
-                }
-                else
-                {
-                    Complete(x, feature + block[3 * b + 1], threshold + block[3 * b + 1], leaf + block[3 * b + 2], depth, slots);
-                }
+                nan = unordered != Vector256<float>.Zero;
+            }
+            for (; f < features; f++)
+            {
+                float v = x[f];
+                if (copy) row[f] = v;
+                nan |= float.IsNaN(v);
             }
 
-            float* scores = (float*)(scratch + blocks * BlockLanes);
+            int* slots = scratch + TreeLayout.RowScratch;
+            int flatBase = nodes - flatNodes;
+            // Every weight to one class, summed (boosted binary classifiers, one-target regressors): the walks add each
+            // block's weights as they find them, trees in order, the sum in a register.
+            bool sum = aggregate == TreeAggregate.Sum || aggregate == TreeAggregate.Average;
+            bool running = leafEntry == TreeLeafEntry.WeightOneClass && sum;
+            float total = 0f;
+            for (int b = 0; b < blocks;)
+            {
+                int depth = block[TreeLayout.BlockFields * b];
+                if (depth < 0)
+                {
+                    int count = TreeLeavesF32.Lanes(trees, b);
+                    TreeLeavesF32.Flattened(row, feature + flatBase, threshold + flatBase, child, root + b * TreeLayout.BlockLanes, leafEntry == TreeLeafEntry.LeafNumber ? null : weightValue,
+                        slots + b * TreeLayout.BlockLanes, count);
+                    if (running) total = TreeLeavesF32.Add(total, slots + b * TreeLayout.BlockLanes, count);
+                    b++;
+                    continue;
+                }
+                // A run of complete blocks of one depth is walked together (level by level: their gathers overlap).
+                int end = b + 1;
+                while (end < blocks && block[TreeLayout.BlockFields * end] == depth) end++;
+                total = TreeLeavesF32.Complete(row, features, nan, feature, threshold, node, leaf, block, b, end, slots, trees, running, total);
+                b = end;
+            }
+
+            float* scores = (float*)(slots + blocks * TreeLayout.BlockLanes);
             byte* has = (byte*)(scores + classes);
-            // One weight per leaf (boosted trees, one-target regressors): leaf l's weight is entry l, no start table read.
-            bool oneEach = weights == leaves;
+            float* inline = leafEntry == TreeLeafEntry.LeafNumber ? null : (float*)slots;
             if (output == TreeOutput.SingleTarget)
             {
-                SingleTarget(leafOf, oneEach ? null : weightStart, weightValue, baseValues, y, trees, baseCount, aggregate, transform);
+                SingleTarget(slots, inline, weightStart, weightValue, baseValues, y, trees, baseCount, aggregate, transform, running, total);
                 return;
             }
             for (int c = 0; c < classes; c++)
@@ -108,23 +143,30 @@ namespace QuantGen.Kernels
                 scores[c] = 0f;
                 has[c] = 0;
             }
-            if (oneEach && (aggregate == TreeAggregate.Sum || aggregate == TreeAggregate.Average))
+            bool one = leafEntry == TreeLeafEntry.WeightOneClass;
+            if (running)
             {
+                scores[oneClass] = total;
+                has[oneClass] = 1;
+            }
+            else if (inline != null)
+            {
+                bool min = aggregate == TreeAggregate.Min;
                 for (int t = 0; t < trees; t++)
                 {
-                    int k = leafOf[t];
-                    int c = weightClass[k];
-                    scores[c] += weightValue[k];
+                    int c = one ? oneClass : treeClass[t];
+                    float w = inline[t];
+                    scores[c] = sum ? scores[c] + w : has[c] == 0 || (min ? w < scores[c] : w > scores[c]) ? w : scores[c];
                     has[c] = 1;
                 }
             }
-            else if (aggregate == TreeAggregate.Sum || aggregate == TreeAggregate.Average)
+            else if (sum)
             {
                 // Classifiers always sum; the tight loop is most of the time after the walk for a large ensemble.
                 for (int t = 0; t < trees; t++)
                 {
-                    int l = leafOf[t];
-                    for (int k = weightStart[l], end = weightStart[l + 1]; k < end; k++)
+                    int l = slots[t];
+                    for (int k = weightStart[l], last = weightStart[l + 1]; k < last; k++)
                     {
                         int c = weightClass[k];
                         scores[c] += weightValue[k];
@@ -137,8 +179,8 @@ namespace QuantGen.Kernels
                 bool min = aggregate == TreeAggregate.Min;
                 for (int t = 0; t < trees; t++)
                 {
-                    int l = leafOf[t];
-                    for (int k = weightStart[l], end = weightStart[l + 1]; k < end; k++)
+                    int l = slots[t];
+                    for (int k = weightStart[l], last = weightStart[l + 1]; k < last; k++)
                     {
                         int c = weightClass[k];
                         float w = weightValue[k];
@@ -153,124 +195,18 @@ namespace QuantGen.Kernels
                 Classify(scores, has, baseValues, y, label, classes, baseCount, transform, binaryCase != 0, allPositive != 0, classLabels);
         }
 
-        // ---- finding the leaves ----
-
-        /// <summary>The 16 trees of a complete block of depth <paramref name="depth"/>: leaf numbers into <paramref name="leaves"/>.</summary>
-        private static void Complete(float* x, int* feature, float* threshold, int* leaf, int depth, int* leaves)
-        {
-            for (int lane = 0; lane < BlockLanes; lane++)
-            {
-                int i = 0;
-                for (int level = 0; level < depth; level++)
-                {
-                    int slot = i * BlockLanes + lane;
-                    int word = feature[slot];
-                    float v = x[word & FeatureMask];
-                    bool first = v <= threshold[slot] || (word < 0 && float.IsNaN(v));
-                    i = 2 * i + (first ? 1 : 2);
-                }
-                leaves[lane] = leaf[(i - ((1 << depth) - 1)) * BlockLanes + lane];
-            }
-        }
-
-        /// <summary>
-        /// Blocks [first, end) of one depth, level by level: each block's node indices wait in its 16 leaf slots between
-        /// levels, and become its leaf numbers at the end. The same steps per lane as <see cref="Complete"/>.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void CompleteRunAvx2(float* x, int* feature, float* threshold, int* leaf, int* block, int first, int end, int depth, int* leafOf)
-        {
-            Vector256<int> lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-            Vector256<int> mask = Vector256.Create(FeatureMask);
-            Vector256<int> two = Vector256.Create(2);
-            for (int b = first; b < end; b++)
-            {
-                // Level 0: every lane is at its root, slots 0-15: plain loads, no gather.
-                int* f = feature + block[3 * b + 1];
-                float* t = threshold + block[3 * b + 1];
-                int* slots = leafOf + b * BlockLanes;
-                if (depth == 0)
-                {
-                    Avx.Store(slots, Vector256<int>.Zero);
-                    Avx.Store(slots + 8, Vector256<int>.Zero);
-                    continue;
-                }
-                Vector256<int> w0 = Avx.LoadVector256(f), w1 = Avx.LoadVector256(f + 8);
-                Avx.Store(slots, Step(Vector256<int>.Zero, Avx2.GatherVector256(x, Avx2.And(w0, mask), 4), Avx.LoadVector256(t), w0, two));
-                Avx.Store(slots + 8, Step(Vector256<int>.Zero, Avx2.GatherVector256(x, Avx2.And(w1, mask), 4), Avx.LoadVector256(t + 8), w1, two));
-            }
-            for (int level = 1; level < depth; level++)
-            {
-                for (int b = first; b < end; b++)
-                {
-                    int* f = feature + block[3 * b + 1];
-                    float* t = threshold + block[3 * b + 1];
-                    int* slots = leafOf + b * BlockLanes;
-                    Vector256<int> i0 = Avx.LoadVector256(slots), i1 = Avx.LoadVector256(slots + 8);
-                    Vector256<int> s0 = Avx2.Add(Avx2.ShiftLeftLogical(i0, 4), lanes);
-                    Vector256<int> s1 = Avx2.Add(Avx2.ShiftLeftLogical(i1, 4), lanes);
-                    Vector256<int> w0 = Avx2.GatherVector256(f, s0, 4);
-                    Vector256<int> w1 = Avx2.GatherVector256(f + 8, s1, 4);
-                    Vector256<float> v0 = Avx2.GatherVector256(x, Avx2.And(w0, mask), 4);
-                    Vector256<float> v1 = Avx2.GatherVector256(x, Avx2.And(w1, mask), 4);
-                    Avx.Store(slots, Step(i0, v0, Avx2.GatherVector256(t, s0, 4), w0, two));
-                    Avx.Store(slots + 8, Step(i1, v1, Avx2.GatherVector256(t + 8, s1, 4), w1, two));
-                }
-            }
-            Vector256<int> firstLeaf = Vector256.Create((1 << depth) - 1);
-            for (int b = first; b < end; b++)
-            {
-                int* l = leaf + block[3 * b + 2];
-                int* slots = leafOf + b * BlockLanes;
-                Vector256<int> i0 = Avx.LoadVector256(slots), i1 = Avx.LoadVector256(slots + 8);
-                Avx.Store(slots, Avx2.GatherVector256(l, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i0, firstLeaf), 4), lanes), 4));
-                Avx.Store(slots + 8, Avx2.GatherVector256(l + 8, Avx2.Add(Avx2.ShiftLeftLogical(Avx2.Subtract(i1, firstLeaf), 4), lanes), 4));
-            }
-        }
-
-        /// <summary>One level: i → 2i + 1 where v ≤ t (or v is NaN and the word's NaN bit is set), else 2i + 2.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<int> Step(Vector256<int> i, Vector256<float> v, Vector256<float> t, Vector256<int> word, Vector256<int> two)
-        {
-            Vector256<int> first = Avx.Or(Avx.CompareLessThanOrEqual(v, t), Avx.And(Avx.CompareUnordered(v, v), Avx2.ShiftRightArithmetic(word, 31).AsSingle())).AsInt32();
-            return Avx2.Add(Avx2.Add(Avx2.Add(i, i), two), first);
-        }
-
-        /// <summary>Trees of a flattened block, one at a time: child entry 2n when the node's test holds, else 2n + 1.</summary>
-        private static void Flattened(float* x, int* feature, float* threshold, int* child, int* root, int* leaves, int count)
-        {
-            for (int lane = 0; lane < count; lane++)
-            {
-                int n = root[lane];
-                while (n >= 0)
-                {
-                    int word = feature[n];
-                    float v = x[word & FeatureMask];
-                    float t = threshold[n];
-                    bool first = ((word >> TestShift) & 7) switch
-                    {
-                        0 => v <= t,
-                        1 => v == t,
-                        _ => v != t,
-                    };
-                    first |= word < 0 && float.IsNaN(v);
-                    n = child[2 * n + (first ? 0 : 1)];
-                }
-                leaves[lane] = ~n;
-            }
-        }
-
         // ---- aggregating, as ONNX Runtime's TreeAggregator* classes ----
 
         /// <summary>One target: each leaf's first weight; base_values count only when there is exactly one.</summary>
-        private static void SingleTarget(int* leaves, int* weightStart, float* weightValue, float* baseValues, float* y, int trees, int baseCount,
-            TreeAggregate aggregate, TreeTransform transform)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void SingleTarget(int* leaves, float* inline, int* weightStart, float* weightValue, float* baseValues, float* y, int trees, int baseCount,
+            TreeAggregate aggregate, TreeTransform transform, bool summed, float total)
         {
-            float score = 0f;
-            bool has = false;
-            for (int t = 0; t < trees; t++)
+            float score = total;
+            bool has = summed;
+            for (int t = 0; t < trees && !summed; t++)
             {
-                float w = weightValue[weightStart == null ? leaves[t] : weightStart[leaves[t]]];
+                float w = inline != null ? inline[t] : weightValue[weightStart[leaves[t]]];
                 switch (aggregate)
                 {
                     case TreeAggregate.Min: score = !has || w < score ? w : score; break;
@@ -289,6 +225,7 @@ namespace QuantGen.Kernels
             y[0] = transform == TreeTransform.Probit ? Probit(score) : score;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void MultiTarget(float* scores, byte* has, float* baseValues, float* y, int trees, int targets, int baseCount,
             TreeAggregate aggregate, TreeTransform transform)
         {
@@ -311,6 +248,7 @@ namespace QuantGen.Kernels
         /// that have a score; with two, its binary rules (one weight column: the positive class's score and the second
         /// column derived from it).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Classify(float* scores, byte* has, float* baseValues, float* y, long* label, int classes, int baseCount,
             TreeTransform transform, bool binaryCase, bool allPositive, long* classLabels)
         {
@@ -400,8 +338,10 @@ namespace QuantGen.Kernels
                 case 3:
                     if (transform == TreeTransform.Logistic)
                     {
-                        y[0] = Logistic(-s);
-                        y[1] = Logistic(s);
+                        // Logistic(−s) and Logistic(s) from one exponential: both are v or 1 − v, v = 1 / (1 + e^−|s|).
+                        float v = 1f / (1f + MathF.Exp(-MathF.Abs(s)));
+                        y[0] = s > 0f ? 1f - v : v;
+                        y[1] = s < 0f ? 1f - v : v;
                     }
                     else
                     {
@@ -422,6 +362,7 @@ namespace QuantGen.Kernels
         /// Writes post_transform(scores) to <paramref name="y"/> (two or more values). A score whose class or target no
         /// leaf voted for reads as 0, base value or not (ONNX Runtime's ScoreValue converts so).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void Transform(float* scores, byte* has, int count, TreeTransform transform, float* y)
         {
             for (int c = 0; c < count; c++) if (has[c] == 0) scores[c] = 0f;
@@ -429,6 +370,7 @@ namespace QuantGen.Kernels
         }
 
         /// <summary>post_transform of every score (two or more), into <paramref name="y"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void TransformAll(float* scores, int count, TreeTransform transform, float* y)
         {
             switch (transform)

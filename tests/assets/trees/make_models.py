@@ -329,6 +329,46 @@ def edge_models():
     make('edge-mixed-blocks', 'classifier', 53, 7, ['BRANCH_LEQ'], 3, sparse3, chains=[20], post_transform='SOFTMAX')
 
 
+# ---- layouts of the tree kernel: rows wider than its registers, stumps, single leaves (own random stream) ----
+
+def layout_models():
+    """The kernel's paths a model reaches by its shape: 33-64 features (four registers) and over 64 (gathered), a block
+    of single-leaf trees, stumps, a class per tree; rows with and without NaN (the walk tests NaN only when a row has one)."""
+    global rng
+    saved, rng = rng, np.random.default_rng(20261208)
+    try:
+        def rows(thresholds, n_features):
+            x = edge_rows(thresholds, n_features)
+            clean = edge_rows(thresholds, n_features)
+            clean[~np.isfinite(clean)] = 0.5
+            x[1::2] = clean[1::2]  # every other row has no NaN and no infinity
+            return x
+
+        def make(name, kind, n_features, shapes, modes, targets, leaf_targets, **attrs):
+            thresholds = [np.round(rng.normal(size=5).astype(np.float32), 2) for _ in range(n_features)]
+            t = Trees()
+            for depth, count, tree_targets in shapes:
+                for _ in range(count):
+                    random_tree(t, depth, n_features, targets, modes, tree_targets or leaf_targets, thresholds, grow=0.9)
+            if kind == 'classifier':
+                classifier(name, t, list(range(targets)), n_features, **attrs)
+            else:
+                regressor(name, t, targets, n_features, **attrs)
+            save_case(name, rows(thresholds, n_features), np.zeros(1))
+
+        ordered = ['BRANCH_LEQ', 'BRANCH_LT', 'BRANCH_GTE', 'BRANCH_GT']
+        one = lambda: [0]
+        # 40 features, 70 trees of depth 7 (split, packed and last levels; a partial last block), one weight column.
+        make('layout-wide40-binary', 'classifier', 40, [(7, 70, None)], ordered, 2, one, post_transform='LOGISTIC', base_values=[0.25])
+        # 100 features: the features are gathered; each tree votes for one class (boosted multi-class), 3 classes.
+        per_tree = [(5, 12, (lambda k: lambda: [k])(k)) for k in range(3)]
+        make('layout-wide100-3class', 'classifier', 100, per_tree, ordered, 3, None, post_transform='SOFTMAX', base_values=[0.1, 0.2, 0.3])
+        # 16 single leaves (a block with no test), then 20 stumps and 9 trees of depth 2, a regressor.
+        make('layout-stumps-regressor', 'regressor', 12, [(0, 16, None), (1, 20, None), (2, 9, None)], ordered, 1, one, base_values=[0.5])
+    finally:
+        rng = saved
+
+
 # ---- pipeline operators: Scaler, Imputer, Normalizer, Linear*, Binarizer, OneHotEncoder, ArrayFeatureExtractor, LabelEncoder ----
 
 def pipeline_models():
@@ -397,9 +437,10 @@ def save(graph, name):
 
 
 if __name__ == '__main__':
-    which = sys.argv[1:] or ['sklearn', 'xgboost', 'edge', 'pipeline']
+    which = sys.argv[1:] or ['sklearn', 'xgboost', 'edge', 'pipeline', 'layout']
     if 'sklearn' in which: sklearn_models()
     if 'xgboost' in which: xgboost_models()
     if 'edge' in which: edge_models()
     if 'pipeline' in which: pipeline_models()
+    if 'layout' in which: layout_models()
     print('ok')

@@ -55,29 +55,35 @@ namespace QuantGen.Compiler.Lowering.Ml
             LoweringContext.RequireFewImages(node, rows, "rows");
             string name = node.Name;
             Buffer? Int32s(int[] data, string suffix) => data.Length == 0 ? null : _host.Constant(new Tensor(DataType.Int32, new[] { data.Length }, data), name + suffix);
+            Buffer? Floats(float[] data, string suffix) => data.Length == 0 ? null : _host.Constant(Tensor.FromFloats(new[] { data.Length }, data), name + suffix);
             var feature = Int32s(layout.Feature, ".feature");
-            var threshold = layout.Threshold.Length == 0 ? null : _host.Constant(Tensor.FromFloats(new[] { layout.Threshold.Length }, layout.Threshold), name + ".threshold");
+            var threshold = Floats(layout.Threshold, ".threshold");
+            var packed = Int32s(layout.Node, ".node");
             var leaf = Int32s(layout.Leaf, ".leaf");
             var child = Int32s(layout.Child, ".child");
             var root = layout.FlatNodes == 0 ? null : Int32s(layout.Root, ".root");
             var block = Int32s(layout.Block, ".block")!;
-            var weightStart = Int32s(layout.WeightStart, ".weight_start")!;
-            var weightClass = Int32s(layout.WeightClass, ".weight_class")!;
-            var weightValue = _host.Constant(Tensor.FromFloats(new[] { layout.WeightValue.Length }, layout.WeightValue), name + ".weight_value");
-            var baseValues = e.BaseValues.Length == 0 ? null : _host.Constant(Tensor.FromFloats(new[] { e.BaseValues.Length }, e.BaseValues), name + ".base_values");
+            var treeClass = Int32s(layout.TreeClass, ".tree_class");
+            var weightStart = Int32s(layout.WeightStart, ".weight_start");
+            var weightClass = Int32s(layout.WeightClass, ".weight_class");
+            var weightValue = Floats(layout.WeightValue, ".weight_value");
+            var baseValues = Floats(e.BaseValues, ".base_values");
             var classLabels = classifier ? _host.Constant(Tensor.FromInt64s(new[] { e.ClassLabels.Length }, e.ClassLabels), name + ".class_labels") : null;
             var scratch = _host.Workspace(name + ".leaves", DataType.Int32, TreeLayout.ScratchLength(layout.Blocks, e.Targets));
             for (int r = 0; r < rows; r++)
             {
                 _host.Call(KernelCatalog.TreeEnsembleF32)
-                    .Set(X, Row(_host, x, r, e.Features)).Set(Feature, feature).Set(Thresholds, threshold).Set(Leaf, leaf).Set(Child, child).Set(Root, root)
-                    .Set(Block, block).Set(WeightStart, weightStart).Set(WeightClass, weightClass).Set(WeightValue, weightValue)
+                    .Set(X, Row(_host, x, r, e.Features)).Set(Feature, feature).Set(Thresholds, threshold).Set(PackedNodes, packed).Set(Leaf, leaf)
+                    .Set(Child, child).Set(Root, root).Set(Block, block).Set(TreeClass, treeClass)
+                    .Set(WeightStart, weightStart).Set(WeightClass, weightClass).Set(WeightValue, weightValue)
                     .Set(BaseValues, baseValues).Set(ClassLabels, classLabels).Set(Y, Row(_host, y, r, e.Targets)).Set(Label, label == null ? null : Row(_host, label, r, 1))
                     .Set(Scratch, scratch)
-                    .Set(Features, e.Features).Set(Nodes, layout.Feature.Length).Set(LeafSlots, layout.Leaf.Length).Set(FlatNodes, layout.FlatNodes)
-                    .Set(Leaves, layout.WeightStart.Length - 1).Set(Weights, layout.WeightValue.Length).Set(Trees, e.Roots.Length).Set(Blocks, layout.Blocks)
-                    .Set(Classes, e.Targets).Set(BaseCount, e.BaseValues.Length).Set(BinaryCase, e.BinaryCase ? 1 : 0).Set(AllPositive, e.AllPositive ? 1 : 0)
-                    .Set(EnsembleOutput, e.Output.ToString()).Set(EnsembleAggregate, e.Aggregate.ToString()).Set(PostTransform, e.Transform.ToString());
+                    .Set(Features, e.Features).Set(Nodes, layout.Feature.Length).Set(NodeInts, layout.Node.Length).Set(LeafInts, layout.Leaf.Length)
+                    .Set(FlatNodes, layout.FlatNodes).Set(Leaves, System.Math.Max(0, layout.WeightStart.Length - 1)).Set(Weights, layout.WeightValue.Length)
+                    .Set(Trees, e.Roots.Length).Set(Blocks, layout.Blocks).Set(Classes, e.Targets).Set(BaseCount, e.BaseValues.Length)
+                    .Set(OneClass, layout.OneClass).Set(BinaryCase, e.BinaryCase ? 1 : 0).Set(AllPositive, e.AllPositive ? 1 : 0)
+                    .Set(LeafEntry, layout.LeafEntry.ToString()).Set(EnsembleOutput, e.Output.ToString()).Set(EnsembleAggregate, e.Aggregate.ToString())
+                    .Set(PostTransform, e.Transform.ToString());
             }
         }
 
