@@ -66,6 +66,8 @@ namespace QuantGen.Build
                     ResourceName = Model.GetMetadata("ResourceName"),
                     ModelName = Model.GetMetadata("ClassName"),
                     Budget = Budget(),
+                    PlanExecutor = PlanExecutor(),
+                    Progress = line => Log.LogMessage(MessageImportance.High, "QuantGen: {0}: {1}", Model.GetMetadata("ClassName"), line),
                     Limits = limits,
                 });
             }
@@ -151,9 +153,20 @@ namespace QuantGen.Build
                 FormatBytes(plan.Weights.ByteCount), plan.Weights.Storage == WeightStorage.Inline ? "inline" : "as resource",
                 stopwatch.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture));
             if (result.Report != null)
+            {
                 Log.LogMessage(MessageImportance.High, "QuantGen: {0} (report: {1})", result.Report.Summary, Model.GetMetadata("ReportFile"));
+                Log.LogMessage(MessageImportance.Normal, "QuantGen: {0}: {1}", Model.GetMetadata("ClassName"), result.Times);
+            }
             return true;
         }
+
+        /// <summary>The kernels, to run the INT8 stage's forward passes on: only the .NET build of the task has them.</summary>
+        private static Compiler.Evaluation.IPlanExecutor? PlanExecutor() =>
+#if NET8_0_OR_GREATER
+            new Engine.KernelPlanExecutor();
+#else
+            null;
+#endif
 
         /// <summary>
         /// The QDQ export is a by-product for inspection: a graph it cannot express (an older opset's Softmax over several

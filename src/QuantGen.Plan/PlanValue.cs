@@ -33,6 +33,21 @@ namespace QuantGen.Plan
             _ => throw new ArgumentOutOfRangeException(nameof(type)),
         };
 
+        /// <summary>The C# element type of a tensor of <paramref name="type"/> in the kernels (bool tensors are bools).</summary>
+        public static Type ClrType(PlanElementType type) => type switch
+        {
+            PlanElementType.Float32 => typeof(float),
+            PlanElementType.Float64 => typeof(double),
+            PlanElementType.UInt8 => typeof(byte),
+            PlanElementType.Int8 => typeof(sbyte),
+            PlanElementType.Int16 => typeof(short),
+            PlanElementType.UInt16 => typeof(ushort),
+            PlanElementType.Int32 => typeof(int),
+            PlanElementType.Int64 => typeof(long),
+            PlanElementType.Bool => typeof(bool),
+            _ => throw new ArgumentOutOfRangeException(nameof(type)),
+        };
+
         /// <summary>The spelling used in plan files ("float32", "uint8", ...).</summary>
         public static string Name(PlanElementType type) => type switch
         {

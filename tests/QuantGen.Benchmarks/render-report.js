@@ -194,13 +194,18 @@ for (const m of twoThreadModels) for (const p of precisions) {
 w();
 
 // INT8 builds.
+function phaseTimes(m) {
+  const p = of('phases', { model: m })[0];
+  if (!p) return '—';
+  return ['calibrate', 'rank', 'search', 'lower', 'emit'].map((k) => fmt(p.phases[k], 1)).join(' / ');
+}
 w('## INT8 builds');
 w();
 w('The facts of each INT8 build (the plan\'s facts, which the generated class exposes as `Facts` constants), and how close the two sides of the Int8 rows are: ' +
   'QuantGen\'s Int8 class against ONNX Runtime on the QDQ export, on test vector 0 (SQNR of the difference; the same model computed twice).');
 w();
-w('| model | weights INT8 / FP32 | calibration samples | output SQNR vs FP32 (build, calibration set) | layers kept in float | INT8 class vs ORT on QDQ export | INT8 class vs FP32 test vector | compile s |');
-w('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+w('| model | weights INT8 / FP32 | calibration samples | output SQNR vs FP32 (build, calibration set) | layers kept in float | INT8 class vs ORT on QDQ export | INT8 class vs FP32 test vector | compile s | calibrate / rank / search / lower / emit s ⁸ |');
+w('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const m of models) {
   const f = (of('facts', { model: m })[0] || { facts: {} }).facts;
   const a = of('agree', { model: m, precision: 'Int8' })[0] || {};
@@ -208,8 +213,12 @@ for (const m of models) {
   const sq = x.qg.length ? x.qg[0].sqnr_db : NaN;
   w(`| ${short[m]} | ${(Number(f['weights.bytes']) / 1024).toFixed(1)} / ${(Number(f['weights.float32.bytes']) / 1024).toFixed(1)} KiB (${fmt(100 * Number(f['weights.bytes']) / Number(f['weights.float32.bytes']))} %) | ` +
     `${f['calibration.samples']} | ${fmt(Number(f['quantization.output_sqnr_db']))} dB | ${f['quantization.layers_in_float']} | ` +
-    `${fmt(a.sqnr_db)} dB, argmax ${a.argmax_same ? 'same' : 'differs'} | ${fmt(sq)} dB | ${x.compile ? fmt(x.compile.s, 2) : '—'} |`);
+    `${fmt(a.sqnr_db)} dB, argmax ${a.argmax_same ? 'same' : 'differs'} | ${fmt(sq)} dB | ${x.compile ? fmt(x.compile.s, 2) : '—'} | ${phaseTimes(m)} |`);
 }
+w();
+w('⁸ The INT8 build\'s phases, from its report (`build time` row): calibrate (FP32 passes over the calibration samples), rank (the all-integer ' +
+  'scheme simulated, with the per-layer SQNR that ranks the layers and fills the report), search (the accuracy budget\'s trials), lower (lowering, ' +
+  'fusions, memory plan), emit (the report). The forward passes run on the kernels in the net8.0 build task (docs/quantization.md).');
 w();
 for (const q of of('quantization')) w(`- build line: \`QuantGen: ${q.class}: ${q.summary}\``);
 w();

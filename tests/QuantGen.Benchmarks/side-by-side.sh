@@ -107,7 +107,7 @@ QUANTGEN_OBJ="$HERE/obj/Release/net10.0/$RID/quantgen"
 if [ "$RECOMPILE" = 1 ]; then rm -f "$QUANTGEN_OBJ"/*.plan; fi
 LOAD_BUILD="$(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$BUILD" = 1 ]; then
-  log "dotnet build -c Release (recompiling the models; MobileNetV2-224 and ResNet-18 INT8 calibrate on the reference evaluator: minutes)"
+  log "dotnet build -c Release (recompiling the models; the INT8 builds calibrate on the kernels: about a minute)"
   t0=$(now_us)
   if ! dotnet build "$PROJECT" -c Release -nologo -tl:off -v minimal > "$WORK/build.log" 2>&1; then
     cat "$WORK/build.log" >&2; exit 1
@@ -148,6 +148,15 @@ for m in "${MODELS[@]}"; do
       const k = /^step (\S+)/.exec(l); if (k) kernels[k[1]] = (kernels[k[1]] || 0) + 1;
     }
     console.log(JSON.stringify({ kind: "facts", model: process.argv[2], facts, kernels }));' "$plan" "$m" >> "$RESULTS"
+  # The INT8 build's time per phase, from the report's "build time" row ("7.5 s: calibrate 3.6 s, rank 1.1 s, …").
+  report="$QUANTGEN_OBJ/${CLASS[$m]}Int8.report.md"
+  [ -f "$report" ] && node -e '
+    const row = /^\| build time \| ([\d.]+) s: (.*?) \(forward passes on (.*?)\) \|/m.exec(require("fs").readFileSync(process.argv[1], "utf8"));
+    if (row) {
+      const phases = {};
+      for (const p of row[2].split(", ")) { const [name, s] = p.split(" "); phases[name] = +s; }
+      console.log(JSON.stringify({ kind: "phases", model: process.argv[2], s: +row[1], phases, engine: row[3] }));
+    }' "$report" "$m" >> "$RESULTS"
 done
 
 AOT_APP=""

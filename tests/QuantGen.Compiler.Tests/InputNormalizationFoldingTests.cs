@@ -83,6 +83,29 @@ namespace QuantGen.Compiler.Tests
         }
 
         [Fact]
+        public void A_single_output_gemm_with_a_scalar_bias_folds()
+        {
+            // A logistic regression: N = 1 and C a rank-0 scalar (no last axis to compare with N; this threw, QG0999).
+            Graph model()
+            {
+                var b = new GraphBuilder();
+                var x = b.Input("x", 4, Features);
+                var centred = b.Node("Div", new[] { b.Node("Sub", new[] { x, PerFeature(b, -3f) }), PerFeature(b, 0.25f) });
+                var y = b.Node("Gemm", new[] { centred, b.Constant(Features, 1), b.Constant(new[] { 0.75f }) });
+                b.Output(y);
+                ShapeInference.Run(b.Graph);
+                return b.Graph;
+            }
+            var reference = model();
+            var graph = model();
+            var input = new GraphBuilder().RandomTensor(4, Features);
+
+            Assert.Equal(2, InputNormalizationFolding.Run(graph));
+            Assert.Equal(new[] { "Gemm" }, graph.Nodes.Select(n => n.OpType));
+            Assert.True(ModelFixtures.MaxRelativeError(Evaluate(graph, input), Evaluate(reference, input)) < 1e-5);
+        }
+
+        [Fact]
         public void What_is_not_affine_per_feature_stays()
         {
             // c / x is not affine; x / 0 must keep its infinities; a value read twice cannot disappear.

@@ -256,18 +256,7 @@ namespace QuantGen.Conformance.Tests
         {
             problem = null;
             if (target.ElementType == PlanElementType.Bool && t.Data is byte[] b) return b.Select(x => x != 0).ToArray();
-            Type want = target.ElementType switch
-            {
-                PlanElementType.Float32 => typeof(float),
-                PlanElementType.Float64 => typeof(double),
-                PlanElementType.UInt8 => typeof(byte),
-                PlanElementType.Int8 => typeof(sbyte),
-                PlanElementType.Int16 => typeof(short),
-                PlanElementType.UInt16 => typeof(ushort),
-                PlanElementType.Int32 => typeof(int),
-                PlanElementType.Int64 => typeof(long),
-                _ => typeof(void),
-            };
+            Type want = PlanElementTypes.ClrType(target.ElementType);
             if (t.Data.GetType().GetElementType() != want) problem = $"test data is {t.Type}, the plan expects {target.ElementType}";
             return t.Data;
         }

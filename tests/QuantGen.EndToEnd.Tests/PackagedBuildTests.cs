@@ -37,6 +37,9 @@ namespace QuantGen.EndToEnd.Tests
                 "tasks/netstandard2.0/QuantGen.Compiler.dll", "tasks/netstandard2.0/QuantGen.Onnx.dll",
                 "tasks/netstandard2.0/QuantGen.Plan.dll", "tasks/netstandard2.0/Google.Protobuf.dll",
                 "tasks/netstandard2.0/System.Memory.dll",
+                // MSBuild on .NET loads this build: the INT8 stage on the compiled-in kernels (QuantGen.Engine).
+                "tasks/net8.0/QuantGen.Build.dll", "tasks/net8.0/QuantGen.Build.deps.json", "tasks/net8.0/QuantGen.Engine.dll",
+                "tasks/net8.0/QuantGen.Compiler.dll", "tasks/net8.0/Google.Protobuf.dll",
                 "analyzers/dotnet/cs/QuantGen.Generator.dll",
                 "README.md",
             })
@@ -45,6 +48,7 @@ namespace QuantGen.EndToEnd.Tests
             }
             // MSBuild provides its own assemblies; a second copy in tasks/ breaks task loading. Nothing goes in lib/.
             Assert.DoesNotContain(entries, e => e.StartsWith("tasks/netstandard2.0/Microsoft.Build", StringComparison.Ordinal));
+            Assert.DoesNotContain(entries, e => e.StartsWith("tasks/net8.0/Microsoft.Build", StringComparison.Ordinal));
             Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
 
             string nuspec = new StreamReader(zip.GetEntry("QuantGen.nuspec")!.Open()).ReadToEnd();

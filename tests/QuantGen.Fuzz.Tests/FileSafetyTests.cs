@@ -149,6 +149,20 @@ namespace QuantGen.Fuzz.Tests
         }
 
         [Fact]
+        public void A_pb_calibration_file_whose_external_data_lies_outside_its_folder_is_QG0102()
+        {
+            // .pb files are read by the ONNX reader, external data included: the same real-path check as a model's.
+            var tensor = TensorProto.Parser.ParseFrom(DataMutations.Encode(".pb", new[] { 4 }, s_samples));
+            tensor.RawData = ByteString.Empty;
+            tensor.DataLocation = TensorProto.Types.DataLocation.External;
+            tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "../../outside/secret.bin" });
+            var c = Calibrated(CaseFile.Of("data/calib.pb", tensor.ToByteArray()));
+            c.Set("CalibrationData", "data/calib.pb");
+            c.ReachesOutside = true;
+            Build.Rejects(c, "QG0102", null, "outside the model's folder", file: "calib.pb");
+        }
+
+        [Fact]
         public void A_calibration_file_that_is_a_named_pipe_is_never_opened()
         {
             var c = Calibrated(CaseFile.Fifo("data/calib.f32"));

@@ -266,6 +266,18 @@ namespace QuantGen.Fuzz.Tests
         }
 
         [Fact]
+        public void A_negative_step_slice_of_an_empty_axis_takes_nothing()
+        {
+            // ONNX's test_slice_neg_steps with a fixed batch of 0: clamping the start to dim - 1 counted one element of
+            // an empty axis, and the plan read 50 elements of an empty input (PlanFormatException, QG0999).
+            var c = new TestModel().Input("x", 0, 10, 5).Int64s("starts", new long[] { 3 }, 20, 10, 4).Int64s("ends", new long[] { 3 }, 0, 0, 1)
+                .Int64s("axes", new long[] { 3 }, 0, 1, 2).Int64s("steps", new long[] { 3 }, -1, -3, -2)
+                .Node("Slice", new[] { "x", "starts", "ends", "axes", "steps" }, new[] { "y" }, "slice").Output("y").Case();
+            var outcome = Build.Run(c);
+            Assert.True(outcome.Succeeded, string.Join("\n", outcome.Log.Errors.Select(e => e.Code + " " + e.Message)) + outcome.Escaped);
+        }
+
+        [Fact]
         public void A_concat_of_empty_tensors_computes_nothing_instead_of_planning_a_negative_length()
         {
             var c = new TestModel().Input("a", 0, 2, 3).Input("b", 0, 2, 3)
@@ -406,6 +418,19 @@ namespace QuantGen.Fuzz.Tests
         }
 
         // ---- the file system ----
+
+        [Fact]
+        public void A_normalized_gemm_with_one_output_and_a_scalar_bias_builds()
+        {
+            // A logistic regression after standardization: Float32 builds fold the Sub into the Gemm, whose C is a scalar
+            // (rank 0) and N is 1; the fold read C's last axis and threw (QG0999) instead of taking it as one value.
+            var c = new TestModel().Input("x", -1, 3).Floats("mean", new long[] { 3 }, 1, 2, 3)
+                .Floats("w", new long[] { 3, 1 }, 0.5f, -1, 2).Floats("b", new long[0], 0.25f)
+                .Node("Sub", new[] { "x", "mean" }, new[] { "centered" }, "sub")
+                .Node("Gemm", new[] { "centered", "w", "b" }, new[] { "y" }, "gemm").Output("y").Case();
+            var outcome = Build.Run(c);
+            Assert.True(outcome.Succeeded, string.Join("\n", outcome.Log.Errors.Select(e => e.Code + " " + e.Message)) + outcome.Escaped);
+        }
 
         [Fact]
         public void A_NUL_in_an_external_data_location_is_QG0009()

@@ -117,18 +117,6 @@ namespace QuantGen.Kernels.Tests
             }
         }
 
-        private static Type ElementType(PlanElementType t) => t switch
-        {
-            PlanElementType.Float32 => typeof(float),
-            PlanElementType.Float64 => typeof(double),
-            PlanElementType.UInt8 => typeof(byte),
-            PlanElementType.Int8 => typeof(sbyte),
-            PlanElementType.Int16 => typeof(short),
-            PlanElementType.UInt16 => typeof(ushort),
-            PlanElementType.Int32 => typeof(int),
-            PlanElementType.Int64 => typeof(long),
-            PlanElementType.Bool => typeof(bool),
-            _ => throw new ArgumentOutOfRangeException(nameof(t)),
-        };
+        private static Type ElementType(PlanElementType t) => PlanElementTypes.ClrType(t);
     }
 }

@@ -41,7 +41,7 @@ namespace QuantGen.Quantization.Tests
             var output = graph.Outputs[0].Name;
             var clock = Stopwatch.StartNew();
             var fp32OnCalibration = new List<float[]>();
-            Statistics = Calibrator.Collect(graph, calibration, onOutputs: (i, outputs) => fp32OnCalibration.Add(outputs[output].Floats));
+            Statistics = Calibrator.Collect(graph, calibration, onOutput: (i, first) => fp32OnCalibration.Add(first));
             CalibrationSeconds = clock.Elapsed.TotalSeconds;
             if (testFile == null)
             {

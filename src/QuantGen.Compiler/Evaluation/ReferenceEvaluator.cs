@@ -13,16 +13,24 @@ namespace QuantGen.Compiler.Evaluation
     {
         private readonly Graph _graph;
         private readonly OperatorContext _context;
+        private readonly IReadOnlyDictionary<Node, Value?[]>? _inputsOf;
         private readonly Dictionary<Value, int> _lastUse = new Dictionary<Value, int>();
 
-        public ReferenceEvaluator(Graph graph)
+        /// <param name="inputsOf">
+        /// Nodes that read other inputs than the graph gives them (the INT8 simulator's dequantized weights and biases), so one
+        /// graph serves several evaluators at once without being changed.
+        /// </param>
+        public ReferenceEvaluator(Graph graph, IReadOnlyDictionary<Node, Value?[]>? inputsOf = null)
         {
             _graph = graph;
+            _inputsOf = inputsOf;
             _context = new OperatorContext(graph.Info.Opset);
             for (int i = 0; i < graph.Nodes.Count; i++)
-                foreach (var v in graph.Nodes[i].Inputs)
+                foreach (var v in InputsOf(graph.Nodes[i]))
                     if (v != null) _lastUse[v] = i;
         }
+
+        private IReadOnlyList<Value?> InputsOf(Node node) => _inputsOf != null && _inputsOf.TryGetValue(node, out var inputs) ? inputs : node.Inputs;
 
         /// <summary>
         /// Runs the graph. A batched graph is run one sample at a time (as the generated code does)
@@ -80,7 +88,8 @@ namespace QuantGen.Compiler.Evaluation
             {
                 var node = _graph.Nodes[i];
                 var op = OperatorSet.Require(node, _graph.Info.SourcePath);
-                var args = node.Inputs.Select(v => v == null ? null : v.Constant ?? values[v]).ToArray();
+                var reads = InputsOf(node);
+                var args = reads.Select(v => v == null ? null : v.Constant ?? values[v]).ToArray();
                 Tensor[] results;
                 try
                 {
@@ -96,7 +105,7 @@ namespace QuantGen.Compiler.Evaluation
                     observe?.Invoke(node.Outputs[o], results[o]);
                 }
                 // Free what no later node reads, so memory stays bounded by the widest point of the graph.
-                foreach (var v in node.Inputs)
+                foreach (var v in reads)
                     if (v != null && _lastUse.TryGetValue(v, out int last) && last == i && !_graph.IsGraphOutput(v)) values.Remove(v);
             }
             return _graph.Outputs.ToDictionary(o => o.Name, o => o.Constant ?? values[o]);

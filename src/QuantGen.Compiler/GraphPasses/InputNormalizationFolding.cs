@@ -6,6 +6,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using QuantGen.Ir;
+using QuantGen.Ir.Diagnostics;
 
 namespace QuantGen.Compiler.GraphPasses
 {
@@ -16,7 +17,16 @@ namespace QuantGen.Compiler.GraphPasses
         {
             int removed = 0;
             foreach (var gemm in graph.Nodes.Where(n => n.OpType == "Gemm").ToList())
-                removed += Fold(graph, gemm);
+            {
+                try
+                {
+                    removed += Fold(graph, gemm);
+                }
+                catch (Exception e) when (!(e is CompilerException) && !(e is OutOfMemoryException))
+                {
+                    throw CompilerException.Internal(e, "folding the input normalization into", graph.Info.SourcePath, gemm);
+                }
+            }
             return removed;
         }
 
@@ -30,7 +40,8 @@ namespace QuantGen.Compiler.GraphPasses
             bool transB = gemm.Attributes.GetInt("transB", 0) != 0;
             int k = transB ? w.Shape[1] : w.Shape[0], n = transB ? w.Shape[0] : w.Shape[1];
             if (a.Shape![1] != k) return 0;
-            if (c != null && (c.Constant == null || c.Constant.Type != DataType.Float32 || !(c.Constant.ElementCount == n && c.Constant.Shape.Last() == n || c.Constant.ElementCount == 1))) return 0;
+            // C: one value (a scalar of any rank, tested first: a rank-0 C has no last axis) or N values on its last axis.
+            if (c != null && (c.Constant == null || c.Constant.Type != DataType.Float32 || !(c.Constant.ElementCount == 1 || c.Constant.ElementCount == n && c.Constant.Shape.Last() == n))) return 0;
 
             // Walk back from the Gemm's input: A = u * scale + shift per feature, u the input of the earliest node folded.
             var scale = Enumerable.Repeat(1.0, k).ToArray();

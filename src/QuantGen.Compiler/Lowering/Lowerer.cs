@@ -3,6 +3,7 @@
 // operator definition (ConvLowering, GemmLowering, …); the integer lowering of a quantized build, when there is one, is
 // asked first.
 using System;
+using System.Collections.Generic;
 using QuantGen.Compiler.Lowering.Ml;
 using QuantGen.Compiler.Operators;
 using QuantGen.Compiler.Quantization;
@@ -13,6 +14,21 @@ using static QuantGen.Plan.KernelParameters;
 
 namespace QuantGen.Compiler.Lowering
 {
+    /// <summary>Where a value lives after its node is lowered: its buffers (one per layout it was written in) and the calls before it is complete.</summary>
+    internal sealed class ValueHome
+    {
+        public ValueHome(IReadOnlyList<(Buffer Buffer, Layout Layout)> buffers, int callsBefore)
+        {
+            Buffers = buffers;
+            CallsBefore = callsBefore;
+        }
+
+        public IReadOnlyList<(Buffer Buffer, Layout Layout)> Buffers { get; }
+
+        /// <summary>The value is complete once this many calls have run (its node's last call is the one before).</summary>
+        public int CallsBefore { get; }
+    }
+
     public static class Lowerer
     {
         /// <summary>Lowers <paramref name="graph"/> in float32.</summary>
@@ -32,7 +48,27 @@ namespace QuantGen.Compiler.Lowering
             return Run(context, new DynamicInt8Lowering(context));
         }
 
-        private static LoweredProgram Run(LoweringContext context, IntegerLowering? integers)
+        /// <summary>
+        /// Lowers <paramref name="graph"/> in float32 for the INT8 stage's simulation (no program passes follow): every value
+        /// in memory of its own, and <paramref name="homes"/> says where each node output lives once its node is lowered.
+        /// </summary>
+        internal static LoweredProgram LowerForSimulation(Graph graph, out Dictionary<Value, ValueHome> homes)
+        {
+            var context = new LoweringContext(graph, scheme: null, valuesApart: true);
+            var found = new Dictionary<Value, ValueHome>();
+            void Record(Value v)
+            {
+                var buffers = new List<(Buffer, Layout)>();
+                if (context.TryLogical(v, out var logical)) buffers.Add((logical, Layout.Logical));
+                if (context.TryNhwc(v, out var nhwc)) buffers.Add((nhwc, Layout.Nhwc));
+                found[v] = new ValueHome(buffers, context.Program.Calls.Count);
+            }
+            var program = Run(context, null, Record);
+            homes = found;
+            return program;
+        }
+
+        private static LoweredProgram Run(LoweringContext context, IntegerLowering? integers, Action<Value>? lowered = null)
         {
             var gemm = new GemmLowering(context);
             var conv = new ConvLowering(context);
@@ -46,6 +82,7 @@ namespace QuantGen.Compiler.Lowering
                 b.Index = i;
                 context.Bind(v, Layout.Logical, b);
                 context.Program.Inputs.Add(b);
+                lowered?.Invoke(v);
             }
             foreach (var node in graph.Nodes)
             {
@@ -63,6 +100,8 @@ namespace QuantGen.Compiler.Lowering
                 {
                     throw CompilerException.Internal(e, "lowering", graph.Info.SourcePath, node);
                 }
+                if (lowered != null)
+                    foreach (var output in node.Outputs) lowered(output);
             }
             context.Current = null;
             BindOutputs(context);

@@ -23,11 +23,19 @@ namespace QuantGen.Compiler.Lowering
         private readonly Dictionary<Value, Buffer> _logical = new Dictionary<Value, Buffer>();
         private readonly Dictionary<Value, Buffer> _nhwc = new Dictionary<Value, Buffer>();
 
-        public LoweringContext(Graph graph, QuantizationScheme? scheme)
+        public LoweringContext(Graph graph, QuantizationScheme? scheme, bool valuesApart = false)
         {
             Graph = graph;
             Integers = new IntegerValues(this, scheme);
+            ValuesApart = valuesApart;
         }
+
+        /// <summary>
+        /// Every value in memory of its own: a node whose output would be a view of its input (Reshape, Flatten, a part of
+        /// Split) copies it instead. The INT8 simulation rounds a value in place where it is written; a view would round
+        /// the input it shares memory with too (<see cref="Quantization.Simulation.KernelSimulation"/>).
+        /// </summary>
+        public bool ValuesApart { get; }
 
         public Graph Graph { get; }
 
@@ -198,9 +206,18 @@ namespace QuantGen.Compiler.Lowering
         /// <summary>Records <paramref name="buffer"/> as where float value <paramref name="v"/> lives in <paramref name="layout"/>.</summary>
         public Buffer Bind(Value v, Layout layout, Buffer buffer)
         {
+            if (ValuesApart && buffer.ViewOf != null && buffer.Kind == BufferKind.Workspace)
+            {
+                var copy = NewBuffer(v.Name, BufferKind.Workspace, buffer.Type, buffer.Elements);
+                Emit(Copy).Set(X, buffer).Set(Y, copy).Set(Count, buffer.Elements);
+                buffer = copy;
+            }
             (layout == Layout.Nhwc ? _nhwc : _logical)[v] = buffer;
             return buffer;
         }
+
+        /// <summary>The buffer of <paramref name="v"/> in the ONNX order, when one exists (without converting).</summary>
+        public bool TryLogical(Value v, out Buffer buffer) => _logical.TryGetValue(v, out buffer!);
 
         /// <summary>Whether a float buffer of <paramref name="v"/> exists in <paramref name="layout"/> (without converting).</summary>
         public bool Has(Value v, Layout layout) => (layout == Layout.Nhwc ? _nhwc : _logical).ContainsKey(v);

@@ -62,6 +62,12 @@ namespace QuantGen.Compiler.Operators
                 seen[axis] = true;
                 long dim = shape[axis], step = steps[i];
                 if (step == 0) throw Invalid(node, "a step is 0");
+                if (dim == 0)
+                {
+                    // Nothing to take: the clamping below (start to dim - 1 for a negative step) would count one element.
+                    result[axis] = new SliceAxis(0, step > 0 ? 1 : -1, 0);
+                    continue;
+                }
                 // Steps beyond the axis are the same as a step of the axis' size (one element), and stay in int.
                 step = Math.Max(-Math.Max(dim, 1), Math.Min(Math.Max(dim, 1), step));
                 long start = starts[i] < 0 ? starts[i] + dim : starts[i];

@@ -25,9 +25,11 @@ namespace QuantGen.Compiler.Pipeline
 
             var precision = MlGraphRewrites.PrecisionFor(graph, options.Precision, diagnostics);
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            var times = new BuildTimes();
             QuantizationScheme? scheme = null;
             BudgetOutcome? budget = null;
             int calibrationSamples = 0;
+            string engine = "";
             if (precision == Precision.Int8 && options.CalibrationData == null && QuantizationScheme.FromQdq(graph) is { } stated)
             {
                 // A model quantized elsewhere (QDQ): its own scales and zero points, no calibration, no budget.
@@ -41,32 +43,39 @@ namespace QuantGen.Compiler.Pipeline
             }
             else if (precision == Precision.Int8)
             {
-                (budget, calibrationSamples) = CalibratedQuantization.Run(graph, options.CalibrationData!, options.CalibrationSamples,
-                    options.Quantization ?? new QuantizationOptions(), options.Budget ?? new AccuracyBudgetOptions(), limits);
+                (budget, calibrationSamples, engine) = CalibratedQuantization.Run(graph, options.CalibrationData!, options.CalibrationSamples,
+                    options.Quantization ?? new QuantizationOptions(), options.Budget ?? new AccuracyBudgetOptions(), options.PlanExecutor,
+                    options.BuildThreads, times, new BuildProgress(options.Progress), diagnostics, limits);
                 scheme = budget.Scheme;
             }
 
             if (precision == Precision.Float32) InputNormalizationFolding.Run(graph);
 
-            var program = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
-            ExpandDepthwiseFusion.Apply(program, options.ExpandDepthwiseBandBytes);
-            if (options.FuseResidualAdds) ResidualAddFusion.Apply(program);
-            long workspace = MemoryPlanner.Plan(program);
-            // Checked here, naming the model, before the plan and the weight blob are built (the generator only ever sees plans that fit).
-            limits.CheckWorkspace(workspace, "the workspace (the arena each instance of the generated class allocates)", file);
-            limits.CheckWeights(program.Buffers.Where(b => b.Kind == BufferKind.Constant && b.ViewOf == null).Sum(b => b.Bytes), "the packed weights", file);
-            var (plan, weights) = PlanBuilder.Build(graph, program, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
+            var (program, plan, weights) = times.Time(BuildPhase.Lower, () =>
+            {
+                var lowered = precision == Precision.Int8Dynamic ? Lowerer.LowerDynamic(graph) : Lowerer.Lower(graph, scheme);
+                ExpandDepthwiseFusion.Apply(lowered, options.ExpandDepthwiseBandBytes);
+                if (options.FuseResidualAdds) ResidualAddFusion.Apply(lowered);
+                long workspace = MemoryPlanner.Plan(lowered);
+                // Checked here, naming the model, before the plan and the weight blob are built (the generator only ever sees plans that fit).
+                limits.CheckWorkspace(workspace, "the workspace (the arena each instance of the generated class allocates)", file);
+                limits.CheckWeights(lowered.Buffers.Where(b => b.Kind == BufferKind.Constant && b.ViewOf == null).Sum(b => b.Bytes), "the packed weights", file);
+                var (built, blob) = PlanBuilder.Build(graph, lowered, workspace, precision.ToString(), options.ResourceName, options.InlineWeightLimit);
+                return (lowered, built, blob);
+            });
             BuildFacts.AddModelFacts(plan, graph, program);
-            QuantizationReport? report = null;
+            var result = new CompileResult(plan, weights, diagnostics) { Scheme = scheme, OptimizedGraph = graph, Times = times };
             if (budget != null)
             {
-                var layers = CalibratedQuantization.MeasureLayers(graph, budget, options.CalibrationData!, options.CalibrationSamples, limits);
                 long float32Bytes = BuildFacts.Float32WeightBytes(graph);
-                report = QuantizationReport.Create(options.ModelName, budget, layers, float32Bytes, weights.Length, calibrationSamples, clock.Elapsed.TotalSeconds);
                 BuildFacts.AddQuantizationFacts(plan, budget, float32Bytes, weights.Length, calibrationSamples);
+                // The report comes last: its table has every phase's time.
+                var report = times.Time(BuildPhase.Emit, () =>
+                    QuantizationReport.Create(options.ModelName, budget, float32Bytes, weights.Length, calibrationSamples, clock.Elapsed.TotalSeconds, times, engine));
                 diagnostics.AddRange(CalibratedQuantization.Warnings(budget, options.Budget ?? new AccuracyBudgetOptions(), report, options.ModelName, file));
+                result.Report = report;
             }
-            return new CompileResult(plan, weights, diagnostics) { Report = report, Scheme = scheme, OptimizedGraph = graph };
+            return result;
         }
 
         /// <summary>The graph-level stages, shared with tests and calibration (which evaluate the optimized graph).</summary>

@@ -59,6 +59,21 @@ namespace QuantGen.Compiler.Pipeline
         public ResourceLimits Limits { get; set; } = new ResourceLimits();
 
         /// <summary>
+        /// Runs plans on the kernels in this process (the build task's QuantGen.Engine): the INT8 stage's calibration and
+        /// accuracy budget then run at inference speed. Null: they run on the reference evaluator (the same decisions, slower).
+        /// </summary>
+        public Evaluation.IPlanExecutor? PlanExecutor { get; set; }
+
+        /// <summary>
+        /// Threads the INT8 stage runs samples on (default: the machine's cores). Plans, weights and reports' numbers are
+        /// the same for every value.
+        /// </summary>
+        public int BuildThreads { get; set; } = Environment.ProcessorCount;
+
+        /// <summary>Hears a progress line every few seconds during a long INT8 build (null: silent).</summary>
+        public Action<string>? Progress { get; set; }
+
+        /// <summary>
         /// Fuse each residual Add into the 1×1 convolution that produces one of its operands
         /// (<see cref="Lowering.ResidualAddFusion"/>). Tests turn it off to compare against the unfused steps.
         /// </summary>
@@ -92,6 +107,9 @@ namespace QuantGen.Compiler.Pipeline
 
         /// <summary>The optimized FP32 graph the plan was lowered from (null when compilation failed).</summary>
         public Ir.Graph? OptimizedGraph { get; set; }
+
+        /// <summary>Seconds per phase of the build (zero for the phases it did not have).</summary>
+        public BuildTimes Times { get; set; } = new BuildTimes();
     }
 
     public static class ModelCompiler

@@ -95,7 +95,8 @@ namespace QuantGen.Compiler.Planning
             _ => throw new InvalidOperationException($"Unexpected kernel argument {value.GetType().Name}."),
         };
 
-        private static PlanOperand Operand(Lowering.Buffer b)
+        /// <summary>Where <paramref name="b"/> lives once planned: region, byte offset, count and type.</summary>
+        internal static PlanOperand Operand(Lowering.Buffer b)
         {
             var root = b.Root;
             var type = ElementType(b.Type);

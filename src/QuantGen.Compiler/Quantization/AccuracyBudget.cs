@@ -5,10 +5,11 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using QuantGen.Compiler.Pipeline;
 using QuantGen.Compiler.Quantization.Calibration;
-using QuantGen.Ir.Diagnostics;
-using QuantGen.Compiler.Evaluation;
+using QuantGen.Compiler.Quantization.Simulation;
 using QuantGen.Ir;
+using QuantGen.Ir.Diagnostics;
 
 namespace QuantGen.Compiler.Quantization
 {
@@ -41,8 +42,11 @@ namespace QuantGen.Compiler.Quantization
     /// <summary>The outcome: the scheme to compile and the numbers the report shows.</summary>
     public sealed class BudgetOutcome
     {
-        internal BudgetOutcome(QuantizationScheme scheme, string metric, double fp32, double int8, double outputSqnr, IReadOnlyList<string> floatNodes, int samples, int trials)
+        internal BudgetOutcome(QuantizationScheme scheme, string metric, double fp32, double int8, double outputSqnr, IReadOnlyList<string> floatNodes, int samples, int trials,
+            IReadOnlyList<LayerSqnrEntry> layers, int layerSamples)
         {
+            Layers = layers;
+            LayerSamples = layerSamples;
             Scheme = scheme;
             Metric = metric;
             Float32Value = fp32;
@@ -73,6 +77,35 @@ namespace QuantGen.Compiler.Quantization
 
         /// <summary>How many schemes were simulated.</summary>
         public int Trials { get; }
+
+        /// <summary>Per-layer SQNR of <see cref="Scheme"/> against FP32 (the report's chart), on the first <see cref="LayerSamples"/> measured samples.</summary>
+        public IReadOnlyList<LayerSqnrEntry> Layers { get; }
+
+        public int LayerSamples { get; }
+    }
+
+    /// <summary>The samples a budget is measured on, their FP32 outputs, and their labels when the budget is on accuracy.</summary>
+    internal sealed class BudgetSamples
+    {
+        public BudgetSamples(IReadOnlyList<float[]> samples, IReadOnlyList<float[]> references, double[]? labels, bool classification)
+        {
+            Samples = samples;
+            References = references;
+            Labels = labels;
+            Classification = classification;
+        }
+
+        public IReadOnlyList<float[]> Samples { get; }
+
+        /// <summary>The FP32 model's first output for each sample.</summary>
+        public IReadOnlyList<float[]> References { get; }
+
+        public double[]? Labels { get; }
+
+        public bool Classification { get; }
+
+        /// <summary>"top-1", "MAE" or "output SQNR".</summary>
+        public string Metric => Labels == null ? "output SQNR" : Classification ? "top-1" : "MAE";
     }
 
     public static class AccuracyBudget
@@ -83,114 +116,122 @@ namespace QuantGen.Compiler.Quantization
         /// <summary>Id of a bad ValidationData / ValidationLabels pair.</summary>
         public const string ValidationDataInvalid = "QG0107";
 
+        /// <summary>Per-layer SQNR (the ranking, the report) is measured on at most this many of the budget's samples.</summary>
+        public const int LayerSamples = 16;
+
         /// <summary>
         /// Builds the scheme, measures it, and if the budget does not hold keeps integer layers in float in order
         /// of sensitivity (the SQNR each loses across itself in one simulated pass) — the fewest that meet the
-        /// budget, found by doubling then bisection.
+        /// budget, found by doubling then bisection. Every simulation runs on <paramref name="engine"/> with
+        /// <paramref name="workers"/>, samples in parallel.
         /// </summary>
-        public static BudgetOutcome Apply(Graph graph, CalibrationStatistics statistics, QuantizationOptions options,
-            AccuracyBudgetOptions budget, IReadOnlyList<float[]> calibrationSamples)
+        internal static BudgetOutcome Apply(SimulationEngine engine, SimulationWorkers workers, CalibrationStatistics statistics, QuantizationOptions options,
+            AccuracyBudgetOptions budget, BudgetSamples data, BuildTimes times, BuildProgress progress)
         {
-            var input = Calibrator.SingleInput(graph);
+            var graph = engine.Graph;
             string file = graph.Info.SourcePath;
-            List<float[]> samples;
-            double[]? labels = null;
-            if (budget.ValidationData != null)
-            {
-                if (budget.ValidationLabels == null)
-                    throw Error(ValidationDataInvalid, "ValidationData needs ValidationLabels (one class id or target per sample).", file);
-                samples = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name).ReadSamples(budget.ValidationData, budget.MaxSamples).ToList();
-                labels = ReadLabels(budget.ValidationLabels);
-                if (labels.Length < samples.Count)
-                    throw Error(ValidationDataInvalid, $"ValidationLabels '{budget.ValidationLabels}' holds {labels.Length} labels for {samples.Count} validation samples.", file);
-            }
-            else
-            {
-                samples = calibrationSamples.Take(budget.MaxSamples).ToList();
-            }
-            bool classification = labels != null && !budget.ValidationLabels!.EndsWith(".f32", StringComparison.OrdinalIgnoreCase);
-            string metric = labels == null ? "output SQNR" : classification ? "top-1" : "MAE";
-
-            // FP32 reference outputs (first graph output), computed once.
-            var evaluator = new ReferenceEvaluator(graph);
-            var output = graph.Outputs[0].Name;
-            // Samples are independent (the evaluator keeps no state between runs): use every core, keep the order.
-            var reference = samples.AsParallel().AsOrdered()
-                .Select(s => evaluator.Run(new Dictionary<string, Tensor> { [input.Name] = Tensor.FromFloats(input.Shape!, s) })[output].ToFloatArray()).ToList();
-            double fp32Value = labels == null ? double.PositiveInfinity : Score(reference, labels, classification);
+            var samples = data.Samples;
+            var labels = data.Labels;
+            bool classification = data.Classification;
+            string metric = data.Metric;
+            double fp32Value = labels == null ? double.PositiveInfinity : Score(data.References, labels, classification);
+            int layerSamples = Math.Min(LayerSamples, samples.Count);
 
             int trials = 0;
-            (double Value, double Sqnr) Measure(QuantizationScheme scheme)
+            // One simulated pass over the budget's samples; per-layer SQNR too on the first few when asked.
+            (double Value, double Sqnr, IReadOnlyList<LayerSqnrEntry>? Layers) Measure(QuantizationScheme scheme, bool layers)
             {
                 trials++;
-                var outputs = Simulate(graph, scheme, samples, output);
-                double sqnr = Sqnr(reference, outputs);
-                return (labels == null ? sqnr : Score(outputs, labels, classification), sqnr);
+                var model = engine.Simulate(scheme);
+                var outputs = new float[samples.Count][];
+                IReadOnlyList<LayerSqnrEntry>? entries = null;
+                int from = 0;
+                if (layers)
+                {
+                    entries = LayerSqnr.Measure(workers, engine, model, samples.Take(layerSamples).ToList(), outputs);
+                    from = layerSamples;
+                }
+                workers.For(samples.Count - from, (worker, slot, i) => outputs[from + i] = worker.Run(samples[from + i], model, null).ToArray());
+                double sqnr = Sqnr(data.References, outputs);
+                return (labels == null ? sqnr : Score(outputs, labels, classification), sqnr, entries);
             }
             bool Holds(double value) => labels == null ? value >= budget.MinOutputSqnr
                 : classification ? (fp32Value - value) * 100 <= budget.MaxAccuracyDrop + 1e-9
                 : value <= fp32Value * (1 + budget.MaxRelativeMaeIncrease) + 1e-12;
 
-            var baseScheme = QuantizationScheme.Build(graph, statistics, options);
-            var (baseValue, baseSqnr) = Measure(baseScheme);
-            if (Holds(baseValue)) return new BudgetOutcome(baseScheme, metric, fp32Value, baseValue, baseSqnr, Array.Empty<string>(), samples.Count, trials);
+            // Choosing each range from its histogram (MSE search over clipping points) is calibration's last step.
+            var baseScheme = times.Time(BuildPhase.Calibrate, () => QuantizationScheme.Build(graph, statistics, options));
+            var (baseValue, baseSqnr, baseLayers) = times.Time(BuildPhase.Rank, () => Measure(baseScheme, layers: true));
+            if (Holds(baseValue))
+                return new BudgetOutcome(baseScheme, metric, fp32Value, baseValue, baseSqnr, Array.Empty<string>(), samples.Count, trials, baseLayers!, layerSamples);
+            var ranked = times.Time(BuildPhase.Rank, () => RankBySensitivity(graph, baseScheme, baseLayers!));
 
-            var ranked = RankBySensitivity(graph, baseScheme, samples);
-            QuantizationScheme WithFloat(IReadOnlyList<string> order, int count)
+            return times.Time(BuildPhase.Search, () =>
             {
-                var o = Copy(options);
-                foreach (var name in order.Take(count)) o.FloatNodes.Add(name);
-                return QuantizationScheme.Build(graph, statistics, o);
-            }
-            // The fewest layers of an ordering that meet the budget: doubling finds a count that holds, bisection the
-            // smallest one. Null when even all of them do not.
-            (int Count, double Value, double Sqnr)? Search(IReadOnlyList<string> order, ref double allFloat)
-            {
-                int low = 0, high = 1;
-                var results = new Dictionary<int, (double Value, double Sqnr)>();
-                while (true)
+                QuantizationScheme WithFloat(IReadOnlyList<string> order, int count)
                 {
-                    high = Math.Min(high, order.Count);
-                    var r = Measure(WithFloat(order, high));
-                    results[high] = r;
-                    if (Holds(r.Value)) break;
-                    if (high == order.Count)
+                    var o = Copy(options);
+                    foreach (var name in order.Take(count)) o.FloatNodes.Add(name);
+                    return QuantizationScheme.Build(graph, statistics, o);
+                }
+                // The fewest layers of an ordering that meet the budget: doubling finds a count that holds, bisection the
+                // smallest one. Null when even all of them do not, or (with a bound) none below the bound does.
+                (int Count, double Value, double Sqnr)? Search(IReadOnlyList<string> order, int bound, ref double allFloat)
+                {
+                    int low = 0, high = 1;
+                    var results = new Dictionary<int, (double Value, double Sqnr)>();
+                    while (true)
                     {
-                        allFloat = r.Value;
-                        return null;
+                        high = Math.Min(Math.Min(high, order.Count), bound);
+                        progress.Report("accuracy budget", string.Format(CultureInfo.InvariantCulture, "trial {0}, {1} of {2} layers in float", trials + 1, high, order.Count));
+                        var (value, sqnr, _) = Measure(WithFloat(order, high), layers: false);
+                        results[high] = (value, sqnr);
+                        if (Holds(value)) break;
+                        if (high == order.Count)
+                        {
+                            allFloat = value;
+                            return null;
+                        }
+                        // Only a count below the bound helps: a search that reaches it without meeting the budget is over.
+                        if (high >= bound) return null;
+                        low = high;
+                        high *= 2;
                     }
-                    low = high;
-                    high *= 2;
+                    while (high - low > 1)
+                    {
+                        int mid = (low + high) / 2;
+                        progress.Report("accuracy budget", string.Format(CultureInfo.InvariantCulture, "trial {0}, {1} of {2} layers in float", trials + 1, mid, order.Count));
+                        var (value, sqnr, _) = Measure(WithFloat(order, mid), layers: false);
+                        results[mid] = (value, sqnr);
+                        if (Holds(value)) high = mid; else low = mid;
+                    }
+                    return (high, results[high].Value, results[high].Sqnr);
                 }
-                while (high - low > 1)
+                double allFloatValue = double.NaN;
+                var found = Search(ranked, ranked.Count, ref allFloatValue);
+                if (found == null)
+                    throw Error(BudgetMissed, Missed(metric, fp32Value, baseValue, allFloatValue, ranked.Count, budget, labels == null), file);
+                var chosen = (IReadOnlyList<string>)ranked;
+                // Per-layer loss misses how much a network amplifies early error (MobileNetV2-224 needed 62 of 64 layers
+                // by it, while its first blocks alone get it most of the way: docs/quantization-research.md). When the
+                // ranking needs more than half of the layers, try the graph order (earliest first) and keep the better:
+                // only counts below the ranking's can be better, so that search stops at it.
+                if (found.Value.Count > ranked.Count / 2)
                 {
-                    int mid = (low + high) / 2;
-                    var r = Measure(WithFloat(order, mid));
-                    results[mid] = r;
-                    if (Holds(r.Value)) high = mid; else low = mid;
+                    var earliestFirst = graph.Nodes.Where(n => ranked.Contains(n.Name)).Select(n => n.Name).ToList();
+                    var prefix = Search(earliestFirst, found.Value.Count - 1, ref allFloatValue);
+                    if (prefix != null && prefix.Value.Count < found.Value.Count)
+                    {
+                        found = prefix;
+                        chosen = earliestFirst;
+                    }
                 }
-                return (high, results[high].Value, results[high].Sqnr);
-            }
-            double allFloatValue = double.NaN;
-            var found = Search(ranked, ref allFloatValue);
-            if (found == null)
-                throw Error(BudgetMissed, Missed(metric, fp32Value, baseValue, allFloatValue, ranked.Count, budget, labels == null), file);
-            var chosen = (IReadOnlyList<string>)ranked;
-            // Per-layer loss misses how much a network amplifies early error (MobileNetV2-224 needed 62 of 64 layers
-            // by it, while its first blocks alone get it most of the way: docs/quantization-research.md). When the
-            // ranking needs more than half of the layers, try the graph order (earliest first) and keep the better.
-            if (found.Value.Count > ranked.Count / 2)
-            {
-                var earliestFirst = graph.Nodes.Where(n => ranked.Contains(n.Name)).Select(n => n.Name).ToList();
-                var prefix = Search(earliestFirst, ref allFloatValue);
-                if (prefix != null && prefix.Value.Count < found.Value.Count)
-                {
-                    found = prefix;
-                    chosen = earliestFirst;
-                }
-            }
-            var (count, value, sqnr) = found.Value;
-            return new BudgetOutcome(WithFloat(chosen, count), metric, fp32Value, value, sqnr, chosen.Take(count).ToList(), samples.Count, trials);
+                var (count, value, sqnr) = found.Value;
+                var scheme = WithFloat(chosen, count);
+                // The report shows the scheme that ships: its per-layer SQNR, measured once more on the first samples.
+                var layers = LayerSqnr.Measure(workers, engine, engine.Simulate(scheme), samples.Take(layerSamples).ToList(), null);
+                return new BudgetOutcome(scheme, metric, fp32Value, value, sqnr, chosen.Take(count).ToList(), samples.Count, trials, layers, layerSamples);
+            });
         }
 
         private static string Missed(string metric, double fp32, double int8, double allFloat, int layers, AccuracyBudgetOptions budget, bool sqnr) =>
@@ -203,18 +244,8 @@ namespace QuantGen.Compiler.Quantization
         /// their input) ordered by the SQNR they lose across themselves in the simulated model (worst input SQNR
         /// minus output SQNR; the graph input counts as exact): the layers that add the most noise first.
         /// </summary>
-        private static List<string> RankBySensitivity(Graph graph, QuantizationScheme scheme, IReadOnlyList<float[]> samples)
+        private static List<string> RankBySensitivity(Graph graph, QuantizationScheme scheme, IReadOnlyList<LayerSqnrEntry> entries)
         {
-            var saved = Save(graph);
-            IReadOnlyList<LayerSqnrEntry> entries;
-            try
-            {
-                entries = LayerSqnr.Measure(graph, FakeQuantizedModel.Apply(graph, scheme), samples.Take(16));
-            }
-            finally
-            {
-                Restore(graph, saved);
-            }
             var byValue = entries.ToDictionary(e => e.ValueName, StringComparer.Ordinal);
             const double Exact = 150;
             double SqnrOf(Value? v) => v != null && byValue.TryGetValue(v.Name, out var e) ? Math.Min(e.Sqnr, Exact) : Exact;
@@ -226,34 +257,7 @@ namespace QuantGen.Compiler.Quantization
                 .Select(p => p.Name).ToList();
         }
 
-        /// <summary>Runs the simulator of <paramref name="scheme"/> on <paramref name="graph"/> and puts the graph's constants back.</summary>
-        private static List<float[]> Simulate(Graph graph, QuantizationScheme scheme, IReadOnlyList<float[]> samples, string output)
-        {
-            var saved = Save(graph);
-            try
-            {
-                var simulator = FakeQuantizedModel.Apply(graph, scheme);
-                return samples.AsParallel().AsOrdered().Select(s => simulator.Run(s)[output].ToFloatArray()).ToList();
-            }
-            finally
-            {
-                Restore(graph, saved);
-            }
-        }
-
-        // The simulator replaces weight and bias inputs in place; the graph must come back unchanged for lowering.
-        private static List<Value?[]> Save(Graph graph) => graph.Nodes.Select(n => n.Inputs.ToArray()).ToList();
-
-        private static void Restore(Graph graph, List<Value?[]> saved)
-        {
-            for (int i = 0; i < saved.Count; i++)
-            {
-                graph.Nodes[i].Inputs.Clear();
-                graph.Nodes[i].Inputs.AddRange(saved[i]);
-            }
-        }
-
-        private static double Sqnr(List<float[]> reference, List<float[]> got)
+        private static double Sqnr(IReadOnlyList<float[]> reference, IReadOnlyList<float[]> got)
         {
             double signal = 0, noise = 0;
             for (int s = 0; s < reference.Count; s++)
@@ -267,7 +271,7 @@ namespace QuantGen.Compiler.Quantization
         }
 
         /// <summary>Top-1 accuracy (fraction) or mean absolute error of the outputs against the labels.</summary>
-        private static double Score(List<float[]> outputs, double[] labels, bool classification)
+        private static double Score(IReadOnlyList<float[]> outputs, double[] labels, bool classification)
         {
             double total = 0;
             for (int s = 0; s < outputs.Count; s++)
@@ -323,7 +327,7 @@ namespace QuantGen.Compiler.Quantization
             FloatNodes = new HashSet<string>(o.FloatNodes, StringComparer.Ordinal),
         };
 
-        private static CompilerException Error(string id, string message, string? file) =>
+        internal static CompilerException Error(string id, string message, string? file) =>
             new CompilerException(new CompilerDiagnostic(id, DiagnosticSeverity.Error, message, file));
     }
 }

@@ -4,7 +4,10 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using QuantGen.Compiler.Evaluation;
+using QuantGen.Compiler.Pipeline;
 using QuantGen.Compiler.Quantization.Calibration;
+using QuantGen.Compiler.Quantization.Simulation;
 using QuantGen.Ir;
 using QuantGen.Ir.Diagnostics;
 
@@ -14,45 +17,72 @@ namespace QuantGen.Compiler.Quantization
     {
         /// <summary>
         /// Calibrates the optimized graph on the samples of <paramref name="calibrationData"/> (streamed; the first few are
-        /// kept for the budget) and decides the integer scheme under <paramref name="budget"/>.
+        /// kept for the budget) and decides the integer scheme under <paramref name="budget"/>. Every forward pass runs on
+        /// the kernels when <paramref name="executor"/> is given (else on the reference evaluator), on
+        /// <paramref name="threads"/> threads; the outcome does not depend on the thread count.
         /// </summary>
         /// <param name="limits">The most memory calibrating may take (the activations of one sample, a .pb file); null for the defaults.</param>
-        public static (BudgetOutcome Outcome, int CalibrationSamples) Run(Graph graph, string calibrationData, int? maxSamples,
-            QuantizationOptions options, AccuracyBudgetOptions budget, ResourceLimits? limits = null)
+        internal static (BudgetOutcome Outcome, int CalibrationSamples, string Engine) Run(Graph graph, string calibrationData, int? maxSamples,
+            QuantizationOptions options, AccuracyBudgetOptions budget, IPlanExecutor? executor, int threads, BuildTimes times, BuildProgress progress,
+            List<CompilerDiagnostic> notes, ResourceLimits? limits = null)
         {
             limits ??= new ResourceLimits();
             // Calibration runs the graph on each sample: the activations it holds at once must fit before it starts.
             limits.CheckWorkspace(Evaluation.ReferenceEvaluator.PeakLiveBytes(graph), "calibrating one sample (the activations live at once)", graph.Info.SourcePath);
             var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name, limits);
-            var kept = new List<float[]>();
-            var samples = reader.ReadSamples(calibrationData, maxSamples ?? int.MaxValue)
-                .Select(s => { if (kept.Count < budget.MaxSamples) kept.Add(s); return s; });
-            var statistics = Calibrator.Collect(graph, samples);
-            var outcome = AccuracyBudget.Apply(graph, statistics, options, budget, kept);
-            return (outcome, statistics.SampleCount);
-        }
+            string file = graph.Info.SourcePath;
+            if (budget.ValidationData != null && budget.ValidationLabels == null)
+                throw AccuracyBudget.Error(AccuracyBudget.ValidationDataInvalid, "ValidationData needs ValidationLabels (one class id or target per sample).", file);
+            void Note(string message) => notes.Add(new CompilerDiagnostic(DiagnosticIds.ReferenceEngine, DiagnosticSeverity.Info, message, file));
 
-        /// <summary>Per-layer SQNR of the final scheme for the report, on at most 16 of the calibration samples.</summary>
-        public static IReadOnlyList<LayerSqnrEntry> MeasureLayers(Graph graph, BudgetOutcome outcome, string calibrationData, int? maxSamples,
-            ResourceLimits? limits = null)
-        {
-            var input = Calibrator.SingleInput(graph);
-            var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name, limits);
-            var samples = reader.ReadSamples(calibrationData, Math.Min(16, maxSamples ?? int.MaxValue)).ToList();
-            var saved = graph.Nodes.Select(n => n.Inputs.ToArray()).ToList();
-            try
+            (BudgetOutcome, int, string) On(SimulationEngine engine)
             {
-                return LayerSqnr.Measure(graph, FakeQuantizedModel.Apply(graph, outcome.Scheme), samples);
-            }
-            finally
-            {
-                for (int i = 0; i < saved.Count; i++)
+                using (engine)
                 {
-                    graph.Nodes[i].Inputs.Clear();
-                    graph.Nodes[i].Inputs.AddRange(saved[i]);
+                    var reader = new CalibrationDataReader(CalibrationDataReader.SampleShapeOf(input), input.Name, limits);
+                    var kept = new List<float[]>();
+                    var references = new List<float[]>();
+                    bool onCalibration = budget.ValidationData == null;
+                    var statistics = times.Time(BuildPhase.Calibrate, () =>
+                    {
+                        var samples = reader.ReadSamples(calibrationData, maxSamples ?? int.MaxValue)
+                            .Select(s => { if (onCalibration && kept.Count < budget.MaxSamples) kept.Add(s); return s; });
+                        return Calibrator.Collect(engine, samples, threads, TensorObserver.DefaultBinCount,
+                            onCalibration ? (i, output) => { if (i < budget.MaxSamples) references.Add(output); } : null, progress, maxSamples ?? 0);
+                    });
+                    var data = times.Time(BuildPhase.Calibrate, () => onCalibration ? new BudgetSamples(kept, references, null, false) : ValidationSamples(engine, reader, budget, threads, file));
+                    using var workers = new SimulationWorkers(engine, threads);
+                    return (AccuracyBudget.Apply(engine, workers, statistics, options, budget, data, times, progress), statistics.SampleCount, engine.Name);
                 }
             }
+
+            SimulationEngine? first = null;
+            try
+            {
+                first = times.Time(BuildPhase.Calibrate, () => SimulationEngine.Create(graph, executor, options, Note));
+                return On(first);
+            }
+            catch (Exception e) when (!(first is ReferenceSimulation) && !(e is CompilerException) && !(e is OutOfMemoryException))
+            {
+                // The kernels could not run a scheme (NotSupportedException: see KernelSimulation) or failed: the whole stage
+                // again on the reference evaluator, which computes the same decisions, so a build never fails for speed's sake.
+                Note("calibration and the accuracy budget ran on the reference evaluator (slower): the kernels' run failed (" + e.GetType().Name + ": " + e.Message + ")");
+                return On(new ReferenceSimulation(graph));
+            }
+        }
+
+        /// <summary>The validation samples (at most the budget's count), their labels, and the FP32 model's outputs on them.</summary>
+        private static BudgetSamples ValidationSamples(SimulationEngine engine, CalibrationDataReader reader, AccuracyBudgetOptions budget, int threads, string file)
+        {
+            var samples = reader.ReadSamples(budget.ValidationData!, budget.MaxSamples).ToList();
+            var labels = AccuracyBudget.ReadLabels(budget.ValidationLabels!);
+            if (labels.Length < samples.Count)
+                throw AccuracyBudget.Error(AccuracyBudget.ValidationDataInvalid, $"ValidationLabels '{budget.ValidationLabels}' holds {labels.Length} labels for {samples.Count} validation samples.", file);
+            var references = new float[samples.Count][];
+            using (var workers = new SimulationWorkers(engine, threads))
+                workers.For(samples.Count, (worker, slot, i) => references[i] = worker.Run(samples[i], null, null).ToArray());
+            bool classification = !budget.ValidationLabels!.EndsWith(".f32", StringComparison.OrdinalIgnoreCase);
+            return new BudgetSamples(samples, references, labels, classification);
         }
 
         /// <summary>QG0010: Int8 asked for without calibration data; the model is compiled in Float32.</summary>

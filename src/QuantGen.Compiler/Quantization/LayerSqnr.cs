@@ -2,10 +2,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Quantization.Calibration;
-using QuantGen.Compiler.Evaluation;
-using QuantGen.Ir;
 using QuantGen.Compiler.Operators;
+using QuantGen.Compiler.Quantization.Simulation;
+using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Quantization
 {
@@ -47,52 +46,82 @@ namespace QuantGen.Compiler.Quantization
     {
         /// <summary>
         /// Runs each sample through <paramref name="fp32"/> (the optimized float graph) and
-        /// <paramref name="simulated"/> (built from another load of the same model) and returns one
-        /// entry per float node output, in graph order. Memory holds one sample's FP32 values.
+        /// <paramref name="simulated"/> on the reference evaluator and returns one entry per float node
+        /// output, in graph order. Memory holds one sample's FP32 values.
         /// </summary>
         public static IReadOnlyList<LayerSqnrEntry> Measure(Graph fp32, FakeQuantizedModel simulated, IEnumerable<float[]> samples)
         {
-            var input = Calibrator.SingleInput(fp32);
-            var evaluator = new ReferenceEvaluator(fp32);
-            var entries = new Dictionary<string, LayerSqnrEntry>(StringComparer.Ordinal);
-            var order = new List<LayerSqnrEntry>();
-            var activations = simulated.Scheme.Activations;
-            var written = new HashSet<string>(simulated.Scheme.Options.SimulateActivations ? simulated.Scheme.QuantizedOutputs : Array.Empty<string>(), StringComparer.Ordinal);
-            foreach (var sample in samples)
+            using var engine = new ReferenceSimulation(fp32);
+            using var workers = new SimulationWorkers(engine, 1);
+            return Measure(workers, engine, engine.Wrap(simulated), samples.ToList(), null);
+        }
+
+        /// <summary>
+        /// Per-layer SQNR of <paramref name="model"/> on <paramref name="samples"/>: each sample runs through the FP32 model,
+        /// whose values the worker keeps, then through the simulated model, compared value by value as it is written
+        /// (memory: one sample's FP32 values per worker). Sums are per sample, added in sample order, so the result does not
+        /// depend on the thread count. <paramref name="outputs"/>[i], when given, receives sample i's simulated output.
+        /// </summary>
+        internal static IReadOnlyList<LayerSqnrEntry> Measure(SimulationWorkers workers, SimulationEngine engine, SimulatedModel model,
+            IReadOnlyList<float[]> samples, float[][]? outputs)
+        {
+            var values = engine.Values;
+            var scheme = model.Scheme;
+            var written = new HashSet<string>(scheme.Options.SimulateActivations ? scheme.QuantizedOutputs : Array.Empty<string>(), StringComparer.Ordinal);
+            var quantized = values.Select(v => written.Contains(v.Value.Name) ? scheme.Activations[v.Value.Name] : (QuantParams?)null).ToArray();
+            // Per sample, per value: Σy², Σ(y − ŷ)², Σ(y − round(y))².
+            var sums = new double[samples.Count][];
+            var kept = new float[workers.Count][][];
+            workers.For(samples.Count, (worker, slot, i) =>
             {
-                var reference = new Dictionary<string, float[]>(StringComparer.Ordinal);
-                evaluator.Run(new Dictionary<string, Tensor> { [input.Name] = Tensor.FromFloats(input.Shape!, sample) }, (v, t) =>
+                var reference = kept[slot] ??= values.Select(v => new float[v.Value.ElementCount]).ToArray();
+                var s = sums[i] = new double[values.Count * 3];
+                worker.Run(samples[i], null, (v, data) =>
                 {
-                    if (t.Type != DataType.Float32 || v.Producer == null) return;
-                    reference[v.Name] = (float[])t.Floats.Clone();
-                    if (!entries.TryGetValue(v.Name, out var e))
-                    {
-                        entries[v.Name] = e = new LayerSqnrEntry(v.Name, v.Producer, written.Contains(v.Name));
-                        order.Add(e);
-                    }
-                    if (e.Quantized)
-                    {
-                        var p = activations[v.Name];
-                        foreach (var x in t.Floats)
-                        {
-                            double d = x - QuantizationMath.FakeQuantizeActivation(x, p);
-                            e.LocalNoise += d * d;
-                        }
-                    }
+                    data.CopyTo(reference[v]);
+                    if (quantized[v] is { } p) s[3 * v + 2] = RoundingNoise(data, p);
                 });
-                simulated.Run(sample, (v, t) =>
+                var output = worker.Run(samples[i], model, (v, data) =>
                 {
-                    if (!reference.TryGetValue(v.Name, out var want) || !entries.TryGetValue(v.Name, out var e)) return;
-                    var got = t.Floats;
-                    for (int i = 0; i < want.Length; i++)
+                    var want = reference[v];
+                    double signal = 0, noise = 0;
+                    for (int k = 0; k < want.Length; k++)
                     {
-                        double y = want[i], d = y - got[i];
-                        e.Signal += y * y;
-                        e.Noise += d * d;
+                        double y = want[k], d = y - data[k];
+                        signal += y * y;
+                        noise += d * d;
                     }
+                    s[3 * v] = signal;
+                    s[3 * v + 1] = noise;
                 });
+                if (outputs != null) outputs[i] = output.ToArray();
+            });
+            var entries = new List<LayerSqnrEntry>();
+            foreach (var v in values)
+            {
+                if (v.Value.Producer == null) continue;
+                var e = new LayerSqnrEntry(v.Value.Name, v.Value.Producer, quantized[v.Index] != null);
+                foreach (var s in sums)
+                {
+                    e.Signal += s[3 * v.Index];
+                    e.Noise += s[3 * v.Index + 1];
+                    e.LocalNoise += s[3 * v.Index + 2];
+                }
+                entries.Add(e);
             }
-            return order;
+            return entries;
+        }
+
+        /// <summary>Σ(x − fake_quantize(x))²: what rounding the FP32 value alone to its grid costs.</summary>
+        private static double RoundingNoise(Span<float> data, QuantParams p)
+        {
+            double noise = 0;
+            for (int i = 0; i < data.Length; i++)
+            {
+                double d = data[i] - QuantizationMath.FakeQuantizeActivation(data[i], p);
+                noise += d * d;
+            }
+            return noise;
         }
     }
 }

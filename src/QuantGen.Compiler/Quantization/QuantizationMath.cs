@@ -87,6 +87,30 @@ namespace QuantGen.Compiler.Quantization
         public static float FakeQuantizeActivation(float x, QuantParams p) => Dequantize(QuantizeActivation(x, p), p);
 
         /// <summary>
+        /// <see cref="FakeQuantizeActivation"/> of every element, in place, with the same bits: the 256 dequantized values
+        /// are computed once (the simulator rounds millions of activations per sample).
+        /// </summary>
+        public static void FakeQuantizeInPlace(Span<float> data, QuantParams p)
+        {
+            Span<float> grid = stackalloc float[ActivationMax - ActivationMin + 1];
+            for (int q = ActivationMin; q <= ActivationMax; q++) grid[q - ActivationMin] = Dequantize(q, p);
+            float inverse = InverseScale(p);
+            int zeroPoint = p.ZeroPoint;
+            for (int i = 0; i < data.Length; i++)
+            {
+                float t = data[i] * inverse;
+                int q;
+                if (float.IsNaN(t)) q = zeroPoint;
+                else
+                {
+                    double r = RoundHalfEven(t) + zeroPoint;
+                    q = r < ActivationMin ? ActivationMin : r > ActivationMax ? ActivationMax : (int)r;
+                }
+                data[i] = grid[q - ActivationMin];
+            }
+        }
+
+        /// <summary>
         /// Per-output-channel symmetric int8: channel c of <paramref name="weights"/> (row-major,
         /// <paramref name="shape"/>, channels on <paramref name="axis"/>) gets scale max|w_c| / 127
         /// and q = clamp(round(w / scale), −127, 127). An all-zero channel gets scale 1.

@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using QuantGen.Compiler.Pipeline;
 
 namespace QuantGen.Compiler.Quantization
 {
@@ -33,9 +34,12 @@ namespace QuantGen.Compiler.Quantization
         /// <summary>Quantized values whose own rounding SQNR is below <see cref="LowLayerSqnr"/>.</summary>
         public IReadOnlyList<string> LowSqnrLayers { get; }
 
-        public static QuantizationReport Create(string modelName, BudgetOutcome outcome, IReadOnlyList<LayerSqnrEntry> layers,
-            long float32WeightBytes, long int8WeightBytes, int calibrationSamples, double seconds)
+        /// <param name="times">The time of each phase so far (the report is part of the last one, emit).</param>
+        /// <param name="engine">What ran the forward passes ("the kernels", "the reference evaluator").</param>
+        public static QuantizationReport Create(string modelName, BudgetOutcome outcome, long float32WeightBytes, long int8WeightBytes,
+            int calibrationSamples, double seconds, BuildTimes times, string engine)
         {
+            var layers = outcome.Layers;
             var c = CultureInfo.InvariantCulture;
             var scheme = outcome.Scheme;
             double ratio = float32WeightBytes == 0 ? 0 : (double)int8WeightBytes / float32WeightBytes;
@@ -63,11 +67,12 @@ namespace QuantGen.Compiler.Quantization
             md.AppendFormat(c, "| output SQNR against FP32 | {0:F1} dB |\n", outcome.OutputSqnr);
             md.AppendFormat(c, "| integer layers kept in float | {0} of {1}{2} |\n", outcome.FloatNodes.Count, weighted,
                 outcome.FloatNodes.Count == 0 ? "" : ": " + string.Join(", ", outcome.FloatNodes.Select(n => "`" + n + "`")));
-            md.AppendFormat(c, "| schemes simulated | {0} |\n| build time | {1:F1} s |\n\n", outcome.Trials, seconds);
+            md.AppendFormat(c, "| schemes simulated | {0} |\n", outcome.Trials);
+            md.AppendFormat(c, "| build time | {0:F1} s: {1} (forward passes on {2}) |\n\n", seconds, times, engine);
             if (low.Count > 0)
                 md.AppendFormat(c, "**{0} tensors lose more than their own {1} dB to rounding** (marked below): outliers stretch their range. Check them with validation data.\n\n", low.Count, LowLayerSqnr);
             md.Append("## Per-layer SQNR\n\n![per-layer SQNR](").Append(modelName).Append(".sqnr.svg)\n\n");
-            md.Append("SQNR of each value of the simulated INT8 model against FP32 on the measured samples: *cumulative* includes all error upstream; *own* is the rounding of the FP32 value to its uint8 grid alone.\n\n");
+            md.AppendFormat(c, "SQNR of each value of the simulated INT8 model against FP32 on the first {0} measured samples: *cumulative* includes all error upstream; *own* is the rounding of the FP32 value to its uint8 grid alone.\n\n", outcome.LayerSamples);
             md.Append("| # | value | op | numerics | cumulative SQNR (dB) | own SQNR (dB) | scale | zero point |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
             int index = 0;
             foreach (var l in layers)

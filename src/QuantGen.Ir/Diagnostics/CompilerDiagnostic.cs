@@ -110,6 +110,9 @@ namespace QuantGen.Ir.Diagnostics
         /// <summary>The build ran out of memory compiling the model (the task reports it; the model's own size or a limit set too high).</summary>
         public const string OutOfMemory = "QG0014";
 
+        /// <summary>Info: the INT8 stage (calibration, accuracy budget) ran on the reference evaluator, not the kernels: a slower build, the same decisions.</summary>
+        public const string ReferenceEngine = "QG0015";
+
         /// <summary>Info: a ZipMap (ai.onnx.ml) was dropped; Run returns the probability tensor it read.</summary>
         public const string ZipMapDropped = "QG0020";
 

@@ -1,8 +1,10 @@
-// Runs calibration samples through the reference evaluator and keeps streaming statistics of every float value.
+// Runs calibration samples through the FP32 model (on the kernels, or the reference evaluator) and keeps streaming
+// statistics of every float value.
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using QuantGen.Compiler.Evaluation;
+using QuantGen.Compiler.Pipeline;
+using QuantGen.Compiler.Quantization.Simulation;
 using QuantGen.Ir;
 
 namespace QuantGen.Compiler.Quantization.Calibration
@@ -38,9 +40,23 @@ namespace QuantGen.Compiler.Quantization.Calibration
 
         public TensorObserver? Find(string valueName) => _observers.TryGetValue(valueName, out var o) ? o : null;
 
-        /// <summary>The calibrated range of <paramref name="valueName"/>; throws when it was never observed.</summary>
-        public ActivationRange Range(string valueName, CalibrationMethod method, double percentile = RangeEstimator.DefaultPercentile) =>
-            RangeEstimator.Estimate(Find(valueName) ?? throw new KeyNotFoundException($"value '{valueName}' was not observed during calibration"), method, percentile);
+        /// <summary>
+        /// The calibrated range of <paramref name="valueName"/>; throws when it was never observed. Each range is estimated
+        /// once: the accuracy budget builds a scheme per trial, and the MSE search over a histogram costs milliseconds a value.
+        /// </summary>
+        public ActivationRange Range(string valueName, CalibrationMethod method, double percentile = RangeEstimator.DefaultPercentile)
+        {
+            var key = (valueName, method, percentile);
+            lock (_ranges)
+            {
+                if (_ranges.TryGetValue(key, out var known)) return known;
+            }
+            var range = RangeEstimator.Estimate(Find(valueName) ?? throw new KeyNotFoundException($"value '{valueName}' was not observed during calibration"), method, percentile);
+            lock (_ranges) _ranges[key] = range;
+            return range;
+        }
+
+        private readonly Dictionary<(string, CalibrationMethod, double), ActivationRange> _ranges = new Dictionary<(string, CalibrationMethod, double), ActivationRange>();
     }
 
     public static class Calibrator
@@ -48,55 +64,127 @@ namespace QuantGen.Compiler.Quantization.Calibration
         /// <summary>
         /// Runs every sample of <paramref name="samples"/> (one float[] per sample, shaped like the single
         /// runtime input without its batch axis) through <paramref name="graph"/> (shape-inferred and
-        /// optimized, so the observed values are the ones the integer kernels will write) and observes
-        /// the input and every float node output. Samples are consumed one at a time: memory is bounded
-        /// by the observers (O(values × bins)) and one evaluation, not by the sample count.
+        /// optimized, so the observed values are the ones the integer kernels will write) on the reference
+        /// evaluator and observes the input and every float node output: the tests' oracle for the build's
+        /// calibration on the kernels. Samples are consumed one at a time: memory is bounded by the observers
+        /// (O(values × bins)) and one evaluation, not by the sample count.
         /// </summary>
-        /// <param name="onOutputs">Optional: sees each sample's graph outputs (e.g. to keep FP32 references).</param>
+        /// <param name="onOutput">Optional: sees each sample's first graph output (e.g. to keep FP32 references).</param>
         public static CalibrationStatistics Collect(Graph graph, IEnumerable<float[]> samples, int binCount = TensorObserver.DefaultBinCount,
-            Action<int, Dictionary<string, Tensor>>? onOutputs = null)
+            Action<int, float[]>? onOutput = null)
         {
-            var input = SingleInput(graph);
-            var evaluator = new ReferenceEvaluator(graph);
-            var observers = new Dictionary<string, TensorObserver>(StringComparer.Ordinal);
-            TensorObserver For(Value v)
-            {
-                if (!observers.TryGetValue(v.Name, out var o)) observers[v.Name] = o = new TensorObserver(binCount);
-                return o;
-            }
-            var channelSums = new Dictionary<string, double[]>(StringComparer.Ordinal);
-            void SumChannels(Value v, Tensor t)
-            {
-                if (t.Rank < 2 || t.Shape[0] != 1) return;
-                int channels = t.Shape[1], inner = t.ElementCount / Math.Max(channels, 1);
-                if (!channelSums.TryGetValue(v.Name, out var sums)) channelSums[v.Name] = sums = new double[channels];
-                var data = t.Floats;
-                for (int c = 0; c < channels; c++)
-                {
-                    double sum = 0;
-                    for (int i = c * inner, end = i + inner; i < end; i++) sum += data[i];
-                    sums[c] += sum;
-                }
-            }
+            using var engine = new ReferenceSimulation(graph);
+            return Collect(engine, samples, threads: 1, binCount, onOutput, progress: null);
+        }
+
+        /// <summary>
+        /// Calibration on <paramref name="engine"/>'s FP32 model with <paramref name="threads"/> workers: samples run in
+        /// parallel a chunk of one per worker at a time (memory: one sample's values per worker), and every observer sees
+        /// the chunk's samples in sample order, the observers in parallel. A histogram's growth depends on the order it
+        /// sees data in, so this order makes the statistics the same whatever the thread count.
+        /// </summary>
+        internal static CalibrationStatistics Collect(SimulationEngine engine, IEnumerable<float[]> samples, int threads, int binCount,
+            Action<int, float[]>? onOutput, BuildProgress? progress, int expectedSamples = 0)
+        {
+            var values = engine.Values;
+            var observers = new TensorObserver[values.Count];
+            for (int v = 0; v < observers.Length; v++) observers[v] = new TensorObserver(binCount);
+            var channelSums = values.Select(v => v.Channels > 0 ? new double[v.Channels] : null).ToArray();
+            using var workers = new SimulationWorkers(engine, threads);
+            var records = new SampleRecord[workers.Count];
+            for (int w = 0; w < records.Length; w++) records[w] = new SampleRecord(values);
             int count = 0;
-            foreach (var sample in samples)
+            var chunk = new List<float[]>(workers.Count);
+            using var sample = samples.GetEnumerator();
+            while (true)
             {
-                var tensor = Tensor.FromFloats(input.Shape!, sample);
-                For(input).Observe(sample);
-                SumChannels(input, tensor);
-                var outputs = evaluator.Run(new Dictionary<string, Tensor> { [input.Name] = tensor }, (v, t) =>
+                chunk.Clear();
+                while (chunk.Count < workers.Count && sample.MoveNext()) chunk.Add(sample.Current);
+                if (chunk.Count == 0) break;
+                workers.For(chunk.Count, (worker, slot, i) =>
                 {
-                    if (t.Type != DataType.Float32) return;
-                    For(v).Observe(t.Floats);
-                    SumChannels(v, t);
+                    var record = records[i];
+                    var output = worker.Run(chunk[i], null, (v, data) => record.Keep(v, data, values[v].Channels, engine.ChannelsLast(v)));
+                    if (onOutput != null) record.Output = output.ToArray();
                 });
-                onOutputs?.Invoke(count, outputs);
-                count++;
+                ParallelFor(values.Count, threads, v =>
+                {
+                    for (int i = 0; i < chunk.Count; i++)
+                    {
+                        observers[v].Observe(records[i].Values[v]);
+                        if (channelSums[v] is { } sums)
+                            for (int c = 0; c < sums.Length; c++) sums[c] += records[i].ChannelSums[v]![c];
+                    }
+                });
+                for (int i = 0; i < chunk.Count; i++) onOutput?.Invoke(count + i, records[i].Output!);
+                count += chunk.Count;
+                progress?.Report("calibrating", count, expectedSamples);
             }
+            var graph = engine.Graph;
             if (count == 0)
+            {
+                var input = SingleInput(graph);
                 throw CalibrationDiagnostics.Error(CalibrationDiagnostics.DataMissing,
                     $"calibration needs at least one sample for input '{input.Name}' shaped {CalibrationDataReader.Describe(CalibrationDataReader.SampleShapeOf(input))}.", graph.Info.SourcePath);
-            return new CalibrationStatistics(observers, channelSums, count);
+            }
+            var byName = new Dictionary<string, TensorObserver>(StringComparer.Ordinal);
+            var sumsByName = new Dictionary<string, double[]>(StringComparer.Ordinal);
+            for (int v = 0; v < values.Count; v++)
+            {
+                byName[values[v].Value.Name] = observers[v];
+                if (channelSums[v] is { } sums) sumsByName[values[v].Value.Name] = sums;
+            }
+            return new CalibrationStatistics(byName, sumsByName, count);
+        }
+
+        /// <summary><paramref name="body"/>(i) for i in [0, <paramref name="count"/>) on up to <paramref name="threads"/> threads (independent items).</summary>
+        internal static void ParallelFor(int count, int threads, Action<int> body)
+        {
+            if (threads <= 1 || count <= 1)
+            {
+                for (int i = 0; i < count; i++) body(i);
+                return;
+            }
+            System.Threading.Tasks.Parallel.For(0, count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+        }
+
+        /// <summary>One sample's values as a worker saw them, kept until the observers have seen the chunk.</summary>
+        private sealed class SampleRecord
+        {
+            public SampleRecord(IReadOnlyList<ObservedValue> values)
+            {
+                Values = values.Select(v => new float[v.Value.ElementCount]).ToArray();
+                ChannelSums = values.Select(v => v.Channels > 0 ? new double[v.Channels] : null).ToArray();
+            }
+
+            public float[][] Values { get; }
+
+            /// <summary>Per value with channels: this sample's sum of each channel.</summary>
+            public double[]?[] ChannelSums { get; }
+
+            public float[]? Output { get; set; }
+
+            public void Keep(int value, Span<float> data, int channels, bool channelsLast)
+            {
+                data.CopyTo(Values[value]);
+                var sums = ChannelSums[value];
+                if (sums == null) return;
+                Array.Clear(sums, 0, sums.Length);
+                if (channelsLast)
+                {
+                    for (int i = 0; i < data.Length; i++) sums[i % channels] += data[i];
+                }
+                else
+                {
+                    int inner = data.Length / channels;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        double sum = 0;
+                        for (int i = c * inner, end = i + inner; i < end; i++) sum += data[i];
+                        sums[c] = sum;
+                    }
+                }
+            }
         }
 
         /// <summary>The model's one float32 runtime input (calibration data describes one input).</summary>
