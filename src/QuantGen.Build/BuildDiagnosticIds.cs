@@ -40,6 +40,13 @@ namespace QuantGen.Build
         /// <summary>A warning: the INT8 report's QDQ ONNX export cannot express this graph and is not written (the compiled model is fine).</summary>
         public const string QdqExportSkipped = "QG2012";
 
+        /// <summary>
+        /// A warning: PublishAot for x64 without IlcInstructionSet (the kernels run their 128-bit paths). Written by
+        /// build/QuantGen.targets (a Warning task, no code here); listed so no other diagnostic takes the id. Tested in
+        /// tests/QuantGen.EndToEnd.Tests (InstructionSetWarningTests).
+        /// </summary>
+        public const string AotWithoutInstructionSet = "QG2013";
+
         /// <summary>The subcategory of every QuantGen error and warning ("file : QuantGen error QG0002: …"), so logs can be filtered.</summary>
         /// <summary>InputShapes or DimensionValues is not written as 'name:value;…' with whole-number sizes.</summary>
         public const string InvalidFreeDimensions = "QG2030";

@@ -72,6 +72,21 @@ namespace QuantGen.Kernels
             where TOperator : struct, IUnaryOperator
         {
             int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; i <= count - 64; i += 64)
+                {
+                    Vector512<float> v0 = op.Invoke(Vector512.Load(x + i));
+                    Vector512<float> v1 = op.Invoke(Vector512.Load(x + i + 16));
+                    Vector512<float> v2 = op.Invoke(Vector512.Load(x + i + 32));
+                    Vector512<float> v3 = op.Invoke(Vector512.Load(x + i + 48));
+                    v0.Store(y + i);
+                    v1.Store(y + i + 16);
+                    v2.Store(y + i + 32);
+                    v3.Store(y + i + 48);
+                }
+                for (; i <= count - 16; i += 16) op.Invoke(Vector512.Load(x + i)).Store(y + i);
+            }
             if (Vector256.IsHardwareAccelerated)
             {
                 for (; i <= count - 32; i += 32)
@@ -98,6 +113,7 @@ namespace QuantGen.Kernels
         internal interface IUnaryOperator
         {
             float Invoke(float x);
+            Vector512<float> Invoke(Vector512<float> x);
             Vector256<float> Invoke(Vector256<float> x);
             Vector128<float> Invoke(Vector128<float> x);
         }
@@ -105,6 +121,7 @@ namespace QuantGen.Kernels
         internal readonly struct IdentityOperator : IUnaryOperator
         {
             public float Invoke(float x) => x;
+            public Vector512<float> Invoke(Vector512<float> x) => x;
             public Vector256<float> Invoke(Vector256<float> x) => x;
             public Vector128<float> Invoke(Vector128<float> x) => x;
         }
@@ -112,6 +129,8 @@ namespace QuantGen.Kernels
         internal readonly struct ReluOperator : IUnaryOperator
         {
             public float Invoke(float x) => x > 0f ? x : 0f;
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Max(x, Vector512<float>.Zero);
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Max(x, Vector256<float>.Zero);
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -125,6 +144,8 @@ namespace QuantGen.Kernels
             public ClipOperator(float min, float max) { _min = min; _max = max; }
             public float Invoke(float x) => Math.Min(Math.Max(x, _min), _max);
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Min(Vector512.Create(_max), SimdMath.Max(Vector512.Create(_min), x));
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Min(Vector256.Create(_max), SimdMath.Max(Vector256.Create(_min), x));
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Min(Vector128.Create(_max), SimdMath.Max(Vector128.Create(_min), x));
@@ -135,6 +156,8 @@ namespace QuantGen.Kernels
             private readonly float _alpha;
             public LeakyReluOperator(float alpha) { _alpha = alpha; }
             public float Invoke(float x) => x >= 0f ? x : x * _alpha;
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), x, x * Vector512.Create(_alpha));
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), x, x * Vector256.Create(_alpha));
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -148,6 +171,9 @@ namespace QuantGen.Kernels
             public HardSigmoidOperator(float alpha, float beta) { _alpha = alpha; _beta = beta; }
             public float Invoke(float x) => Math.Max(0f, Math.Min(1f, _alpha * x + _beta));
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector512<float> Invoke(Vector512<float> x) =>
+                SimdMath.Max(Vector512<float>.Zero, SimdMath.Min(Vector512<float>.One, Vector512.Create(_alpha) * x + Vector512.Create(_beta)));
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public Vector256<float> Invoke(Vector256<float> x) =>
                 SimdMath.Max(Vector256<float>.Zero, SimdMath.Min(Vector256<float>.One, Vector256.Create(_alpha) * x + Vector256.Create(_beta)));
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -159,6 +185,9 @@ namespace QuantGen.Kernels
         {
             public float Invoke(float x) => x * Math.Max(0f, Math.Min(1f, x * (1f / 6f) + 0.5f));
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector512<float> Invoke(Vector512<float> x) =>
+                x * SimdMath.Max(Vector512<float>.Zero, SimdMath.Min(Vector512<float>.One, x * Vector512.Create(1f / 6f) + Vector512.Create(0.5f)));
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public Vector256<float> Invoke(Vector256<float> x) =>
                 x * SimdMath.Max(Vector256<float>.Zero, SimdMath.Min(Vector256<float>.One, x * Vector256.Create(1f / 6f) + Vector256.Create(0.5f)));
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -169,6 +198,7 @@ namespace QuantGen.Kernels
         internal readonly struct ExpOperator : IUnaryOperator
         {
             public float Invoke(float x) => SimdMath.Exp(x);
+            public Vector512<float> Invoke(Vector512<float> x) => SimdMath.Exp(x);
             public Vector256<float> Invoke(Vector256<float> x) => SimdMath.Exp(x);
             public Vector128<float> Invoke(Vector128<float> x) => SimdMath.Exp(x);
         }
@@ -176,6 +206,7 @@ namespace QuantGen.Kernels
         internal readonly struct SigmoidOperator : IUnaryOperator
         {
             public float Invoke(float x) => 1f / (1f + SimdMath.Exp(-x));
+            public Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + SimdMath.Exp(-x));
             public Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + SimdMath.Exp(-x));
             public Vector128<float> Invoke(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + SimdMath.Exp(-x));
         }
@@ -205,6 +236,20 @@ namespace QuantGen.Kernels
                 }
                 float t = 1f - 2f / (SimdMath.Exp(ax + ax) + 1f);
                 return x < 0f ? -t : t;
+            }
+
+            public Vector512<float> Invoke(Vector512<float> x)
+            {
+                Vector512<float> ax = Vector512.Abs(x);
+                Vector512<float> z = x * x;
+                Vector512<float> p = SimdMath.MultiplyAdd(Vector512.Create(T0), z, Vector512.Create(T1));
+                p = SimdMath.MultiplyAdd(p, z, Vector512.Create(T2));
+                p = SimdMath.MultiplyAdd(p, z, Vector512.Create(T3));
+                p = SimdMath.MultiplyAdd(p, z, Vector512.Create(T4));
+                Vector512<float> small = SimdMath.MultiplyAdd(p * z, x, x);
+                Vector512<float> t = Vector512<float>.One - Vector512.Create(2f) / (SimdMath.Exp(ax + ax) + Vector512<float>.One);
+                Vector512<float> large = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero), -t, t);
+                return Vector512.ConditionalSelect(Vector512.LessThan(ax, Vector512.Create(Small)), small, large);
             }
 
             public Vector256<float> Invoke(Vector256<float> x)
@@ -245,6 +290,10 @@ namespace QuantGen.Kernels
 
             public float Invoke(float x) => _scale * (x > 0f ? x : _alpha * (SimdMath.Exp(x) - 1f));
 
+            public Vector512<float> Invoke(Vector512<float> x) =>
+                Vector512.Create(_scale) * Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x,
+                    Vector512.Create(_alpha) * (SimdMath.Exp(x) - Vector512<float>.One));
+
             public Vector256<float> Invoke(Vector256<float> x) =>
                 Vector256.Create(_scale) * Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x,
                     Vector256.Create(_alpha) * (SimdMath.Exp(x) - Vector256<float>.One));
@@ -257,6 +306,7 @@ namespace QuantGen.Kernels
         internal readonly struct NegOperator : IUnaryOperator
         {
             public float Invoke(float x) => -x;
+            public Vector512<float> Invoke(Vector512<float> x) => -x;
             public Vector256<float> Invoke(Vector256<float> x) => -x;
             public Vector128<float> Invoke(Vector128<float> x) => -x;
         }
@@ -264,6 +314,7 @@ namespace QuantGen.Kernels
         internal readonly struct AbsOperator : IUnaryOperator
         {
             public float Invoke(float x) => Math.Abs(x);
+            public Vector512<float> Invoke(Vector512<float> x) => Vector512.Abs(x);
             public Vector256<float> Invoke(Vector256<float> x) => Vector256.Abs(x);
             public Vector128<float> Invoke(Vector128<float> x) => Vector128.Abs(x);
         }
@@ -271,6 +322,7 @@ namespace QuantGen.Kernels
         internal readonly struct SqrtOperator : IUnaryOperator
         {
             public float Invoke(float x) => MathF.Sqrt(x);
+            public Vector512<float> Invoke(Vector512<float> x) => Vector512.Sqrt(x);
             public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x);
             public Vector128<float> Invoke(Vector128<float> x) => Vector128.Sqrt(x);
         }
@@ -329,6 +381,9 @@ namespace QuantGen.Kernels
                 h = SimdMath.MultiplyAdd(h, t, H0);
                 return MathF.CopySign(1f - SimdMath.Exp(h), x);
             }
+
+            // The 512-bit form runs the 256-bit one on each half: the same bits per lane, one polynomial written once.
+            public Vector512<float> Invoke(Vector512<float> x) => Vector512.Create(Invoke(x.GetLower()), Invoke(x.GetUpper()));
 
             public Vector256<float> Invoke(Vector256<float> x)
             {

@@ -5,7 +5,7 @@ namespace QuantGen.Kernels
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    internal static unsafe class ConvF32
+    internal static unsafe partial class ConvF32
     {
         /// <summary>
         /// y[oh, ow, oc] = act(conv(x[ih, iw, ic], w) + bias). Per group g, w holds a packed GEMM B [K, ocg] (K ordered
@@ -245,7 +245,7 @@ namespace QuantGen.Kernels
             long step = (long)sw * c;
             long d = (long)dw * c;
             long first = (long)(ox0 * sw - pl) * c;
-            int ch = 0;
+            int ch = Vector512.IsHardwareAccelerated ? Depthwise3x3Interior512(xRow0, w, bias, yRow, c, ox0, ox1, step, d, first, rowStep, fused) : 0;
             for (; ch + 8 <= c; ch += 8)
             {
                 Vector256<float> w00 = Vector256.Load(w + ch), w01 = Vector256.Load(w + c + ch), w02 = Vector256.Load(w + 2 * c + ch);
@@ -334,7 +334,7 @@ namespace QuantGen.Kernels
             int kh, int kw, int iy0, int ix0, int dh, int dw, TActivation fused)
             where TActivation : struct, ActivationMath.IUnaryOperator
         {
-            int ch = 0;
+            int ch = Vector512.IsHardwareAccelerated ? DepthwisePixel512(x, w, bias, yp, ih, iw, c, kh, kw, iy0, ix0, dh, dw, fused) : 0;
             if (Vector256.IsHardwareAccelerated)
             {
                 for (; ch + 32 <= c; ch += 32)

@@ -115,6 +115,16 @@ namespace QuantGen.Kernels
             int i = 0;
             if (op.IsVectorizable)
             {
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; i <= n - 32; i += 32)
+                    {
+                        Vector512<float> v0 = op.Invoke(Vector512.Load(a + i), Vector512.Load(b + i));
+                        Vector512<float> v1 = op.Invoke(Vector512.Load(a + i + 16), Vector512.Load(b + i + 16));
+                        v0.Store(y + i);
+                        v1.Store(y + i + 16);
+                    }
+                }
                 if (Vector256.IsHardwareAccelerated)
                 {
                     for (; i <= n - 16; i += 16)
@@ -181,6 +191,7 @@ namespace QuantGen.Kernels
             /// <summary>False when the vector overloads are not worth calling (they still compute the right values).</summary>
             bool IsVectorizable { get; }
             float Invoke(float a, float b);
+            Vector512<float> Invoke(Vector512<float> a, Vector512<float> b);
             Vector256<float> Invoke(Vector256<float> a, Vector256<float> b);
             Vector128<float> Invoke(Vector128<float> a, Vector128<float> b);
         }
@@ -189,6 +200,7 @@ namespace QuantGen.Kernels
         {
             public bool IsVectorizable => true;
             public float Invoke(float a, float b) => a + b;
+            public Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) => a + b;
             public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => a + b;
             public Vector128<float> Invoke(Vector128<float> a, Vector128<float> b) => a + b;
         }
@@ -197,6 +209,7 @@ namespace QuantGen.Kernels
         {
             public bool IsVectorizable => true;
             public float Invoke(float a, float b) => a - b;
+            public Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) => a - b;
             public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => a - b;
             public Vector128<float> Invoke(Vector128<float> a, Vector128<float> b) => a - b;
         }
@@ -205,6 +218,7 @@ namespace QuantGen.Kernels
         {
             public bool IsVectorizable => true;
             public float Invoke(float a, float b) => a * b;
+            public Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) => a * b;
             public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => a * b;
             public Vector128<float> Invoke(Vector128<float> a, Vector128<float> b) => a * b;
         }
@@ -213,6 +227,7 @@ namespace QuantGen.Kernels
         {
             public bool IsVectorizable => true;
             public float Invoke(float a, float b) => a / b;
+            public Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) => a / b;
             public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => a / b;
             public Vector128<float> Invoke(Vector128<float> a, Vector128<float> b) => a / b;
         }
@@ -221,6 +236,9 @@ namespace QuantGen.Kernels
         {
             public bool IsVectorizable => false;
             public float Invoke(float a, float b) => MathF.Pow(a, b);
+
+            public Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) =>
+                Vector512.Create(Invoke(a.GetLower(), b.GetLower()), Invoke(a.GetUpper(), b.GetUpper()));
 
             public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) =>
                 Vector256.Create(Invoke(a.GetLower(), b.GetLower()), Invoke(a.GetUpper(), b.GetUpper()));
@@ -236,6 +254,7 @@ namespace QuantGen.Kernels
         {
             public bool IsVectorizable => true;
             public float Invoke(float a, float b) => Math.Max(a, b);
+            public Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) => SimdMath.Max(a, b);
             public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => SimdMath.Max(a, b);
             public Vector128<float> Invoke(Vector128<float> a, Vector128<float> b) => SimdMath.Max(a, b);
         }
@@ -244,6 +263,7 @@ namespace QuantGen.Kernels
         {
             public bool IsVectorizable => true;
             public float Invoke(float a, float b) => Math.Min(a, b);
+            public Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) => SimdMath.Min(a, b);
             public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) => SimdMath.Min(a, b);
             public Vector128<float> Invoke(Vector128<float> a, Vector128<float> b) => SimdMath.Min(a, b);
         }
@@ -252,6 +272,10 @@ namespace QuantGen.Kernels
         {
             public bool IsVectorizable => true;
             public float Invoke(float a, float b) => a >= 0f ? a : a * b;
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector512<float> Invoke(Vector512<float> a, Vector512<float> b) =>
+                Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(a, Vector512<float>.Zero), a, a * b);
 
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public Vector256<float> Invoke(Vector256<float> a, Vector256<float> b) =>

@@ -5,7 +5,7 @@ namespace QuantGen.Kernels
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    internal static unsafe class GemmF32
+    internal static unsafe partial class GemmF32
     {
         /// <summary>Columns per packed panel (<see cref="GemmLayout.F32PanelWidth"/>).</summary>
         public const int PanelWidth = GemmLayout.F32PanelWidth;
@@ -134,6 +134,16 @@ namespace QuantGen.Kernels
                                 for (int j = 0; j < PanelWidth; j++) biasPanel[j] = j < nc ? bias[j0 + j] : 0f;
                                 biasP = biasPanel;
                             }
+                        }
+
+                        if (Vector512.IsHardwareAccelerated && act == Activation.None && nc == PanelWidth && n - j0 >= 2 * PanelWidth)
+                        {
+                            // Two full panels at once (GemmF32.Vector512.cs): the AVX2 tile's bits, half the loads per product.
+                            float* biasNext = !accumulate && bias != null ? bias + j0 + PanelWidth : null;
+                            Strip6x32Vector512(a + (long)m0 * lda + k0, lda, bp, bp + (long)PanelWidth * k, kc, c + (long)m0 * ldc + j0, ldc, mEnd - m0,
+                                biasP, biasNext, accumulate, last, fused, matrixVector);
+                            p++;
+                            continue;
                         }
 
                         if (Vector256.IsHardwareAccelerated && nc == width && act == Activation.None)

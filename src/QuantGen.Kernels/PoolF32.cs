@@ -69,6 +69,36 @@ namespace QuantGen.Kernels
             where TPool : struct, IPoolOperator
         {
             int ch = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // 64 channels per block in four zmm; each lane is the 256-bit loop's lane, the same bits.
+                Vector512<float> init = Vector512.Create(pool.Identity);
+                Vector512<float> sv = Vector512.Create(scale);
+                for (; ch + 64 <= c; ch += 64)
+                {
+                    Vector512<float> s0 = init, s1 = init, s2 = init, s3 = init;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        int iy = iy0 + ky * dh;
+                        if ((uint)iy >= (uint)ih) continue;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            int ix = ix0 + kx * dw;
+                            if ((uint)ix >= (uint)iw) continue;
+                            float* xp = x + ((long)iy * iw + ix) * c + ch;
+                            s0 = pool.Combine(s0, Vector512.Load(xp));
+                            s1 = pool.Combine(s1, Vector512.Load(xp + 16));
+                            s2 = pool.Combine(s2, Vector512.Load(xp + 32));
+                            s3 = pool.Combine(s3, Vector512.Load(xp + 48));
+                        }
+                    }
+                    if (pool.Scales)
+                    {
+                        s0 *= sv; s1 *= sv; s2 *= sv; s3 *= sv;
+                    }
+                    s0.Store(yp + ch); s1.Store(yp + ch + 16); s2.Store(yp + ch + 32); s3.Store(yp + ch + 48);
+                }
+            }
             if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<float> init = Vector256.Create(pool.Identity);
@@ -161,6 +191,28 @@ namespace QuantGen.Kernels
             where TPool : struct, IPoolOperator
         {
             int ch = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> init = Vector512.Create(pool.Identity);
+                Vector512<float> sv = Vector512.Create(scale);
+                for (; ch + 64 <= c; ch += 64)
+                {
+                    Vector512<float> s0 = init, s1 = init, s2 = init, s3 = init;
+                    float* xp = x + ch;
+                    for (int i = 0; i < hw; i++, xp += c)
+                    {
+                        s0 = pool.Combine(s0, Vector512.Load(xp));
+                        s1 = pool.Combine(s1, Vector512.Load(xp + 16));
+                        s2 = pool.Combine(s2, Vector512.Load(xp + 32));
+                        s3 = pool.Combine(s3, Vector512.Load(xp + 48));
+                    }
+                    if (pool.Scales)
+                    {
+                        s0 *= sv; s1 *= sv; s2 *= sv; s3 *= sv;
+                    }
+                    s0.Store(y + ch); s1.Store(y + ch + 16); s2.Store(y + ch + 32); s3.Store(y + ch + 48);
+                }
+            }
             if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<float> init = Vector256.Create(pool.Identity);
@@ -221,6 +273,7 @@ namespace QuantGen.Kernels
             bool Scales { get; }
 
             float Combine(float acc, float x);
+            Vector512<float> Combine(Vector512<float> acc, Vector512<float> x);
             Vector256<float> Combine(Vector256<float> acc, Vector256<float> x);
             Vector128<float> Combine(Vector128<float> acc, Vector128<float> x);
         }
@@ -232,6 +285,7 @@ namespace QuantGen.Kernels
 
             // Data second: x86 maxps returns its second operand when either is NaN, so a NaN input propagates.
             public float Combine(float acc, float x) => Math.Max(acc, x);
+            public Vector512<float> Combine(Vector512<float> acc, Vector512<float> x) => SimdMath.Max(acc, x);
             public Vector256<float> Combine(Vector256<float> acc, Vector256<float> x) => SimdMath.Max(acc, x);
             public Vector128<float> Combine(Vector128<float> acc, Vector128<float> x) => SimdMath.Max(acc, x);
         }
@@ -241,6 +295,7 @@ namespace QuantGen.Kernels
             public float Identity => 0f;
             public bool Scales => true;
             public float Combine(float acc, float x) => acc + x;
+            public Vector512<float> Combine(Vector512<float> acc, Vector512<float> x) => acc + x;
             public Vector256<float> Combine(Vector256<float> acc, Vector256<float> x) => acc + x;
             public Vector128<float> Combine(Vector128<float> acc, Vector128<float> x) => acc + x;
         }

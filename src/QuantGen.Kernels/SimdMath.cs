@@ -25,6 +25,25 @@ namespace QuantGen.Kernels
         private const float P4 = 1.6666665459e-1f;
         private const float P5 = 5.0000001201e-1f;
 
+        /// <summary>e^x lane-wise; same steps as the 256-bit form, so each lane has the same bits.</summary>
+        public static Vector512<float> Exp(Vector512<float> x)
+        {
+            Vector512<float> xc = Min(Vector512.Create(ExpHigh), Max(Vector512.Create(ExpLow), x));
+            Vector512<float> n = (xc * Vector512.Create(Log2E) + Vector512.Create(RoundMagic)) - Vector512.Create(RoundMagic);
+            Vector512<float> r = MultiplyAdd(n, Vector512.Create(-Ln2High), xc);
+            r = MultiplyAdd(n, Vector512.Create(-Ln2Low), r);
+            Vector512<float> p = MultiplyAdd(Vector512.Create(P0), r, Vector512.Create(P1));
+            p = MultiplyAdd(p, r, Vector512.Create(P2));
+            p = MultiplyAdd(p, r, Vector512.Create(P3));
+            p = MultiplyAdd(p, r, Vector512.Create(P4));
+            p = MultiplyAdd(p, r, Vector512.Create(P5));
+            p = MultiplyAdd(p, r * r, r + Vector512<float>.One);
+            Vector512<float> scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+            Vector512<float> e = p * scale;
+            e = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(ExpHigh)), Vector512.Create(float.PositiveInfinity), e);
+            return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(ExpLow)), Vector512<float>.Zero, e);
+        }
+
         /// <summary>e^x lane-wise (overflow gives +∞, underflow 0, NaN stays NaN).</summary>
         public static Vector256<float> Exp(Vector256<float> x)
         {
@@ -81,6 +100,13 @@ namespace QuantGen.Kernels
             return p * BitConverter.Int32BitsToSingle(((int)n + 127) << 23);
         }
 
+        /// <summary>
+        /// a * b + c with one rounding (vfmadd on AVX-512; the portable form is fused too), the same bits as the 256-bit
+        /// form on every CPU that has AVX-512 (all of them have FMA).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512Instructions.MultiplyAdd(a, b, c);
+
         /// <summary>a * b + c. Vector256.FusedMultiplyAdd only exists from .NET 9, so pick the ISA by hand.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c)
@@ -101,6 +127,16 @@ namespace QuantGen.Kernels
         // From .NET 9, Vector256.Max/Min follow IEEE 754:2019 (NaN- and signed-zero-aware) and compile to a dozen
         // instructions; kernels want the single maxps/minps. x86 semantics: when either input is NaN (or both are
         // zeros) the result is b, so callers put the data operand where they want NaN to go.
+
+        /// <summary>Lane-wise max with x86 maxps semantics (b when either lane is NaN or both are zeros), on every CPU.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) =>
+            Avx512F.IsSupported ? Avx512F.Max(a, b) : Vector512.ConditionalSelect(Vector512.GreaterThan(a, b), a, b);
+
+        /// <summary>Lane-wise min with x86 minps semantics (b when either lane is NaN or both are zeros), on every CPU.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) =>
+            Avx512F.IsSupported ? Avx512F.Min(a, b) : Vector512.ConditionalSelect(Vector512.LessThan(a, b), a, b);
 
         /// <summary>Lane-wise max; returns b when either lane is NaN (x86 maxps).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -63,7 +63,7 @@ function measure(m, p) {
 }
 const all = {};
 for (const p of precisions) for (const m of models) all[`${m}/${p}`] = measure(m, p);
-const peakOf = (p) => (p === 'Int8' ? (peak.int8_avxvnni_gops || peak.int8_avx2_gops) : (peak.fma512_gflops || peak.fma256_gflops));
+const peakOf = (p) => (p === 'Int8' ? (peak.int8_exact_gops || peak.int8_avxvnni_gops || peak.int8_avx2_gops) : (peak.fma512_gflops || peak.fma256_gflops));
 const percentOfPeak = (x, t) => (x.macs && peakOf(x.p) ? (2 * x.macs / (t * 1e-6) / 1e9) / peakOf(x.p) * 100 : NaN);
 for (const p of precisions) for (const m of models) all[`${m}/${p}`].p = p;
 

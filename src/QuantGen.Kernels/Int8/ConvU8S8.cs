@@ -6,7 +6,7 @@ namespace QuantGen.Kernels
     using System.Runtime.Intrinsics;
     using System.Runtime.Intrinsics.X86;
 
-    internal static unsafe class ConvU8S8
+    internal static unsafe partial class ConvU8S8
     {
         /// <summary>
         /// y[oh, ow, oc] = clamp(zpOut + Rc(bias[o] + Σ x·w, multiplier[o], shift), qmin, qmax) with taps in the padding
@@ -190,9 +190,11 @@ namespace QuantGen.Kernels
             int ih, int iw, int c, int oh, int ow, int kh, int kw, int sh, int sw,
             int pt, int pl, int dh, int dw, int zpIn, int zpOut, int qmin, int qmax, int oyStart, int oyEnd)
         {
-            if (Avx2.IsSupported && (sw == 1 || sw == 2) && dh == 1 && dw == 1 && c % PairedBlock == 0 && PairedStackBytes(ow, kh, kw, sw, c) <= MaxPairedBytes)
+            // The paired path needs AVX2 (its 512-bit pixels run where the CPU has AVX-512BW too).
+            if (Avx2.IsSupported && TakesPaired(c, ow, kh, kw, sw, dh, dw))
             {
-                DepthwiseRowsPairedAvx2(x, w, bias, y, multiplier, shift, ih, iw, c, ow, kh, kw, sh, sw, pt, pl, zpIn, zpOut, qmin, qmax, oyStart, oyEnd);
+                DepthwiseRowsPaired(x, w, bias, y, multiplier, shift, ih, iw, c, ow, kh, kw, sh, sw, pt, pl, zpIn, zpOut, qmin, qmax, oyStart, oyEnd,
+                    wide: Avx512BW.IsSupported && Vector512.IsHardwareAccelerated);
                 return;
             }
             int taps = kh * kw;
@@ -250,6 +252,10 @@ namespace QuantGen.Kernels
         private const int PairedBlock = 16;
         private const int MaxPairedBytes = 128 * 1024;
 
+        /// <summary>Whether a depthwise convolution takes the paired path (AVX2 and AVX-512): 16-channel blocks, stride 1 or 2, no dilation, ≤ 128 KB of stack.</summary>
+        internal static bool TakesPaired(int c, int ow, int kh, int kw, int sw, int dh, int dw) =>
+            (sw == 1 || sw == 2) && dh == 1 && dw == 1 && c % PairedBlock == 0 && PairedStackBytes(ow, kh, kw, sw, c) <= MaxPairedBytes;
+
         /// <summary>
         /// Paired entries per input row: with stride 1 every ix in [−pl, (ow − 1) + kw − 1]; with stride 2 only the even
         /// offsets from −pl, the only ones a window reads (pixel ox, tap pair j: offset 2·ox + 2j).
@@ -260,11 +266,15 @@ namespace QuantGen.Kernels
         private static long PairedStackBytes(int ow, int kh, int kw, int sw, int c) =>
             ((long)kh * PairedEntries(ow, sw, kw) + (long)kh * ((kw + 1) >> 1)) * c * 2 * sizeof(short);
 
+        /// <summary>
+        /// Output rows [oyStart, oyEnd) of a depthwise convolution that <see cref="TakesPaired"/>: the pixels with AVX2, or
+        /// with 512-bit vectors when <paramref name="wide"/> (<see cref="PairedBlockRow512"/>; that form runs on any CPU).
+        /// </summary>
         // SkipLocalsInit: the stack buffers (up to 128 KB) are written before they are read; zeroing them per call is waste.
         [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-        private static void DepthwiseRowsPairedAvx2(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
+        internal static void DepthwiseRowsPaired(byte* x, sbyte* w, int* bias, byte* y, int* multiplier, int shift,
             int ih, int iw, int c, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int zpIn, int zpOut, int qmin, int qmax,
-            int oyStart, int oyEnd)
+            int oyStart, int oyEnd, bool wide)
         {
             int taps = kh * kw;
             int pairsPerRow = (kw + 1) >> 1;
@@ -290,6 +300,16 @@ namespace QuantGen.Kernels
                         for (int half = 0; half < 2; half++)
                         {
                             int ch = b * PairedBlock + half * 8;
+                            if (!Avx2.IsSupported)
+                            {
+                                // The same pairs element by element: the 512-bit form of this path also runs (in tests) without AVX2.
+                                for (int i = 0; i < 8; i++)
+                                {
+                                    wv[half * 16 + 2 * i] = w[ConvLayout.DepthwiseU8S8Index(t, ch + i, taps, c)];
+                                    wv[half * 16 + 2 * i + 1] = 2 * j + 1 < kw ? w[ConvLayout.DepthwiseU8S8Index(t + 1, ch + i, taps, c)] : (short)0;
+                                }
+                                continue;
+                            }
                             Vector256<int> first = TapWeights(w, t, ch, taps, c);
                             Vector256<int> second = 2 * j + 1 < kw ? TapWeights(w, t + 1, ch, taps, c) : Vector256<int>.Zero;
                             // Per channel the int16 pair (first, second): the low half of each lane, then the next tap's weight above it.
@@ -297,6 +317,7 @@ namespace QuantGen.Kernels
                         }
                     }
             var rq = new ChannelRequantAvx2(shift, zpOut, qmin, qmax);
+            var rq512 = wide ? new ChannelRequant512(shift, zpOut, qmin, qmax) : default;
             int pairStep = 2 / sw * entryShorts;            // from tap pair j to j + 1 (entries 2 or 1 apart)
             for (int oy = oyStart; oy < oyEnd; oy++)
             {
@@ -311,6 +332,19 @@ namespace QuantGen.Kernels
                         PairRow(x, window[ky], iy, ih, iw, c, blocks, entries, entryShorts, pl, sw, zpIn);
                         rowHeld[slot] = iy;
                     }
+                }
+                if (wide)
+                {
+                    // 16 channels per zmm (ConvU8S8.Vector512.cs): the same int16 pairs and sums, one vpmaddwd per tap pair.
+                    for (int b = 0; b < blocks; b++)
+                    {
+                        int ch = b * PairedBlock;
+                        short* wb = weights + b * blockWeights;
+                        long blockOffset = (long)b * entries * entryShorts;
+                        PairedBlockRow512(window, blockOffset, wb, kh, kw, pairsPerRow, ow, pairStep, bias != null ? bias + ch : null, multiplier + ch,
+                            y + (long)oy * ow * c + ch, c, in rq512);
+                    }
+                    continue;
                 }
                 for (int b = 0; b < blocks; b++)
                 {
@@ -400,8 +434,16 @@ namespace QuantGen.Kernels
                 {
                     Vector128<byte> va = aIn ? Vector128.Load(xa + b * PairedBlock) : pad;
                     Vector128<byte> vb = bIn ? Vector128.Load(xb + b * PairedBlock) : pad;
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackLow(va, vb)).AsInt16().Store(z);
-                    Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(va, vb)).AsInt16().Store(z + 16);
+                    if (Avx2.IsSupported)
+                    {
+                        Avx2.ConvertToVector256Int16(Sse2.UnpackLow(va, vb)).AsInt16().Store(z);
+                        Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(va, vb)).AsInt16().Store(z + 16);
+                    }
+                    else
+                    {
+                        // The same entry element by element (the 512-bit form of this path runs in tests without AVX2).
+                        for (int i = 0; i < PairedBlock; i++) { z[2 * i] = va.GetElement(i); z[2 * i + 1] = vb.GetElement(i); }
+                    }
                 }
             }
         }

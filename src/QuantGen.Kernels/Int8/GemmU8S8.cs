@@ -6,7 +6,7 @@ namespace QuantGen.Kernels
     using System.Runtime.Intrinsics;
     using System.Runtime.Intrinsics.X86;
 
-    internal static unsafe class GemmU8S8
+    internal static unsafe partial class GemmU8S8
     {
         /// <summary>Columns per packed panel (<see cref="GemmLayout.U8S8PanelWidth"/>).</summary>
         public const int PanelWidth = GemmLayout.U8S8PanelWidth;
@@ -78,15 +78,33 @@ namespace QuantGen.Kernels
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale = null)
         {
             if (m <= 0 || n <= 0) return;
-            int quads = (k + 3) >> 2;
-            long panelBytes = (long)quads * 4 * PanelWidth;
-            int panels = (n + PanelWidth - 1) / PanelWidth;
+            if (DotProductInstructions.IsArmDotAccelerated)
+            {
+                MultiplyRowsArmDot(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
+                return;
+            }
+            if (DotProductInstructions.IsVnniAccelerated)
+            {
+                MultiplyRowsVnni(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
+                return;
+            }
+            if (Avx512BW.IsSupported && Vector512.IsHardwareAccelerated && Takes512(m, n, k))
+            {
+                MultiplyRows512(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
+                return;
+            }
+            (int quads, _, long panelBytes, int panels, _) = PackedLayout(n, k);
             int* tile = stackalloc int[TileRows * TileColumns];
             var rq = Avx2.IsSupported ? new ChannelRequantAvx2(shift, zpOut, qmin, qmax) : default;
             // k = 0 (no quads, no weights to read) goes to the general loop, which reads nothing and sums zero.
             if (Avx2.IsSupported && quads > 0 && quads <= MaxWidenedQuads)
             {
                 MultiplyWidenedAvx2(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale, tile, in rq);
+                return;
+            }
+            if (!Avx2.IsSupported && Sse2.IsSupported && Takes128(k))
+            {
+                MultiplyRowsSse2(a, lda, w, bias, c, ldc, m, n, k, multiplier, shift, zpOut, qmin, qmax, floatScale);
                 return;
             }
             for (int m0 = 0; m0 < m; m0 += MBlock)
@@ -122,6 +140,17 @@ namespace QuantGen.Kernels
         private const int MaxWidenedQuads = 2048;
         private const int WeightBlockBytes = 128 * 1024;
 
+        /// <summary>
+        /// The packed weights of depth k and n columns as the drivers walk them: k-quads, k padded to whole quads, bytes per
+        /// panel, panels, and panels per block of ≤ <see cref="WeightBlockBytes"/> (swept over the rows while in L2; k = 0 has no bytes).
+        /// </summary>
+        private static (int Quads, int KPad, long PanelBytes, int Panels, int PanelsPerBlock) PackedLayout(int n, int k)
+        {
+            int quads = GemmLayout.U8S8Quads(k);
+            long panelBytes = GemmLayout.U8S8PanelBytes(k);
+            return (quads, quads * 4, panelBytes, (n + PanelWidth - 1) / PanelWidth, (int)Math.Max(1, WeightBlockBytes / Math.Max(1, panelBytes)));
+        }
+
         // Small k (the expansion layers of inverted residual blocks: k = 16..32, thousands of rows): the weights are also
         // widened to int16, once per call into a stack block of ≤ 64 KB, so the quads load plain int16 vectors instead
         // of a vpmovsxbw pair per quad and strip. At k ≤ 32 a whole block stays in L1; with larger k the doubled bytes
@@ -137,11 +166,7 @@ namespace QuantGen.Kernels
         private static void MultiplyWidenedAvx2(byte* a, int lda, sbyte* w, int* bias, byte* c, int ldc, int m, int n, int k,
             int* multiplier, int shift, int zpOut, int qmin, int qmax, float* floatScale, int* tile, in ChannelRequantAvx2 rq)
         {
-            int quads = (k + 3) >> 2;
-            int kPad = quads * 4;
-            long panelBytes = (long)kPad * PanelWidth;
-            int panels = (n + PanelWidth - 1) / PanelWidth;
-            int panelsPerBlock = (int)Math.Max(1, WeightBlockBytes / panelBytes);
+            (int quads, int kPad, long panelBytes, int panels, int panelsPerBlock) = PackedLayout(n, k);
             short* xw = stackalloc short[TileRows * kPad];
             short* wide = null;
             if (floatScale == null && m >= WideMinRows && kPad <= WideMaxK)
@@ -465,10 +490,8 @@ namespace QuantGen.Kernels
 
         // Sums x[r, 4q..4q+3] · W[4q..4q+3, j] as int16 products paired by vpmaddwd (exact: |2 · 255 · 127| < 2^31), never
         // vpmaddubsw (it saturates to int16). Each accumulator lane pair holds the two halves of one column's quad sum;
-        // vphaddd folds them at the end. Rows past 'rows' alias the last valid row (results discarded).
-        // AVX-VNNI / AVX512-VNNI would slot in here: vpdpbusd consumes the same packed quads directly (u8 × s8, 4-byte
-        // dot per int32 lane, no widening), with x broadcast as raw bytes; its u8·s8 products cannot saturate. Its lanes
-        // come out in slot order (0, 1, 4, 5, 2, 3, 6, 7), so it would permute bias and multipliers once per strip.
+        // vphaddd folds them at the end. Rows past 'rows' alias the last valid row (results discarded). (With AVX-VNNI,
+        // GemmU8S8.AvxVnni.cs takes the packed quads as they are instead.)
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Tile4x8Avx2(byte* a, int lda, sbyte* w, int k, int rows, int* tile)
         {

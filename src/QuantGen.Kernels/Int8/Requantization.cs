@@ -68,10 +68,24 @@ namespace QuantGen.Kernels
         public static int ApplyChannel(int v, int multiplier, int shift) =>
             (int)(((long)v * multiplier + ((1L << shift) >> 1)) >> shift);
 
-        /// <summary>Rc per lane with portable 128-bit vectors: 64-bit products, one arithmetic shift by the layer's count.</summary>
+        /// <summary>Rc per lane with 128-bit vectors: 64-bit products, one arithmetic shift by the layer's count.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<int> ApplyChannel(Vector128<int> v, Vector128<int> multiplier, int shift)
         {
+            if (Sse41.IsSupported)
+            {
+                // x64 without AVX2 (SSE4.1: every x64-v2 CPU, NativeAOT's default target): ChannelRequantAvx2's 64-bit form
+                // in xmm. pmuldq for the even lanes (the odd ones after pshufd), 2^62 added so the logical shift (SSE has
+                // no 64-bit arithmetic one) divides a non-negative number, 2^(62 − s) taken off after: exact for every int32.
+                // The portable form below emulates the 64-bit multiply and shift, which made requantization the larger part
+                // of a small-k layer on this path.
+                Vector128<long> offset = Vector128.Create((1L << 62) + ((1L << shift) >> 1));
+                Vector128<long> count = Vector128.CreateScalar((long)shift);
+                Vector128<long> even = Sse2.ShiftRightLogical(Sse41.Multiply(v, multiplier) + offset, count);
+                Vector128<long> odd = Sse2.ShiftRightLogical(Sse41.Multiply(Sse2.Shuffle(v, 0xF5), Sse2.Shuffle(multiplier, 0xF5)) + offset, count);
+                return Sse41.Blend(even.AsInt16(), Sse2.ShiftLeftLogical(odd, 32).AsInt16(), 0b1100_1100).AsInt32()
+                    - Vector128.Create(unchecked((int)(1L << (62 - shift))));
+            }
             (Vector128<long> vLo, Vector128<long> vHi) = Vector128.Widen(v);
             (Vector128<long> mLo, Vector128<long> mHi) = Vector128.Widen(multiplier);
             Vector128<long> round = Vector128.Create((1L << shift) >> 1);

@@ -30,11 +30,18 @@ namespace QuantGen.Kernels
         /// starts at byte (p · ceil(k / 4) + q) · 64 and holds, for columns j = 0..15, the 4 bytes B[4q..4q+3, 16p + j] at
         /// offset 4 · <see cref="U8S8Slot"/>(j) (zero past k and past n).
         /// </summary>
-        public static long PackedU8S8Length(long n, long k) => (n + U8S8PanelWidth - 1) / U8S8PanelWidth * U8S8PanelWidth * ((k + 3) / 4 * 4);
+        public static long PackedU8S8Length(long n, long k) => (n + U8S8PanelWidth - 1) / U8S8PanelWidth * U8S8PanelBytes(k);
+
+        /// <summary>k-quads (4 consecutive k bytes of one column) of a packed int8 B of depth <paramref name="k"/>: ceil(k / 4).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int U8S8Quads(int k) => (k + 3) >> 2;
+
+        /// <summary>Bytes of one packed GemmU8S8 panel of depth <paramref name="k"/>: ceil(k / 4) quads × 16 columns × 4 bytes.</summary>
+        public static long U8S8PanelBytes(long k) => (k + 3) / 4 * 4 * U8S8PanelWidth;
 
         /// <summary>Where B[row, col] goes in the packed int8 B of <paramref name="k"/> rows (see <see cref="PackedU8S8Length"/>).</summary>
         public static long PackedU8S8Index(long row, long col, long k) =>
-            ((col / U8S8PanelWidth) * ((k + 3) / 4) + row / 4) * 4 * U8S8PanelWidth + 4 * U8S8Slot((int)(col % U8S8PanelWidth)) + row % 4;
+            col / U8S8PanelWidth * U8S8PanelBytes(k) + row / 4 * 4 * U8S8PanelWidth + 4 * U8S8Slot((int)(col % U8S8PanelWidth)) + row % 4;
 
         /// <summary>
         /// The slot of panel column j (0..15) inside a packed k-quad: bits 1 and 2 of j swapped, so each 8-column half holds

@@ -316,15 +316,8 @@ namespace QuantGen.Kernels.Tests.Int8
             (int[] mult, int shift) = Int8Reference.Requant(24, c, Int8Reference.ShiftFor(kh * kw));
 
             // The reference in ONNX layout W[c, 1, kh, kw] through the general convolution reference.
-            var wOnnx = new sbyte[c * kh * kw];
-            for (int ch = 0; ch < c; ch++)
-                for (int t = 0; t < kh * kw; t++) wOnnx[ch * kh * kw + t] = w[t * c + ch];
+            (sbyte[] wOnnx, sbyte[] packed) = Int8Reference.DepthwiseWeights(w, kh * kw, c);
             byte[] expected = Int8Reference.Conv(x, wOnnx, bias, mult, shift, ih, iw, c, oh, ow, c, kh, kw, sh, sw, pt, pl, dh, dw, c, zpIn, zpOut, qmin, qmax);
-
-            // The kernel's tap-pair layout, packed here from the definition (tap-major w[t * c + ch]).
-            var packed = new sbyte[w.Length];
-            for (int ch = 0; ch < c; ch++)
-                for (int t = 0; t < kh * kw; t++) packed[ConvLayout.DepthwiseU8S8Index(t, ch, kh * kw, c)] = w[t * c + ch];
             byte[] y = Int8Reference.Output(oh * ow * c);
             fixed (byte* px = x, py = y)
             fixed (sbyte* pw = packed)

@@ -122,6 +122,23 @@ namespace QuantGen.Kernels.Tests.Int8
                 Assert.True(actual[i] == GuardByte, $"{what}: kernel wrote past its extent at element {i} (extent {count})");
         }
 
+        /// <summary>
+        /// Depthwise weights given tap-major (w[t · c + ch]): in ONNX layout W[c, 1, kh, kw] for <see cref="Conv"/>, and in the
+        /// kernel's tap-pair packing, placed here from its definition (ConvLayout.DepthwiseU8S8Index).
+        /// </summary>
+        public static (sbyte[] Onnx, sbyte[] Packed) DepthwiseWeights(sbyte[] w, int taps, int c)
+        {
+            var onnx = new sbyte[c * taps];
+            var packed = new sbyte[c * taps];
+            for (int ch = 0; ch < c; ch++)
+                for (int t = 0; t < taps; t++)
+                {
+                    onnx[ch * taps + t] = w[t * c + ch];
+                    packed[ConvLayout.DepthwiseU8S8Index(t, ch, taps, c)] = w[t * c + ch];
+                }
+            return (onnx, packed);
+        }
+
         /// <summary>NHWC convolution with ONNX-layout weights W[oc, icg, kh, kw], padding reading zpIn.</summary>
         public static byte[] Conv(byte[] x, sbyte[] wOnnx, int[]? bias, int[] mult, int shift, int ih, int iw, int ic, int oh, int ow, int oc,
             int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw, int group, int zpIn, int zpOut, int qmin, int qmax)
