@@ -336,6 +336,10 @@ namespace QuantGen.Kernels
             public float Invoke(float x) => x * 0.5f * (1f + new ErfOperator().Invoke(x * InverseSqrt2));
 
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public Vector512<float> Invoke(Vector512<float> x) =>
+                x * Vector512.Create(0.5f) * (Vector512<float>.One + new ErfOperator().Invoke(x * Vector512.Create(InverseSqrt2)));
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public Vector256<float> Invoke(Vector256<float> x) =>
                 x * Vector256.Create(0.5f) * (Vector256<float>.One + new ErfOperator().Invoke(x * Vector256.Create(InverseSqrt2)));
 
