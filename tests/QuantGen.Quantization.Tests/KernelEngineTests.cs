@@ -118,6 +118,36 @@ namespace QuantGen.Quantization.Tests
         }
 
         [Fact]
+        public void Values_too_large_to_copy_are_observed_as_they_run_with_the_same_plan()
+        {
+            // A workspace limit below two samples' values (but above what the model needs) makes calibration observe one
+            // sample at a time without copies: the statistics, hence the plan, are those of the parallel path. The limit is
+            // the unoptimized graph's values, above half of what the optimized graph observes, so the direct path runs.
+            var graph = OnnxModelReader.Read(RepoPaths.ModelFile("mobilenetv2-digits"));
+            QuantGen.Compiler.GraphPasses.ShapeInference.Run(graph);
+            long sampleBytes = graph.Nodes.SelectMany(n => n.Outputs).Concat(graph.Inputs).Where(v => v.Shape != null).Sum(v => v.ElementCount * 4L);
+            CompileResult Build(long? limit)
+            {
+                var options = new CompileOptions
+                {
+                    Precision = Precision.Int8,
+                    CalibrationData = Models.DataFile("mobilenetv2-digits", "calib_x.f32"),
+                    CalibrationSamples = 24,
+                    BuildThreads = 2,
+                };
+                if (limit is long bytes) options.Limits.MaxWorkspaceBytes = bytes;
+                var result = ModelCompiler.Compile(OnnxModelReader.Read(RepoPaths.ModelFile("mobilenetv2-digits")), options);
+                Assert.True(result.Plan != null, string.Join("\n", result.Diagnostics));
+                return result;
+            }
+
+            var copied = Build(null);
+            var direct = Build(sampleBytes);
+            Assert.Equal(PlanText.Write(copied.Plan!), PlanText.Write(direct.Plan!));
+            Assert.Equal(copied.Weights, direct.Weights);
+        }
+
+        [Fact]
         public void TheBudgetSearchChoosesTheSameLayersOnTheKernels()
         {
             // An SQNR budget the all-integer digits CNN misses: the search keeps layers in float on both engines.

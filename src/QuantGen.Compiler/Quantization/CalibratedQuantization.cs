@@ -48,7 +48,7 @@ namespace QuantGen.Compiler.Quantization
                         var samples = reader.ReadSamples(calibrationData, maxSamples ?? int.MaxValue)
                             .Select(s => { if (onCalibration && kept.Count < budget.MaxSamples) kept.Add(s); return s; });
                         return Calibrator.Collect(engine, samples, threads, TensorObserver.DefaultBinCount,
-                            onCalibration ? (i, output) => { if (i < budget.MaxSamples) references.Add(output); } : null, progress, maxSamples ?? 0);
+                            onCalibration ? (i, output) => { if (i < budget.MaxSamples) references.Add(output); } : null, progress, maxSamples ?? 0, limits.MaxWorkspaceBytes);
                     });
                     var data = times.Time(BuildPhase.Calibrate, () => onCalibration ? new BudgetSamples(kept, references, null, false) : ValidationSamples(engine, reader, budget, threads, file));
                     using var workers = new SimulationWorkers(engine, threads);
@@ -59,7 +59,7 @@ namespace QuantGen.Compiler.Quantization
             SimulationEngine? first = null;
             try
             {
-                first = times.Time(BuildPhase.Calibrate, () => SimulationEngine.Create(graph, executor, options, Note));
+                first = times.Time(BuildPhase.Calibrate, () => SimulationEngine.Create(graph, executor, options, Note, limits.MaxWorkspaceBytes));
                 return On(first);
             }
             catch (Exception e) when (!(first is ReferenceSimulation) && !(e is CompilerException) && !(e is OutOfMemoryException))

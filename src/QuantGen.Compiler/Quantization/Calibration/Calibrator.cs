@@ -83,16 +83,23 @@ namespace QuantGen.Compiler.Quantization.Calibration
         /// the chunk's samples in sample order, the observers in parallel. A histogram's growth depends on the order it
         /// sees data in, so this order makes the statistics the same whatever the thread count.
         /// </summary>
+        /// <param name="maxKeptBytes">
+        /// The most memory the copies of every value of a chunk's samples may take (the workspace limit). Past it (a long
+        /// chain of large activations), one sample at a time is observed as it runs, copying nothing: the same statistics,
+        /// on one thread.
+        /// </param>
         internal static CalibrationStatistics Collect(SimulationEngine engine, IEnumerable<float[]> samples, int threads, int binCount,
-            Action<int, float[]>? onOutput, BuildProgress? progress, int expectedSamples = 0)
+            Action<int, float[]>? onOutput, BuildProgress? progress, int expectedSamples = 0, long maxKeptBytes = long.MaxValue)
         {
             var values = engine.Values;
             var observers = new TensorObserver[values.Count];
             for (int v = 0; v < observers.Length; v++) observers[v] = new TensorObserver(binCount);
             var channelSums = values.Select(v => v.Channels > 0 ? new double[v.Channels] : null).ToArray();
-            using var workers = new SimulationWorkers(engine, threads);
+            long sampleBytes = values.Sum(v => v.Value.ElementCount * sizeof(float));
+            bool direct = sampleBytes > maxKeptBytes / Math.Max(1, threads);
+            using var workers = new SimulationWorkers(engine, direct ? 1 : threads);
             var records = new SampleRecord[workers.Count];
-            for (int w = 0; w < records.Length; w++) records[w] = new SampleRecord(values);
+            for (int w = 0; w < records.Length; w++) records[w] = new SampleRecord(values, keepValues: !direct);
             int count = 0;
             var chunk = new List<float[]>(workers.Count);
             using var sample = samples.GetEnumerator();
@@ -104,18 +111,18 @@ namespace QuantGen.Compiler.Quantization.Calibration
                 workers.For(chunk.Count, (worker, slot, i) =>
                 {
                     var record = records[i];
-                    var output = worker.Run(chunk[i], null, (v, data) => record.Keep(v, data, values[v].Channels, engine.ChannelsLast(v)));
+                    var output = worker.Run(chunk[i], null, (v, data) =>
+                    {
+                        record.Keep(v, data, values[v].Channels, engine.ChannelsLast(v));
+                        if (direct) Add(v, data, record);
+                    });
                     if (onOutput != null) record.Output = output.ToArray();
                 });
-                ParallelFor(values.Count, threads, v =>
-                {
-                    for (int i = 0; i < chunk.Count; i++)
+                if (!direct)
+                    ParallelFor(values.Count, threads, v =>
                     {
-                        observers[v].Observe(records[i].Values[v]);
-                        if (channelSums[v] is { } sums)
-                            for (int c = 0; c < sums.Length; c++) sums[c] += records[i].ChannelSums[v]![c];
-                    }
-                });
+                        for (int i = 0; i < chunk.Count; i++) Add(v, records[i].Values[v], records[i]);
+                    });
                 for (int i = 0; i < chunk.Count; i++) onOutput?.Invoke(count + i, records[i].Output!);
                 count += chunk.Count;
                 progress?.Report("calibrating", count, expectedSamples);
@@ -128,6 +135,13 @@ namespace QuantGen.Compiler.Quantization.Calibration
                     $"calibration needs at least one sample for input '{input.Name}' shaped {CalibrationDataReader.Describe(CalibrationDataReader.SampleShapeOf(input))}.", graph.Info.SourcePath);
             }
             var byName = new Dictionary<string, TensorObserver>(StringComparer.Ordinal);
+            // One sample's view of value v into the statistics (samples in sample order, whatever the thread count).
+            void Add(int v, ReadOnlySpan<float> data, SampleRecord record)
+            {
+                observers[v].Observe(data);
+                if (channelSums[v] is { } sums)
+                    for (int c = 0; c < sums.Length; c++) sums[c] += record.ChannelSums[v]![c];
+            }
             var sumsByName = new Dictionary<string, double[]>(StringComparer.Ordinal);
             for (int v = 0; v < values.Count; v++)
             {
@@ -151,9 +165,12 @@ namespace QuantGen.Compiler.Quantization.Calibration
         /// <summary>One sample's values as a worker saw them, kept until the observers have seen the chunk.</summary>
         private sealed class SampleRecord
         {
-            public SampleRecord(IReadOnlyList<ObservedValue> values)
+            private readonly bool _keepValues;
+
+            public SampleRecord(IReadOnlyList<ObservedValue> values, bool keepValues)
             {
-                Values = values.Select(v => new float[v.Value.ElementCount]).ToArray();
+                _keepValues = keepValues;
+                Values = values.Select(v => keepValues ? new float[v.Value.ElementCount] : Array.Empty<float>()).ToArray();
                 ChannelSums = values.Select(v => v.Channels > 0 ? new double[v.Channels] : null).ToArray();
             }
 
@@ -166,7 +183,7 @@ namespace QuantGen.Compiler.Quantization.Calibration
 
             public void Keep(int value, Span<float> data, int channels, bool channelsLast)
             {
-                data.CopyTo(Values[value]);
+                if (_keepValues) data.CopyTo(Values[value]);
                 var sums = ChannelSums[value];
                 if (sums == null) return;
                 Array.Clear(sums, 0, sums.Length);

@@ -44,11 +44,16 @@ namespace QuantGen.Compiler.Quantization.Simulation
         private IPlanProgram _program;
         private int _programVersion;
 
-        public KernelSimulation(Graph graph, IPlanExecutor executor, QuantizationOptions options) : base(graph)
+        public KernelSimulation(Graph graph, IPlanExecutor executor, QuantizationOptions options, long maxWorkspaceBytes) : base(graph)
         {
             _executor = executor;
             _options = options;
             var (plan, weights, homes) = LowerWith(graph, inputs: null);
+            // Every value keeps its own memory here, so a long chain of large activations (a fixed batch axis of 65,536)
+            // needs far more than the generated class would: checked before any worker allocates it.
+            if (plan.WorkspaceBytes > maxWorkspaceBytes)
+                throw new NotSupportedException(string.Format(CultureInfo.InvariantCulture,
+                    "one sample with every value kept takes {0:N0} bytes, over the workspace limit of {1:N0} bytes", plan.WorkspaceBytes, maxWorkspaceBytes));
             _plan = plan;
             _blobs.Add(weights);
             _dequantized.Add(new Dictionary<Node, float>());

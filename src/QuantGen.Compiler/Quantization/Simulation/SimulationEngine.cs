@@ -72,13 +72,15 @@ namespace QuantGen.Compiler.Quantization.Simulation
         /// The kernels when the build task provides an executor and the graph lowers for simulation, else the reference
         /// evaluator; <paramref name="note"/> hears why the kernels could not be used.
         /// </summary>
-        public static SimulationEngine Create(Graph graph, IPlanExecutor? executor, QuantizationOptions options, Action<string>? note)
+        /// <param name="maxWorkspaceBytes">The most one worker's memory may take: the kernels keep every value of a sample, the reference evaluator only those live at once.</param>
+        public static SimulationEngine Create(Graph graph, IPlanExecutor? executor, QuantizationOptions options, Action<string>? note,
+            long maxWorkspaceBytes = ResourceLimits.DefaultMaxWorkspaceBytes)
         {
             if (executor != null)
             {
                 try
                 {
-                    return new KernelSimulation(graph, executor, options);
+                    return new KernelSimulation(graph, executor, options, maxWorkspaceBytes);
                 }
                 catch (Exception e) when (e is NotSupportedException || e is CompilerException)
                 {
