@@ -15,45 +15,53 @@ namespace QuantGen.Compiler.GraphPasses
         /// <summary>Folds every foldable chain; returns how many Add/Sub/Mul/Div nodes were removed.</summary>
         public static int Run(Graph graph)
         {
-            int removed = 0;
+            // Readers per value and the graph's outputs, counted once: linear in the graph, however many Gemms it has.
+            // A fold leaves both right for every value it does not remove (its chain's input gains the Gemm, loses the chain).
+            var readers = new Dictionary<Value, int>();
+            foreach (var node in graph.Nodes)
+                foreach (var v in node.Inputs.Distinct())
+                    if (v != null) readers[v] = readers.TryGetValue(v, out int r) ? r + 1 : 1;
+            var outputs = new HashSet<Value>(graph.Outputs);
+            var removed = new HashSet<Node>();
             foreach (var gemm in graph.Nodes.Where(n => n.OpType == "Gemm").ToList())
             {
                 try
                 {
-                    removed += Fold(graph, gemm);
+                    Fold(graph, gemm, readers, outputs, removed);
                 }
                 catch (Exception e) when (!(e is CompilerException) && !(e is OutOfMemoryException))
                 {
                     throw CompilerException.Internal(e, "folding the input normalization into", graph.Info.SourcePath, gemm);
                 }
             }
-            return removed;
+            graph.Nodes.RemoveAll(removed.Contains);
+            return removed.Count;
         }
 
-        private static int Fold(Graph graph, Node gemm)
+        private static void Fold(Graph graph, Node gemm, Dictionary<Value, int> readers, HashSet<Value> outputs, HashSet<Node> removed)
         {
             var a = gemm.Input(0);
             var w = gemm.Input(1)?.Constant;
             var c = gemm.Inputs.Count > 2 ? gemm.Input(2) : null;
-            if (a == null || a.Rank != 2 || w == null || w.Rank != 2 || w.Type != DataType.Float32) return 0;
-            if (gemm.Attributes.GetInt("transA", 0) != 0 || gemm.Attributes.GetFloat("alpha", 1f) != 1f || gemm.Attributes.GetFloat("beta", 1f) != 1f) return 0;
+            if (a == null || a.Rank != 2 || w == null || w.Rank != 2 || w.Type != DataType.Float32) return;
+            if (gemm.Attributes.GetInt("transA", 0) != 0 || gemm.Attributes.GetFloat("alpha", 1f) != 1f || gemm.Attributes.GetFloat("beta", 1f) != 1f) return;
             bool transB = gemm.Attributes.GetInt("transB", 0) != 0;
             int k = transB ? w.Shape[1] : w.Shape[0], n = transB ? w.Shape[0] : w.Shape[1];
-            if (a.Shape![1] != k) return 0;
+            if (a.Shape![1] != k) return;
             // C: one value (a scalar of any rank, tested first: a rank-0 C has no last axis) or N values on its last axis.
-            if (c != null && (c.Constant == null || c.Constant.Type != DataType.Float32 || !(c.Constant.ElementCount == 1 || c.Constant.ElementCount == n && c.Constant.Shape.Last() == n))) return 0;
+            if (c != null && (c.Constant == null || c.Constant.Type != DataType.Float32 || !(c.Constant.ElementCount == 1 || c.Constant.ElementCount == n && c.Constant.Shape.Last() == n))) return;
 
             // Walk back from the Gemm's input: A = u * scale + shift per feature, u the input of the earliest node folded.
             var scale = Enumerable.Repeat(1.0, k).ToArray();
             var shift = new double[k];
             var chain = new List<Node>();
             var u = a;
-            while (u.Producer is { } step && !graph.IsGraphOutput(u) && graph.Consumers(u).Count() == 1 && Compose(step, k, scale, shift) is { } input)
+            while (u.Producer is { } step && !outputs.Contains(u) && readers.TryGetValue(u, out int r) && r == 1 && Compose(step, k, scale, shift) is { } input)
             {
                 chain.Add(step);
                 u = input;
             }
-            if (chain.Count == 0 || scale.Concat(shift).Any(v => double.IsNaN(v) || double.IsInfinity(v))) return 0;
+            if (chain.Count == 0 || scale.Concat(shift).Any(v => double.IsNaN(v) || double.IsInfinity(v))) return;
 
             // y = (u * scale + shift) · W + C = u · (diag(scale) W) + (shift · W + C), summed in double.
             var wf = w.ToFloatArray();
@@ -70,13 +78,12 @@ namespace QuantGen.Compiler.GraphPasses
                     bias[j] += shift[i] * wf[at];
                 }
             }
-            if (bias.Any(v => double.IsNaN(v) || double.IsInfinity(v) || Math.Abs(v) > float.MaxValue)) return 0;
+            if (bias.Any(v => double.IsNaN(v) || double.IsInfinity(v) || Math.Abs(v) > float.MaxValue)) return;
 
             gemm.Inputs[0] = u;
             GraphRewrites.SetConstantInput(gemm, 1, Tensor.FromFloats(w.Shape, folded), gemm.Name + ".weight_normalized");
             GraphRewrites.SetConstantInput(gemm, 2, Tensor.FromFloats(new[] { n }, bias.Select(v => (float)v).ToArray()), gemm.Name + ".bias_normalized");
-            foreach (var node in chain) graph.Nodes.Remove(node);
-            return chain.Count;
+            removed.UnionWith(chain);
         }
 
         /// <summary>
